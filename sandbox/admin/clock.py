@@ -1,0 +1,70 @@
+"""GET/PUT /_sandbox/clock and POST /_sandbox/clock/advance."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from sandbox.admin.errors import AdminError, read_json_object
+from sandbox.runtime import Sandbox
+
+MAX_ADVANCE_S = Decimal(10 * 365 * 24 * 3600)
+
+
+def _describe(sandbox: Sandbox) -> dict[str, Any]:
+    return {**sandbox.clock.snapshot(), "pending_timers": sandbox.clock.pending_timers()}
+
+
+def _positive_number(body: dict[str, Any], name: str, limit: Decimal) -> Decimal:
+    value = body[name]
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise AdminError(400, "bad_request", f"{name}: must be a number")
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise AdminError(400, "bad_request", f"{name}: {value!r} is not a number") from None
+    if not number.is_finite() or number <= 0 or number > limit:
+        raise AdminError(400, "bad_request", f"{name}: must be greater than 0 and at most {limit}")
+    return number
+
+
+async def get_clock(request: Request) -> JSONResponse:
+    return JSONResponse(_describe(request.app.state.sandbox))
+
+
+async def put_clock(request: Request) -> JSONResponse:
+    sandbox: Sandbox = request.app.state.sandbox
+    body = await read_json_object(request)
+    unknown = set(body) - {"mode", "scale"}
+    if unknown:
+        raise AdminError(400, "bad_request", f"unknown field(s): {', '.join(sorted(unknown))}")
+    mode = body.get("mode")
+    if mode is not None and mode not in ("real", "manual"):
+        raise AdminError(400, "bad_request", f"mode: {mode!r} is not 'real' or 'manual'")
+    scale = None
+    if "scale" in body:
+        scale = float(_positive_number(body, "scale", Decimal(1_000_000)))
+    sandbox.clock.set_mode(mode, scale)
+    return JSONResponse(_describe(sandbox))
+
+
+async def advance_clock(request: Request) -> JSONResponse:
+    sandbox: Sandbox = request.app.state.sandbox
+    body = await read_json_object(request)
+    unknown = set(body) - {"seconds"}
+    if unknown or "seconds" not in body:
+        raise AdminError(400, "bad_request", 'body must be {"seconds": N}')
+    seconds = _positive_number(body, "seconds", MAX_ADVANCE_S)
+    await sandbox.clock.advance(float(seconds))
+    return JSONResponse(_describe(sandbox))
+
+
+routes = [
+    Route("/clock", get_clock, methods=["GET"]),
+    Route("/clock", put_clock, methods=["PUT"]),
+    Route("/clock/advance", advance_clock, methods=["POST"]),
+]

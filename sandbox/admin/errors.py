@@ -1,0 +1,54 @@
+"""Admin API errors: `{"error": {"code", "message"}}` with a 4xx status, and body/query parsing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+
+class AdminError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def admin_error_response(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}, **extra}, status_code=status)
+
+
+async def read_json_object(request: Request, *, required: bool = True) -> dict[str, Any]:
+    """The request body as a JSON object; an empty body is `{}` when not `required`."""
+    body = await request.body()
+    if not body.strip():
+        if required:
+            raise AdminError(400, "bad_request", "a JSON object body is required")
+        return {}
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise AdminError(400, "bad_request", f"body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise AdminError(400, "bad_request", "body must be a JSON object")
+    return data
+
+
+def query_int(request: Request, name: str, default: int, low: int, high: int) -> int:
+    text = request.query_params.get(name)
+    if text is None or text == "":
+        return default
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise AdminError(400, "bad_request", f"{name}: {text!r} is not a whole number {low}-{high}")
+    return int(text)
+
+
+def paginate(request: Request, items: list[Any]) -> dict[str, Any]:
+    """`{"items", "total"}` of one page (`page` from 1, `page_size` default 50, max 500)."""
+    page = query_int(request, "page", 1, 1, 1_000_000)
+    size = query_int(request, "page_size", 50, 1, 500)
+    start = (page - 1) * size
+    return {"items": items[start : start + size], "total": len(items)}

@@ -1,0 +1,189 @@
+"""`create_app(settings)`: the one ASGI app serving every gateway, the admin API and the pages."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sandbox import __version__
+from sandbox.admin import clock as admin_clock
+from sandbox.admin import system as admin_system
+from sandbox.admin.errors import AdminError, admin_error_response
+from sandbox.gateways.envelopes import fault_envelopes_for
+from sandbox.runtime import Sandbox, open_sandbox
+from sandbox.settings import Settings
+
+MAX_BODY_BYTES = 1024 * 1024
+ADMIN_PREFIX = "/_sandbox/"
+# Reachable without the admin token: a browser or a container health check must get there.
+OPEN_ADMIN_PATHS = ("/_sandbox/health", "/_sandbox/ready")
+OPEN_ADMIN_PREFIXES = ("/_sandbox/pay/", "/_sandbox/reports/")
+
+log = logging.getLogger("sandbox")
+
+
+def create_app(settings: Settings, sandbox: Sandbox | None = None) -> Starlette:
+    sandbox = sandbox or open_sandbox(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await sandbox.start()
+        try:
+            yield
+        finally:
+            await sandbox.stop()
+
+    admin_routes: list[Any] = [*admin_system.routes, *admin_clock.routes]
+    app = Starlette(
+        routes=[Mount("/_sandbox", routes=admin_routes), Route("/", index, methods=["GET"])],
+        exception_handlers={
+            HTTPException: http_exception,
+            AdminError: admin_exception,
+            Exception: internal_error,
+        },
+        lifespan=lifespan,
+    )
+    app.state.sandbox = sandbox
+    app.add_middleware(SandboxMiddleware, admin_token=settings.admin_token)
+    return app
+
+
+async def index(request: Request) -> JSONResponse:
+    return JSONResponse(
+        {
+            "name": "Payment Gateway Sandbox",
+            "version": __version__,
+            "admin": "/_sandbox/",
+            "gateways": {
+                "trustpay": ["/v4/…", "/v3/…", "/v2/…", "/trustpay/…"],
+                "ezpay": ["/open-api/…", "/ezpay/…"],
+                "goldenpay": ["/api/v1/mch/…", "/goldenpay/…"],
+            },
+        }
+    )
+
+
+async def http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return error_response_for(request.url.path, exc.status_code)
+
+
+async def admin_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AdminError)
+    return admin_error_response(exc.status, exc.code, exc.message)
+
+
+async def internal_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return admin_error_response(500, "internal_error", f"internal error: {type(exc).__name__}")
+
+
+def error_response_for(path: str, status: int) -> Response:
+    """404/405 in the shape of whoever owns the path: a gateway's envelope or the admin one."""
+    faults = fault_envelopes_for(path)
+    if faults is not None and status == 404:
+        return JSONResponse(faults.not_found(path), status_code=404)
+    if status == 405:
+        return admin_error_response(405, "method_not_allowed", f"{path} does not take this method")
+    if status == 404:
+        return admin_error_response(404, "not_found", f"no such path: {path}")
+    return admin_error_response(status, "http_error", f"HTTP {status}")
+
+
+class SandboxMiddleware:
+    """Cross-cutting rules for every request, as one pure ASGI layer (cheap on the hot path).
+
+    - `X-Sandbox-Version` on every response;
+    - bodies over 1 MiB are refused with 413 in the owning gateway's envelope (or the admin one);
+    - with an admin token, `/_sandbox/*` (but health, ready, pages, downloads) needs the Bearer.
+    """
+
+    def __init__(self, app: ASGIApp, admin_token: str | None) -> None:
+        self.app = app
+        self.expected_auth = f"Bearer {admin_token}".encode() if admin_token else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        headers = dict(scope["headers"])
+
+        if self.expected_auth is not None and _needs_admin_token(path):
+            given = headers.get(b"authorization", b"")
+            if not hmac.compare_digest(given, self.expected_auth):
+                response = admin_error_response(
+                    401, "unauthorized", "this endpoint needs Authorization: Bearer <admin token>"
+                )
+                await _send_response(response, send)
+                return
+
+        length = headers.get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            await _send_response(_too_large(path), send)
+            return
+
+        started = False
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY_BYTES:
+                    raise _BodyTooLarge
+            return message
+
+        async def send_with_version(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-sandbox-version", __version__.encode()),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, send_with_version)
+        except _BodyTooLarge:
+            if not started:
+                await _send_response(_too_large(path), send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def _needs_admin_token(path: str) -> bool:
+    if not path.startswith(ADMIN_PREFIX):
+        return False
+    return path not in OPEN_ADMIN_PATHS and not path.startswith(OPEN_ADMIN_PREFIXES)
+
+
+def _too_large(path: str) -> Response:
+    faults = fault_envelopes_for(path)
+    if faults is not None:
+        return JSONResponse(faults.too_large, status_code=413)
+    return admin_error_response(
+        413, "payload_too_large", f"request body too large (limit {MAX_BODY_BYTES} bytes, 1 MiB)"
+    )
+
+
+async def _send_response(response: Response, send: Send) -> None:
+    response.headers["x-sandbox-version"] = __version__
+    await send(
+        {"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers}
+    )
+    await send({"type": "http.response.body", "body": response.body})

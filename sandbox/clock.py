@@ -1,0 +1,222 @@
+"""Sandbox time: the one clock every gateway timestamp and every scheduled action uses.
+
+Modes (DESIGN §7):
+- `real`: sandbox time runs at `scale` sandbox seconds per wall second (scale 60: a 60 s retry
+  takes one real second);
+- `manual`: sandbox time stands still until `advance()` moves it.
+
+The clock also schedules: `call_at(when, job)` runs the coroutine function `job` once sandbox
+time reaches `when`: right away if it already has, in every mode. `advance()` steps through every
+due time on its way to the target, runs the jobs due at each step, and returns only when they
+(and the jobs they started that fell due too) have finished, so a test can advance and then assert
+with no sleeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+ClockMode = Literal["real", "manual"]
+Job = Callable[[], Awaitable[None]]
+
+log = logging.getLogger("sandbox.clock")
+
+
+def format_instant(moment: datetime) -> str:
+    """RFC 3339 UTC with microseconds, fixed width (sorts as text): `2026-03-12T08:30:00.118207Z`."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_instant(text: str) -> datetime:
+    """ISO 8601 with an offset (or `Z`); a value without one is taken as UTC."""
+    moment = datetime.fromisoformat(text.strip())
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+@dataclass(order=True)
+class Timer:
+    """A scheduled job; `cancel()` keeps it from running if it has not started."""
+
+    due: datetime
+    seq: int
+    job: Job = field(compare=False)
+    cancelled: bool = field(default=False, compare=False)
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class Clock:
+    def __init__(
+        self,
+        start: datetime,
+        mode: ClockMode = "real",
+        scale: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if scale <= 0:
+            raise ValueError("scale must be positive")
+        self._monotonic = monotonic
+        self._mode: ClockMode = mode
+        self._scale = scale
+        self._anchor = start.astimezone(UTC)  # sandbox time at `_anchor_wall`
+        self._anchor_wall = monotonic()
+        self._timers: list[Timer] = []
+        self._seq = itertools.count()
+        self._running: set[asyncio.Task[None]] = set()
+        self._wakeup: asyncio.Event | None = None
+        self._advance_lock: asyncio.Lock | None = None
+        self._listeners: list[Callable[[Clock], None]] = []
+
+    # -- reading ---------------------------------------------------------------------------
+
+    @property
+    def mode(self) -> ClockMode:
+        return self._mode
+
+    @property
+    def scale(self) -> float:
+        return self._scale
+
+    def now(self) -> datetime:
+        if self._mode == "manual":
+            return self._anchor
+        elapsed = (self._monotonic() - self._anchor_wall) * self._scale
+        return self._anchor + timedelta(seconds=elapsed)
+
+    def wall_seconds_until(self, when: datetime) -> float | None:
+        """Real seconds until sandbox time `when`; None in manual mode (only an advance gets there)."""
+        if self._mode == "manual":
+            return None
+        return max(0.0, (when - self.now()).total_seconds() / self._scale)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"now": format_instant(self.now()), "mode": self._mode, "scale": self._scale}
+
+    def on_change(self, listener: Callable[[Clock], None]) -> None:
+        """Call `listener(clock)` after every mode change or jump (the store persists the clock)."""
+        self._listeners.append(listener)
+
+    # -- changing --------------------------------------------------------------------------
+
+    def set_mode(self, mode: ClockMode | None = None, scale: float | None = None) -> None:
+        """Switch mode and/or scale from this instant on; sandbox time does not jump."""
+        if scale is not None and scale <= 0:
+            raise ValueError("scale must be positive")
+        self._reanchor(self.now())
+        if mode is not None:
+            self._mode = mode
+        if scale is not None:
+            self._scale = scale
+        self._changed()
+
+    def reset_to(self, moment: datetime) -> None:
+        """Put the clock at `moment`, even backwards: only for a full reset of the sandbox."""
+        self._reanchor(moment.astimezone(UTC))
+        self._changed()
+
+    async def advance(self, seconds: float | timedelta) -> datetime:
+        """Move sandbox time forward; return once everything that fell due has run."""
+        delta = seconds if isinstance(seconds, timedelta) else timedelta(seconds=seconds)
+        if delta < timedelta(0):
+            raise ValueError("time never moves backwards")
+        if self._advance_lock is None:
+            self._advance_lock = asyncio.Lock()
+        async with self._advance_lock:
+            target = self.now() + delta
+            while self._timers and self._timers[0].due <= target:
+                self._reanchor(max(self._timers[0].due, self.now()))
+                self._start_due_jobs()
+                await self._drain()
+            if self.now() < target:
+                self._reanchor(target)
+            self._start_due_jobs()
+            await self._drain()
+            self._changed()
+            return self.now()
+
+    # -- scheduling ------------------------------------------------------------------------
+
+    def call_at(self, when: datetime, job: Job) -> Timer:
+        timer = Timer(when.astimezone(UTC), next(self._seq), job)
+        heapq.heappush(self._timers, timer)
+        if self._timers[0] is timer and self._wakeup is not None:
+            self._wakeup.set()
+        return timer
+
+    def call_later(self, delay: timedelta, job: Job) -> Timer:
+        return self.call_at(self.now() + delay, job)
+
+    def pending_timers(self) -> int:
+        return sum(1 for t in self._timers if not t.cancelled)
+
+    async def run(self) -> None:
+        """The background loop: start jobs as they fall due. Runs until cancelled."""
+        self._wakeup = asyncio.Event()
+        try:
+            while True:
+                self._start_due_jobs()
+                self._wakeup.clear()
+                wait = self._seconds_to_next_due()
+                try:
+                    async with asyncio.timeout(wait):
+                        await self._wakeup.wait()
+                except TimeoutError:
+                    pass
+        finally:
+            self._wakeup = None
+
+    async def idle(self) -> None:
+        """Wait for the jobs now running (used on shutdown and by `advance`)."""
+        await self._drain()
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _reanchor(self, moment: datetime) -> None:
+        self._anchor = moment
+        self._anchor_wall = self._monotonic()
+
+    def _changed(self) -> None:
+        if self._wakeup is not None:
+            self._wakeup.set()
+        for listener in self._listeners:
+            listener(self)
+
+    def _seconds_to_next_due(self) -> float | None:
+        while self._timers and self._timers[0].cancelled:
+            heapq.heappop(self._timers)
+        if not self._timers:
+            return None
+        return self.wall_seconds_until(self._timers[0].due)
+
+    def _start_due_jobs(self) -> None:
+        now = self.now()
+        while self._timers and self._timers[0].due <= now:
+            timer = heapq.heappop(self._timers)
+            if timer.cancelled:
+                continue
+            task = asyncio.get_running_loop().create_task(self._run_job(timer))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+    async def _run_job(self, timer: Timer) -> None:
+        try:
+            await timer.job()
+        except Exception:  # a failing job must never stop the clock
+            log.exception("scheduled job failed")
+
+    async def _drain(self) -> None:
+        while self._running:
+            await asyncio.gather(*list(self._running), return_exceptions=True)
+            # Jobs that finished may have scheduled more jobs that are already due.
+            self._start_due_jobs()

@@ -1,0 +1,1 @@
+"""EzPay: the RSA-signed country Open API (Philippines, Indonesia, Malaysia, Thailand, Russia)."""

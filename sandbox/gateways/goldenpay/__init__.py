@@ -1,0 +1,1 @@
+"""GoldenPay: collect and payout orders with token-prefixed MD5 signatures."""

@@ -1,0 +1,1 @@
+"""TrustPay (docs.trustpay.money): card and cashier pay-ins, payouts, card issuing."""

@@ -1,0 +1,137 @@
+"""The running sandbox: settings plus the clock, the store and the merchants, shared by every part.
+
+`Sandbox` is what request handlers reach through `request.app.state.sandbox`. It owns start-up
+(open the store, restore the clock, seed balances), the background tasks, and reset.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sandbox.clock import Clock, ClockMode, format_instant, parse_instant
+from sandbox.merchants import MERCHANT_KINDS, MerchantBook
+from sandbox.settings import Settings
+from sandbox.store import Store, open_store
+from sandbox.store.balances import seed_opening_balances
+from sandbox.store.migrations import MERCHANT_TABLES
+
+log = logging.getLogger("sandbox")
+
+CLOCK_META_KEY = "clock.now"
+CLOCK_SAVE_INTERVAL_S = 5.0
+
+
+@dataclass(frozen=True)
+class ResetScope:
+    """What `POST /_sandbox/reset` empties: everything, or one merchant of one gateway."""
+
+    gateway: str | None = None
+    merchant: str | None = None
+    clock: bool = False
+
+
+@dataclass
+class Sandbox:
+    settings: Settings
+    clock: Clock
+    store: Store
+    merchants: MerchantBook
+    rng: random.Random
+    reset_hooks: list[Callable[[ResetScope], None]] = field(default_factory=list)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @property
+    def running(self) -> bool:
+        return bool(self.tasks) and all(not t.done() for t in self.tasks)
+
+    async def start(self) -> None:
+        """Start the background tasks (inside the server's event loop)."""
+        self.tasks.append(asyncio.create_task(self.clock.run(), name="sandbox-clock"))
+        if not self.store.is_memory:
+            self.tasks.append(asyncio.create_task(self._save_clock_periodically()))
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        self.tasks.clear()
+        self.save_clock()
+        self.store.close()
+
+    def save_clock(self, _clock: Clock | None = None) -> None:
+        self.store.set_meta(CLOCK_META_KEY, format_instant(self.clock.now()))
+
+    def reset(self, scope: ResetScope) -> None:
+        only = None
+        if scope.gateway is not None and scope.merchant is not None:
+            only = (scope.gateway, scope.merchant)
+        with self.store.transaction():
+            for table in MERCHANT_TABLES:
+                if only is None:
+                    self.store.execute(f"DELETE FROM {table}")
+                else:
+                    self.store.execute(
+                        f"DELETE FROM {table} WHERE gateway = ? AND merchant_id = ?", only
+                    )
+            seed_opening_balances(
+                self.store, self.merchants, self.clock.now(), overwrite=True, only=only
+            )
+        if scope.clock:
+            self.clock.reset_to(start_time(self.settings))
+        for hook in self.reset_hooks:
+            hook(scope)
+
+    async def _save_clock_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(CLOCK_SAVE_INTERVAL_S)
+            self.save_clock()
+
+
+def start_time(settings: Settings) -> datetime:
+    # The one place wall-clock time becomes sandbox time: the clock's first reading.
+    return settings.clock_start or datetime.now(UTC)
+
+
+def open_sandbox(settings: Settings) -> Sandbox:
+    """Open the store, restore or start the clock, register merchants and opening balances."""
+    store = open_store(settings.db)
+    saved = store.get_meta(CLOCK_META_KEY)
+    start = parse_instant(saved) if saved else start_time(settings)
+    mode: ClockMode = "manual" if settings.clock == "manual" else "real"
+    clock = Clock(start=start, mode=mode, scale=settings.time_scale)
+    sandbox = Sandbox(
+        settings=settings,
+        clock=clock,
+        store=store,
+        merchants=settings.merchants,
+        rng=random.Random(settings.seed),
+    )
+    with store.transaction():
+        _register_merchants(sandbox)
+        seed_opening_balances(store, settings.merchants, clock.now(), overwrite=False)
+        sandbox.save_clock()
+    clock.on_change(sandbox.save_clock)
+    return sandbox
+
+
+def _register_merchants(sandbox: Sandbox) -> None:
+    import json
+
+    rows = [
+        (kind.gateway, kind.merchant_id(m), json.dumps(kind.describe(m)))
+        for kind, m in sandbox.merchants.all()
+    ]
+    sandbox.store.executemany(
+        "INSERT INTO merchants (gateway, merchant_id, settings) VALUES (?, ?, ?) "
+        "ON CONFLICT (gateway, merchant_id) DO UPDATE SET settings = excluded.settings",
+        rows,
+    )
+
+
+def known_gateway(name: str) -> bool:
+    return name in MERCHANT_KINDS
