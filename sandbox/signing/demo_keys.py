@@ -1,0 +1,97 @@
+# ============================================================================================
+# TEST-ONLY KEYS — PUBLIC, NEVER USE IN PRODUCTION
+#
+# These RSA-2048 key pairs ship with the sandbox so the demo EzPay merchant works out of the
+# box. Both private keys are published with the source code: anyone can sign with them. Never
+# configure them on a real EzPay account or trust a signature made with them.
+# ============================================================================================
+"""Demo EzPay key pairs (TEST ONLY): the demo merchant's pair and the platform pair that signs
+its notifications (specs/ezpay.md §1.2). Private keys are PKCS#8 PEM, public keys
+SubjectPublicKeyInfo PEM; `sandbox keys generate ezpay` makes fresh ones.
+"""
+
+EZPAY_DEMO_MERCHANT_PRIVATE_KEY = """\
+-----BEGIN PRIVATE KEY-----
+MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQC2igiwLqt4pIRH
+ppbJG7qEla0Vjzjk8earxE+GWsEDr6fwOzxCiX2a41uHcsXJxyFb04dEG+wEoPDA
+sUz5NI6O/SDSz0ct6UtAdGdcvL+0vbmHYuNgAgD1NshOvTMrZcruPm/eXMz5I0VS
+GrIJMZliGXMPutwaDjs7oDMg0RXN9SkERZakP82r9zgdoDxuelZs1DD1G7bqZEoJ
+gvqvuyqlUflCL7q8mvtQhKKRXW7MtJHD3/jgxIXMgFmaVpu/j/lIQ1pEaOG9q2Bp
+HjKh7TcppmUxbxEIcMJr20hGVxKi1onxqUQhri/b9hUOgwhf9IvpMjATgZ8bH6PH
+UWnsxc4/AgMBAAECggEANqgzPMnkpx2fzDKKENLAMSX+Kyf08byrBMClzUWMaNWm
+dAzQmN3BYej1BaQsrCP3jZ7TcGXp8GLeY9xS/4WosBEETIsrNYiW80hHkOGlh3GN
+xYerLJq8/a+3H7iQQ0zaDCde6Nahu3G/tntu1sjmtBSJuuqJMDYVr19jH87rd/0P
+21dHt8yncHZ+mZRzTnDbqrd8xV8N2q01tVOsKQav6XUT0DvwOiiVg/0ArekInm87
+zjhhUy7qIKRbXlGITh/nTznYLXMhEXAeBrmxqhI+aYV/pQzVfvjSm4bblpmc1X5+
+9uXJEdwkRFR/NYXANNKtWJLXO0rR/YLNDRCR7B5ojQKBgQDxR4j0FrvD/CnanPxD
+l17aMGEdkgd9GwS3IqZ8o7aEGJXRcv4Mit63E0/Wr7Fj8BCo7HFaigDREYiQCoGS
+3b1tbA6nLPizM5TA17AUUgHakgUJhD9aRUrUSpq2G3jPqQ2Eu0IO2FtSavC1LiL7
+943dWlsaOLfOD7VXdDhAyW5q9QKBgQDBrQ3lJ+516U7ZLiBlUNIM4Mhf2wW6rzIQ
+2ZNv8Swe7Qz4KAL6TrZNbcL8DAWRPq4ESJSepQjr+kdBH1C3358dbySM5z5rT7an
+aRjLktnXeMJUIrHbJiJGwcxTqPvX5WxdWZBzwoOvuuoMzvdk0RfqvZEoNUI/7X92
+uyRJ60y74wKBgQC2WEK3fcrPte4Hqqa3ilmD+hYbG/aO5PFuWkCKZ8uTD2WCUi6P
+WhAxOeYXsNYWWiKtF2wfabZuSprziQ0d6nizjnuQeltGS1A7YYZQBR4jikFGTOz4
+EvAXen5r7F0kS3XM/xxQTdDOe8WIl+KWnCNZy2SYb47xq0t4WXv98n2BVQKBgHxJ
+mvYo9v2SGHiFAmMiR3neMphZDMctsNphVh1rTp4WD9Gck7SgGJt9ybhH2rbH25KC
+JWXdkOkmtt1SxFELX6fa8EDAES16fUPXzQKvHb8KDuNBVJPHWA3CRmaVtfBpmW4a
+kPnIpQt7zsEjfF2lVUzeFC4SZ45w0fCWzgXly1tzAoGBAN8/Su5Lb7p56/Eu3lIO
+MHglKoHoVIcHf+5zXyJs72jc7S065A3ANDD8JqIw0oDaMNW7rg8KOfE3JSmI3+LQ
+SOrwoExIiDWD+WZ9HDuBDDtkVeJGFTctDS7FLBqi9gxPIKLf4V94vau0F2rMfPsm
+XyNXkEZCLIcaCTUCX7Hyau9I
+-----END PRIVATE KEY-----
+"""
+
+EZPAY_DEMO_MERCHANT_PUBLIC_KEY = """\
+-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAtooIsC6reKSER6aWyRu6
+hJWtFY845PHmq8RPhlrBA6+n8Ds8Qol9muNbh3LFycchW9OHRBvsBKDwwLFM+TSO
+jv0g0s9HLelLQHRnXLy/tL25h2LjYAIA9TbITr0zK2XK7j5v3lzM+SNFUhqyCTGZ
+YhlzD7rcGg47O6AzINEVzfUpBEWWpD/Nq/c4HaA8bnpWbNQw9Ru26mRKCYL6r7sq
+pVH5Qi+6vJr7UISikV1uzLSRw9/44MSFzIBZmlabv4/5SENaRGjhvatgaR4yoe03
+KaZlMW8RCHDCa9tIRlcSotaJ8alEIa4v2/YVDoMIX/SL6TIwE4GfGx+jx1Fp7MXO
+PwIDAQAB
+-----END PUBLIC KEY-----
+"""
+
+EZPAY_DEMO_PLATFORM_PRIVATE_KEY = """\
+-----BEGIN PRIVATE KEY-----
+MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDwE5kUHdc8eEkb
+CWOgvIxc+fQ1+uF0SyZL+vNqAQw90mdSBMVJl85demKISKsJVj/YoyaGNG1hPIFt
+ME+BfQ8vHBYZUSKrRi6BvkTZqsXys9/1bejAN5NCK+DCocHrC1q+lfeVFHYpPFFa
+a/ElVF2QIcoI2UsTDiZqCrUD/XPo+JcV/ex56GIBMEeXK7o2QMrdoc1BtDzprymg
+WT6Skz5RKMDNb9YzQJwovb+7I43DZlJZo+soCzKgmiIRXk7KUO2rkm+7ddZxOVIV
+bPKXWPgOFp/AlQe7O4gSefcNZGJY6CWwIpH2J/fHQUD2xxeM8GV1z2ptauiun2AO
+UgFpu56hAgMBAAECggEABLyOP5xbG8FPx+3GfmxZ5Je13r7FZfL5nXQlC0lcAXg+
+O5sGfW42TxfUC9ZLMZL3DYIih3FPWyTDdPEIEIj0HLzUHsnAAlsPHdYwK483+pLb
+706s0eYGzL5q38wrNET0FGCHEvTlY+jhvgP1LQReGDLidow68/RKg7sUWTDN8aG0
+KLOrL+saMhtvqsZvzJiVWnsHUEUEFbmq5zrKEMaxrnXpApw7puMpvBDgAxErgH7I
+TI5jyuFc6rgoK+awFJEf0e/m7wZTolIQScXtv8ZD3oI85NS7nwOuABoPUZYguwy2
+zzgYOVPwhZyEdP6vHbvwUqsglKmTFeJ4II9hYA4ItQKBgQD8dIwBYHdEfu6vcLVW
+fUHVa8GVyVLlLgASO2i1ZHFHa9h2zhO7rn3Iark20z8dW+6wtqlfD2IRzU5eGjow
+IJx23tVg39QaPXwo3DDCFI82+ru4eIYxH0g3SIEH0MwfcS/2P66+0Xjf8wF8Cglk
+sSXoh58v+nQjYkkQE8HcI/PYdwKBgQDzco5AtmPT0LuZsTt5GVdFniZYebNwIxVT
+zSSMbx7nbAbwmfDwhWRDXOHfCuaBGf9Lcb2yDohNW0zG7Ho/rTptFgys3idyBqhA
+a63uC5iGg/1fcoBlA3BxGr10Wv8nJso675Sab0sjZsDYOe3JvhTrryOB9v3yvqpB
+6mzqlOUfpwKBgQCLFn8IRyiOsUw5lmQiCZKazepy5t9n6scZRGf1ACi1C8LP+cu/
+bGxaXgo7HXm5aCwCajC4cdY7LpzNla+XUnBBwZVX8Rl/d36PWHj4hLE+vjdsc+Ki
+77Qu2SBVuQCtFgQxrHZPJUNuRwj7WOBB/KOBEC9xFJCl6gGM/QWijqBLEwKBgH1+
++EXzv9JZL9wyuO3cWljRBgNl+VI9Q6lHfyfFwLCbx5gQQ1w5502ye912yQyUUj6a
+C6fWRf1aq2GAViStMAk77JzQiJUHSYSr/aVQ5Pey4tJpPDbWZwhnOHLa1d1g6a8o
+Afr6lElTluXgNuxgyHgWeL9ui8qu7yW7qxniV5rRAoGARCDBwqQJ5NNcvxTv6S3B
+Oq+6UpQYuMHy7j8hcD0WnpSrBpbAVadWxkStU+taH3rjjsmXaUyB+HnhZxpoIgCu
+56uXe8BFsiTFjmM4P4cEs8SbPF6yq9WBEE22MVlAuJnFMPCT5hNoOr+APKFjmfkN
+F73mICp5ibbjmCyfWlugqV0=
+-----END PRIVATE KEY-----
+"""
+
+EZPAY_DEMO_PLATFORM_PUBLIC_KEY = """\
+-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA8BOZFB3XPHhJGwljoLyM
+XPn0NfrhdEsmS/rzagEMPdJnUgTFSZfOXXpiiEirCVY/2KMmhjRtYTyBbTBPgX0P
+LxwWGVEiq0Yugb5E2arF8rPf9W3owDeTQivgwqHB6wtavpX3lRR2KTxRWmvxJVRd
+kCHKCNlLEw4magq1A/1z6PiXFf3seehiATBHlyu6NkDK3aHNQbQ86a8poFk+kpM+
+USjAzW/WM0CcKL2/uyONw2ZSWaPrKAsyoJoiEV5OylDtq5Jvu3XWcTlSFWzyl1j4
+DhafwJUHuzuIEnn3DWRiWOglsCKR9if3x0FA9scXjPBldc9qbWrorp9gDlIBabue
+oQIDAQAB
+-----END PUBLIC KEY-----
+"""
