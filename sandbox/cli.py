@@ -7,8 +7,10 @@ Exit codes: 0 ok, 1 failure (a signature that does not verify, a server that cou
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import socket
 import sys
 from collections.abc import Sequence
@@ -28,7 +30,12 @@ class UsageError(Exception):
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    # `key=value` fields may come before or after the options of sign/verify.
+    if extra and hasattr(args, "fields") and not any(item.startswith("-") for item in extra):
+        args.fields = [*args.fields, *extra]
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if not getattr(args, "handler", None):
         parser.print_help()
         return EXIT_USAGE
@@ -92,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
             "  sandbox sign trustpay --secret tp_test_secret_9f8e7d6c currency_id=USD\n"
             "  sandbox sign goldenpay --secret gp_test_token_5e6f7a8b --json "
             '\'{"mch_id":10001,"amount":"100.00"}\'\n'
-            "  sandbox sign ezpay --demo --param '{\"countryCode\":\"PH\",\"timestamp\":1700000000}'"
+            '  sandbox sign ezpay --demo --param \'{"countryCode":"PH","timestamp":1700000000}\''
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -111,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
             "examples:\n"
             "  sandbox verify trustpay --secret tp_test_secret_9f8e7d6c currency_id=USD "
             "sign=f8dcedeafcf22554088e4749617d70c1\n"
-            "  sandbox verify ezpay --demo-platform --body \"$(cat notification.json)\""
+            '  sandbox verify ezpay --demo-platform --body "$(cat notification.json)"'
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -233,10 +240,22 @@ def run_serve(args: argparse.Namespace) -> int:
     print(banner(settings, port), flush=True)
     app = create_app(settings, sandbox)
     config = uvicorn.Config(
-        app, log_config=None, access_log=False, lifespan="on", server_header=False
+        app, log_config=None, access_log=False, lifespan="on", server_header=False, ws="none"
     )
-    uvicorn.Server(config).run(sockets=[listener])
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal; a requested
+    # stop is a clean exit (0), also for `docker stop`.
+    signal.signal(signal.SIGTERM, _stop_requested)
+    with contextlib.suppress(KeyboardInterrupt, _StopRequested):
+        uvicorn.Server(config).run(sockets=[listener])
     return EXIT_OK
+
+
+class _StopRequested(Exception):
+    pass
+
+
+def _stop_requested(signum: int, frame: object) -> None:
+    raise _StopRequested
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -350,7 +369,7 @@ def run_sign(args: argparse.Namespace) -> int:
     if args.gateway == "ezpay":
         private_key = _ezpay_key(args, private=True)
         param = _ezpay_param(args)
-        from sandbox.signing import sign_param
+        from sandbox.signing.rsa import sign_param
 
         if args.explain:
             print(param, file=sys.stderr)
@@ -359,7 +378,10 @@ def run_sign(args: argparse.Namespace) -> int:
     fields = _md5_fields(args)
     fields.pop("sign", None)
     if args.gateway == "trustpay":
-        text, digest = trustpay_string_to_sign(fields, args.secret), trustpay_sign(fields, args.secret)
+        text, digest = (
+            trustpay_string_to_sign(fields, args.secret),
+            trustpay_sign(fields, args.secret),
+        )
     else:
         text = goldenpay_string_to_sign(fields, args.secret)
         digest = goldenpay_sign(fields, args.secret)
@@ -370,7 +392,8 @@ def run_sign(args: argparse.Namespace) -> int:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from sandbox.signing import goldenpay_verify, trustpay_verify, verify_param
+    from sandbox.signing import goldenpay_verify, trustpay_verify
+    from sandbox.signing.rsa import verify_param
 
     mode = "lenient" if args.lenient else "strict"
     if args.gateway == "ezpay":
@@ -391,7 +414,8 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def _ezpay_key(args: argparse.Namespace, *, private: bool) -> Any:
-    from sandbox.signing import KeyMaterialError, demo_keys, load_private_key, load_public_key
+    from sandbox.signing import demo_keys
+    from sandbox.signing.rsa import KeyMaterialError, load_private_key, load_public_key
 
     chosen = [args.key is not None, args.demo, args.demo_platform]
     if sum(chosen) != 1:
@@ -445,7 +469,7 @@ def _ezpay_param_and_sign(args: argparse.Namespace) -> tuple[str, str]:
 
 
 def _print_key(title: str, pem: str) -> None:
-    from sandbox.signing import pem_to_base64_der
+    from sandbox.signing.rsa import pem_to_base64_der
 
     print(f"# {title}")
     print(pem.strip())
@@ -461,15 +485,19 @@ def run_keys_show(args: argparse.Namespace) -> int:
     print("# The merchant signs requests with its private key; the sandbox verifies them with")
     print("# the merchant public key. Notifications are signed with the platform private key;")
     print("# merchants verify them with the platform public key.\n")
-    _print_key("EzPay demo merchant private key (PKCS#8)", demo_keys.EZPAY_DEMO_MERCHANT_PRIVATE_KEY)
+    _print_key(
+        "EzPay demo merchant private key (PKCS#8)", demo_keys.EZPAY_DEMO_MERCHANT_PRIVATE_KEY
+    )
     _print_key("EzPay demo merchant public key", demo_keys.EZPAY_DEMO_MERCHANT_PUBLIC_KEY)
-    _print_key("EzPay demo platform private key (PKCS#8)", demo_keys.EZPAY_DEMO_PLATFORM_PRIVATE_KEY)
+    _print_key(
+        "EzPay demo platform private key (PKCS#8)", demo_keys.EZPAY_DEMO_PLATFORM_PRIVATE_KEY
+    )
     _print_key("EzPay demo platform public key", demo_keys.EZPAY_DEMO_PLATFORM_PUBLIC_KEY)
     return EXIT_OK
 
 
 def run_keys_generate(args: argparse.Namespace) -> int:
-    from sandbox.signing import generate_key_pair, pem_to_base64_der
+    from sandbox.signing.rsa import generate_key_pair, pem_to_base64_der
 
     merchant_private, merchant_public = generate_key_pair()
     platform_private, platform_public = generate_key_pair()

@@ -31,7 +31,7 @@ log = logging.getLogger("sandbox.clock")
 
 
 def format_instant(moment: datetime) -> str:
-    """RFC 3339 UTC with microseconds, fixed width (sorts as text): `2026-03-12T08:30:00.118207Z`."""
+    """RFC 3339 UTC, microseconds, fixed width (sorts as text): `2026-03-12T08:30:00.118207Z`."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -95,7 +95,7 @@ class Clock:
         return self._anchor + timedelta(seconds=elapsed)
 
     def wall_seconds_until(self, when: datetime) -> float | None:
-        """Real seconds until sandbox time `when`; None in manual mode (only an advance gets there)."""
+        """Real seconds until sandbox time `when`; None in manual mode (only advances get there)."""
         if self._mode == "manual":
             return None
         return max(0.0, (when - self.now()).total_seconds() / self._scale)

@@ -14,7 +14,6 @@ import types
 import typing
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from functools import cache
 from typing import Any, Literal, TypeVar
 
 from sandbox.yamlsource import Path, YamlDocument
@@ -22,8 +21,14 @@ from sandbox.yamlsource import Path, YamlDocument
 T = TypeVar("T")
 
 
-def parse_dataclass(cls: type[T], raw: Any, doc: YamlDocument, path: Path) -> T:
-    """`raw` (a mapping from YAML) as an instance of `cls`, or a `YamlError` naming the place."""
+def parse_dataclass(
+    cls: type[T], raw: Any, doc: YamlDocument, path: Path, *, run_checks: bool = True
+) -> T:
+    """`raw` (a mapping from YAML) as an instance of `cls`, or a `YamlError` naming the place.
+
+    `run_checks=False` skips the fields' own checks: for the shipped demo values, which the test
+    suite checks once instead of every start-up paying for it (EzPay keys load `cryptography`).
+    """
     if not isinstance(raw, Mapping):
         raise doc.error(path, f"must be a mapping, not {_kind(raw)}")
     hints = _hints(cls)
@@ -42,8 +47,8 @@ def parse_dataclass(cls: type[T], raw: Any, doc: YamlDocument, path: Path) -> T:
                 raise doc.error(path, f"missing required key {name!r}")
             continue
         child = (*path, name)
-        value = _convert(hints[name], raw[name], doc, child)
-        check = spec.metadata.get("check")
+        value = _convert(hints[name], raw[name], doc, child, run_checks)
+        check = spec.metadata.get("check") if run_checks else None
         if check is not None and value is not None:
             try:
                 value = check(value)
@@ -53,7 +58,7 @@ def parse_dataclass(cls: type[T], raw: Any, doc: YamlDocument, path: Path) -> T:
     return cls(**values)
 
 
-def _convert(hint: Any, raw: Any, doc: YamlDocument, path: Path) -> Any:
+def _convert(hint: Any, raw: Any, doc: YamlDocument, path: Path, run_checks: bool) -> Any:
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         options = [a for a in typing.get_args(hint) if a is not type(None)]
@@ -61,7 +66,7 @@ def _convert(hint: Any, raw: Any, doc: YamlDocument, path: Path) -> Any:
             if len(options) == len(typing.get_args(hint)):
                 raise doc.error(path, "must not be null")
             return None
-        return _convert(options[0], raw, doc, path)
+        return _convert(options[0], raw, doc, path, run_checks)
     if origin is Literal:
         allowed = typing.get_args(hint)
         if raw not in allowed:
@@ -72,17 +77,19 @@ def _convert(hint: Any, raw: Any, doc: YamlDocument, path: Path) -> Any:
         if not isinstance(raw, list):
             raise doc.error(path, f"must be a list, not {_kind(raw)}")
         (item_hint, *_rest) = typing.get_args(hint)
-        return tuple(_convert(item_hint, item, doc, (*path, i)) for i, item in enumerate(raw))
+        return tuple(
+            _convert(item_hint, item, doc, (*path, i), run_checks) for i, item in enumerate(raw)
+        )
     if origin in (dict, Mapping, typing.Mapping):
         if not isinstance(raw, Mapping):
             raise doc.error(path, f"must be a mapping, not {_kind(raw)}")
         _key_hint, value_hint = typing.get_args(hint)
         return {
-            str(key): _convert(value_hint, value, doc, (*path, str(key)))
+            str(key): _convert(value_hint, value, doc, (*path, str(key)), run_checks)
             for key, value in raw.items()
         }
     if dataclasses.is_dataclass(hint):
-        return parse_dataclass(hint, raw, doc, path)  # type: ignore[arg-type]
+        return parse_dataclass(hint, raw, doc, path, run_checks=run_checks)  # type: ignore[arg-type]
     if raw is None:
         raise doc.error(path, "must not be null")
     if hint is Decimal:
@@ -124,9 +131,13 @@ def _kind(raw: Any) -> str:
     return repr(raw)
 
 
-@cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+_HINTS: dict[Any, dict[str, Any]] = {}
+
+
+def _hints(cls: Any) -> dict[str, Any]:
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
 
 
 # Field checks shared by every gateway's merchant settings (use via field metadata "check").

@@ -1,4 +1,4 @@
-"""One immutable `Settings`, resolved as: CLI flag > `SANDBOX_*` environment > config file > default.
+"""One immutable `Settings`, resolved as: flag > `SANDBOX_*` environment > config file > default.
 
 `OPTIONS` is the single table of settings: the CLI builds its flags from it, the environment and
 the config file are read by its names, and each option's parser turns text (flag, env) or YAML
@@ -151,13 +151,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("host", _host, "127.0.0.1", "listen address (the container uses 0.0.0.0)", "HOST"),
     Option("port", _port, 8080, "listen port", "PORT"),
     Option("db", _text, ":memory:", "SQLite file that keeps state across restarts", "PATH"),
-    Option(
-        "scenarios", _names, (), "extra scenario files or folders", "PATH", repeatable=True
-    ),
+    Option("scenarios", _names, (), "extra scenario files or folders", "PATH", repeatable=True),
     Option("scenario", _names, (), "scenario(s) active at start", "NAME", repeatable=True),
-    Option(
-        "public_url", _url, None, "base of links handed out (hosted pages, reports)", "URL"
-    ),
+    Option("public_url", _url, None, "base of links handed out (hosted pages, reports)", "URL"),
     Option("callback_url", _url, None, "send every callback to this URL instead", "URL"),
     Option(
         "callback_origin",
@@ -169,10 +165,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("time_scale", _scale, 1.0, "sandbox seconds per real second in real mode", "N"),
     Option("clock", _choice("real", "manual"), "real", "clock mode: real or manual", "MODE"),
     Option("clock_start", _instant, None, "sandbox time at first start (ISO 8601)", "TIME"),
-    Option("admin_token", _optional_text, None, "require this Bearer token on /_sandbox/*", "TOKEN"),
     Option(
-        "delivery_concurrency", _positive_int, 64, "callback attempts in flight at once", "N"
+        "admin_token", _optional_text, None, "require this Bearer token on /_sandbox/*", "TOKEN"
     ),
+    Option("delivery_concurrency", _positive_int, 64, "callback attempts in flight at once", "N"),
     Option("journal_limit", _positive_int, 10000, "journal entries and callbacks kept", "N"),
     Option("seed", _seed, None, "seed for generated ids and data (same seed, same data)", "N"),
     Option("log_format", _choice("text", "json"), "text", "log format: text or json", "FORMAT"),

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
 
 Path = tuple[str | int, ...]
 
@@ -63,7 +64,12 @@ def format_path(path: Path) -> str:
 
 def load_yaml(text: str, file: str) -> YamlDocument:
     """Parse one YAML document; raise `YamlError` with a line for any syntax problem."""
-    loader = yaml.SafeLoader(text)
+    import yaml  # only when a file is read: keeps start-up without a config file fast
+
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:  # the reader refuses control characters up front
+        raise YamlError(file, None, "", f"not valid YAML: {exc}") from None
     try:
         node = loader.get_single_node()
         document = YamlDocument(file=file, data=None)
@@ -83,6 +89,8 @@ def load_yaml(text: str, file: str) -> YamlDocument:
 
 
 def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path, doc: YamlDocument) -> Any:
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)  # resolves `<<:` merge keys
         result: dict[Any, Any] = {}
@@ -92,7 +100,10 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path, doc: YamlDocume
                 raise doc.error(path, f"mapping keys must be plain scalars, not {key!r}")
             if key in result:
                 raise YamlError(
-                    doc.file, key_node.start_mark.line + 1, format_path(path), f"duplicate key {key!r}"
+                    doc.file,
+                    key_node.start_mark.line + 1,
+                    format_path(path),
+                    f"duplicate key {key!r}",
                 )
             child = (*path, str(key))
             doc.lines[child] = key_node.start_mark.line + 1

@@ -19,7 +19,12 @@ class Balance:
 
 
 def seed_opening_balances(
-    store: Store, book: MerchantBook, now: datetime, *, overwrite: bool, only: tuple[str, str] | None = None
+    store: Store,
+    book: MerchantBook,
+    now: datetime,
+    *,
+    overwrite: bool,
+    only: tuple[str, str] | None = None,
 ) -> None:
     """Write every merchant's opening balances; `overwrite=False` keeps balances already stored."""
     conflict = (
@@ -100,7 +105,14 @@ def adjust_balance(
             "ON CONFLICT (gateway, merchant_id, account, currency) DO UPDATE SET "
             "available = excluded.available, reserve = excluded.reserve, "
             "updated_at = excluded.updated_at",
-            (gateway, merchant_id, account, currency, str(available), str(reserve),
-             format_instant(now)),
+            (
+                gateway,
+                merchant_id,
+                account,
+                currency,
+                str(available),
+                str(reserve),
+                format_instant(now),
+            ),
         )
     return Balance(currency, available, reserve)

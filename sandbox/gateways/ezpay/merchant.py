@@ -15,7 +15,6 @@ from sandbox.merchants import MerchantKind, OpeningBalance
 from sandbox.schema import check_currency_keys, check_url, check_utc_offset
 from sandbox.signing import demo_keys
 
-D = Decimal
 Country = Literal["philippines", "indonesia", "malaysia", "thailand", "russia"]
 COUNTRIES: tuple[Country, ...] = ("philippines", "indonesia", "malaysia", "thailand", "russia")
 
@@ -57,13 +56,13 @@ class PayoutFee:
 
 @dataclass(frozen=True)
 class Fees:
-    payment_rate: Decimal = D("2.5")  # percent of the paid amount
+    payment_rate: Decimal = Decimal("2.5")  # percent of the paid amount
     payout: dict[str, PayoutFee] = field(
         default_factory=lambda: {
-            "PHP": PayoutFee(D("1"), D("10.00")),
-            "IDR": PayoutFee(D("1"), D("2500")),
-            "MYR": PayoutFee(D("1"), D("1.00")),
-            "THB": PayoutFee(D("1"), D("10.00")),
+            "PHP": PayoutFee(Decimal("1"), Decimal("10.00")),
+            "IDR": PayoutFee(Decimal("1"), Decimal("2500")),
+            "MYR": PayoutFee(Decimal("1"), Decimal("1.00")),
+            "THB": PayoutFee(Decimal("1"), Decimal("10.00")),
         },
         metadata={"check": check_currency_keys},
     )
@@ -73,11 +72,11 @@ class Fees:
 class Limits:
     max_amount: dict[str, Decimal] = field(
         default_factory=lambda: {
-            "PHP": D("500000.00"),
-            "IDR": D("500000000"),
-            "MYR": D("50000.00"),
-            "THB": D("500000.00"),
-            "RUB": D("1000000.00"),
+            "PHP": Decimal("500000.00"),
+            "IDR": Decimal("500000000"),
+            "MYR": Decimal("50000.00"),
+            "THB": Decimal("500000.00"),
+            "RUB": Decimal("1000000.00"),
         },
         metadata={"check": check_currency_keys},
     )
@@ -110,12 +109,12 @@ class EzPayMerchant:
     fees: Fees = field(default_factory=Fees)
     balances: dict[str, Decimal] = field(
         default_factory=lambda: {
-            "PHP": D("1000000.00"),
-            "IDR": D("10000000000"),
-            "MYR": D("100000.00"),
-            "THB": D("1000000.00"),
-            "RUB": D("1000000.00"),
-            "USD": D("100000.00"),
+            "PHP": Decimal("1000000.00"),
+            "IDR": Decimal("10000000000"),
+            "MYR": Decimal("100000.00"),
+            "THB": Decimal("1000000.00"),
+            "RUB": Decimal("1000000.00"),
+            "USD": Decimal("100000.00"),
         },
         metadata={"check": check_currency_keys},
     )

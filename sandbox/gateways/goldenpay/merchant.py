@@ -9,7 +9,6 @@ from typing import Any, Literal
 from sandbox.merchants import MerchantKind, OpeningBalance
 from sandbox.schema import check_currency_keys, check_not_empty, check_utc_offset
 
-D = Decimal
 Channel = Literal[
     "mock", "bank", "momo", "zalo", "scratch", "viettel", "truemoney",
     "gcash", "grab", "maya", "phqr", "usdt.trc20",
@@ -38,24 +37,24 @@ class GoldenPayMerchant:
     api_token: str = field(metadata={"check": check_not_empty})
     name: str = "Demo Merchant"
     created_at: str = "2026-05-04 10:00:00"
-    collect_ratio: Decimal = D("0.025")
-    payout_fee_rate: Decimal = D("0.01")
+    collect_ratio: Decimal = Decimal("0.025")
+    payout_fee_rate: Decimal = Decimal("0.01")
     channels: Channels = field(default_factory=Channels)
     balances: dict[str, Decimal] = field(
         default_factory=lambda: {
-            "THB": D("1000000"),
-            "PHP": D("1000000"),
-            "VND": D("10000000000"),
-            "USDT": D("100000"),
+            "THB": Decimal("1000000"),
+            "PHP": Decimal("1000000"),
+            "VND": Decimal("10000000000"),
+            "USDT": Decimal("100000"),
         },
         metadata={"check": check_currency_keys},
     )
     payout_limits: dict[str, AmountRange] = field(
         default_factory=lambda: {
-            "PHP": AmountRange(D("1.00"), D("500000.00")),
-            "THB": AmountRange(D("1.00"), D("500000.00")),
-            "VND": AmountRange(D("10000"), D("5000000000")),
-            "USDT": AmountRange(D("1.00"), D("50000.00")),
+            "PHP": AmountRange(Decimal("1.00"), Decimal("500000.00")),
+            "THB": AmountRange(Decimal("1.00"), Decimal("500000.00")),
+            "VND": AmountRange(Decimal("10000"), Decimal("5000000000")),
+            "USDT": AmountRange(Decimal("1.00"), Decimal("50000.00")),
         },
         metadata={"check": check_currency_keys},
     )

@@ -9,31 +9,29 @@ from typing import Any, Literal
 from sandbox.merchants import MerchantKind, OpeningBalance
 from sandbox.schema import check_currency_keys, check_not_empty, check_url
 
-D = Decimal
-
 
 @dataclass(frozen=True)
 class FeeSchedule:
     channel_id: int
     fee_rate: Decimal  # percent
-    fee_fixed: Decimal = D("0.00")
-    fee_min: Decimal = D("0.00")
+    fee_fixed: Decimal = Decimal("0.00")
+    fee_min: Decimal = Decimal("0.00")
 
 
 @dataclass(frozen=True)
 class RefundFee:
-    rate: Decimal = D("0")  # percent
-    fixed: Decimal = D("0.00")
+    rate: Decimal = Decimal("0")  # percent
+    fixed: Decimal = Decimal("0.00")
 
 
 @dataclass(frozen=True)
 class Limits:
-    min_amount: Decimal = D("1.00")
-    max_amount: Decimal = D("100000.00")
-    per_transaction: Decimal = D("50000.00")
-    daily_amount: Decimal = D("500000.00")
+    min_amount: Decimal = Decimal("1.00")
+    max_amount: Decimal = Decimal("100000.00")
+    per_transaction: Decimal = Decimal("50000.00")
+    daily_amount: Decimal = Decimal("500000.00")
     daily_count: int = 10000
-    monthly_amount: Decimal = D("5000000.00")
+    monthly_amount: Decimal = Decimal("5000000.00")
     card_failures_24h: int = 3
     # Per-currency overrides; a currency not listed uses the numbers above.
     currencies: dict[str, CurrencyLimits] = field(
@@ -55,12 +53,12 @@ class CurrencyLimits:
 @dataclass(frozen=True)
 class Balance:
     balance: Decimal
-    reserve: Decimal = D("0.00")
+    reserve: Decimal = Decimal("0.00")
 
 
 @dataclass(frozen=True)
 class CardAccount:
-    available_balance: Decimal = D("10000.00")
+    available_balance: Decimal = Decimal("10000.00")
 
 
 @dataclass(frozen=True)
@@ -77,10 +75,25 @@ class CardType:
 
 def _demo_card_types() -> tuple[CardType, ...]:
     return (
-        CardType("23", "Virtual Visa USD", "VISA", "USD", "400555", D("0.03"), D("10.99"), D("20.00")),
         CardType(
-            "24", "Virtual Mastercard USD", "MASTERCARD", "USD", "510510", D("1.5"), D("1.00"),
-            D("10.00"),
+            "23",
+            "Virtual Visa USD",
+            "VISA",
+            "USD",
+            "400555",
+            Decimal("0.03"),
+            Decimal("10.99"),
+            Decimal("20.00"),
+        ),
+        CardType(
+            "24",
+            "Virtual Mastercard USD",
+            "MASTERCARD",
+            "USD",
+            "510510",
+            Decimal("1.5"),
+            Decimal("1.00"),
+            Decimal("10.00"),
         ),
     )
 
@@ -94,18 +107,25 @@ class TrustPayMerchant:
     risk_control_url: str | None = field(default=None, metadata={"check": check_url})
     callback_amount_format: Literal["fixed2", "trimmed"] = "fixed2"
     payin: dict[str, FeeSchedule] = field(
-        default_factory=lambda: {"USD": FeeSchedule(5, D("3.5"), D("0.30"), D("0.00"))},
+        default_factory=lambda: {
+            "USD": FeeSchedule(5, Decimal("3.5"), Decimal("0.30"), Decimal("0.00"))
+        },
         metadata={"check": check_currency_keys},
     )
     payout: dict[str, FeeSchedule] = field(
-        default_factory=lambda: {"INR": FeeSchedule(9, D("1.5"), D("0.00"), D("0.00"))},
+        default_factory=lambda: {
+            "INR": FeeSchedule(9, Decimal("1.5"), Decimal("0.00"), Decimal("0.00"))
+        },
         metadata={"check": check_currency_keys},
     )
     refund_fee: RefundFee = field(default_factory=RefundFee)
-    chargeback_fee: Decimal = D("15.00")
+    chargeback_fee: Decimal = Decimal("15.00")
     limits: Limits = field(default_factory=Limits)
     balances: dict[str, Balance] = field(
-        default_factory=lambda: {"USD": Balance(D("10000.00")), "INR": Balance(D("1000000.00"))},
+        default_factory=lambda: {
+            "USD": Balance(Decimal("10000.00")),
+            "INR": Balance(Decimal("1000000.00")),
+        },
         metadata={"check": check_currency_keys},
     )
     card_account: CardAccount = field(default_factory=CardAccount)

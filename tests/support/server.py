@@ -1,0 +1,80 @@
+"""Start the real sandbox server on a free loopback port, in a background thread.
+
+The server is the real thing: `create_app(settings)` under uvicorn, listening on a real socket.
+Tests talk to it only over HTTP.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import uvicorn
+
+from sandbox.app import create_app
+from sandbox.runtime import Sandbox, open_sandbox
+from sandbox.settings import Settings, resolve_settings
+
+
+@dataclass
+class RunningSandbox:
+    url: str
+    settings: Settings
+    sandbox: Sandbox
+    client: httpx.Client
+
+    def admin(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """Call /_sandbox/<path> (with the admin token when one is set)."""
+        headers = dict(kwargs.pop("headers", {}))
+        if self.settings.admin_token:
+            headers.setdefault("Authorization", f"Bearer {self.settings.admin_token}")
+        return self.client.request(
+            method, f"/_sandbox/{path.lstrip('/')}", headers=headers, **kwargs
+        )
+
+    def advance(self, seconds: float) -> httpx.Response:
+        response = self.admin("POST", "clock/advance", json={"seconds": seconds})
+        response.raise_for_status()
+        return response
+
+
+def free_socket(host: str = "127.0.0.1") -> socket.socket:
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, 0))
+    return listener
+
+
+@contextmanager
+def run_sandbox(
+    flags: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> Iterator[RunningSandbox]:
+    """A running server with these settings (flag names as in Settings: `{"clock": "manual"}`)."""
+    settings = resolve_settings(dict(flags or {}), dict(environ or {}))
+    sandbox = open_sandbox(settings)
+    app = create_app(settings, sandbox)
+    listener = free_socket()
+    port = listener.getsockname()[1]
+    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the sandbox server did not start")
+        time.sleep(0.01)
+    url = f"http://127.0.0.1:{port}"
+    with httpx.Client(base_url=url, timeout=30) as client:
+        try:
+            yield RunningSandbox(url=url, settings=settings, sandbox=sandbox, client=client)
+        finally:
+            server.should_exit = True
+            thread.join(timeout=15)
+            listener.close()
