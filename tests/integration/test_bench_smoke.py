@@ -1,0 +1,26 @@
+"""The start-up benchmark still runs: one quick run of each side gives sane numbers."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.append(str(ROOT))  # `bench` is not installed; `python -m pytest` from ROOT finds it
+
+from bench import startup  # noqa: E402
+from bench.__main__ import BENCHES  # noqa: E402
+
+
+def test_startup_benchmark_measures_both_servers() -> None:
+    sandbox, baseline = startup.compare(runs=1, settle=0)
+    for sample in (*sandbox, *baseline):
+        assert 0 < sample.startup_s < 30
+        assert sample.rss_bytes > 1024 * 1024
+    table, _ = startup.report(sandbox, baseline)
+    assert "start-up to healthy" in table and "idle RSS" in table
+
+
+def test_every_benchmark_is_listed() -> None:
+    assert "startup" in BENCHES
