@@ -16,7 +16,9 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox import __version__
+from sandbox.admin import callbacks as admin_callbacks
 from sandbox.admin import clock as admin_clock
+from sandbox.admin import requests as admin_requests
 from sandbox.admin import system as admin_system
 from sandbox.admin.errors import AdminError, admin_error_response
 from sandbox.gateways.envelopes import fault_envelopes_for
@@ -43,7 +45,12 @@ def create_app(settings: Settings, sandbox: Sandbox | None = None) -> Starlette:
         finally:
             await sandbox.stop()
 
-    admin_routes: list[Any] = [*admin_system.routes, *admin_clock.routes]
+    admin_routes: list[Any] = [
+        *admin_system.routes,
+        *admin_clock.routes,
+        *admin_callbacks.routes,
+        *admin_requests.routes,
+    ]
     app = Starlette(
         routes=[Mount("/_sandbox", routes=admin_routes), Route("/", index, methods=["GET"])],
         exception_handlers={
@@ -84,8 +91,11 @@ async def admin_exception(request: Request, exc: Exception) -> Response:
 
 
 async def internal_error(request: Request, exc: Exception) -> Response:
+    # Starlette answers this one from its outermost middleware, outside SandboxMiddleware.
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return admin_error_response(500, "internal_error", f"internal error: {type(exc).__name__}")
+    response = admin_error_response(500, "internal_error", f"internal error: {type(exc).__name__}")
+    response.headers["x-sandbox-version"] = __version__
+    return response
 
 
 def error_response_for(path: str, status: int) -> Response:

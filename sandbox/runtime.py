@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sandbox.clock import Clock, ClockMode, format_instant, parse_instant
+from sandbox.delivery import DeliveryEngine, Journal
 from sandbox.merchants import MERCHANT_KINDS, MerchantBook
 from sandbox.settings import Settings
 from sandbox.store import Store, open_store
@@ -42,6 +43,8 @@ class Sandbox:
     store: Store
     merchants: MerchantBook
     rng: random.Random
+    delivery: DeliveryEngine
+    journal: Journal
     reset_hooks: list[Callable[[ResetScope], None]] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -52,6 +55,7 @@ class Sandbox:
     async def start(self) -> None:
         """Start the background tasks (inside the server's event loop)."""
         self.tasks.append(asyncio.create_task(self.clock.run(), name="sandbox-clock"))
+        await self.delivery.start()
         if not self.store.is_memory:
             self.tasks.append(asyncio.create_task(self._save_clock_periodically()))
 
@@ -60,6 +64,8 @@ class Sandbox:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
         self.tasks.clear()
+        await self.delivery.stop()
+        self.journal.flush()
         self.save_clock()
         self.store.close()
 
@@ -110,7 +116,11 @@ def open_sandbox(settings: Settings) -> Sandbox:
         store=store,
         merchants=settings.merchants,
         rng=random.Random(settings.seed),
+        delivery=DeliveryEngine(settings, clock, store),
+        journal=Journal(store, clock, settings.journal_limit),
     )
+    sandbox.reset_hooks.append(sandbox.delivery.after_reset)
+    sandbox.reset_hooks.append(lambda _scope: sandbox.journal.recount())
     with store.transaction():
         _register_merchants(sandbox)
         seed_opening_balances(store, settings.merchants, clock.now(), overwrite=False)

@@ -26,8 +26,9 @@ async def ready(request: Request) -> JSONResponse:
     checks = {
         "store": "ok" if store_ok else "failed",
         "background": "running" if sandbox.running else "stopped",
+        "dispatcher": "running" if sandbox.delivery.running else "stopped",
     }
-    is_ready = store_ok and sandbox.running
+    is_ready = store_ok and sandbox.running and sandbox.delivery.running
     body = {"ready": is_ready, "checks": checks, "version": __version__}
     return JSONResponse(body, status_code=200 if is_ready else 503)
 

@@ -31,7 +31,70 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        2,
+        """
+        CREATE TABLE callbacks (
+            seq               INTEGER PRIMARY KEY AUTOINCREMENT,  -- id "cb_<seq>", never reused
+            gateway           TEXT NOT NULL,
+            merchant_id       TEXT NOT NULL,
+            order_id          TEXT NOT NULL,
+            merchant_order_id TEXT NOT NULL,
+            event             TEXT NOT NULL,
+            url               TEXT NOT NULL,
+            original_url      TEXT,
+            body              BLOB NOT NULL,
+            headers           TEXT NOT NULL,          -- JSON object
+            ack               TEXT NOT NULL,          -- JSON AckRule
+            policy            TEXT NOT NULL,          -- JSON RetryPolicy
+            tag               TEXT NOT NULL,
+            state             TEXT NOT NULL,          -- pending | acked | failed
+            created_at        TEXT NOT NULL,          -- sandbox time
+            due_at            TEXT,                   -- next attempt while pending
+            finished_at       TEXT,
+            copy              INTEGER NOT NULL,
+            copies            INTEGER NOT NULL,
+            redelivery_of     TEXT,
+            redeliver_after   REAL,                   -- sandbox seconds after the ack
+            failures          INTEGER NOT NULL,
+            attempts          INTEGER NOT NULL
+        );
+        CREATE INDEX callbacks_state ON callbacks (state, seq);
+        CREATE INDEX callbacks_order ON callbacks (order_id);
+        CREATE TABLE callback_attempts (
+            seq                INTEGER NOT NULL REFERENCES callbacks (seq) ON DELETE CASCADE,
+            number             INTEGER NOT NULL,
+            due_at             TEXT,
+            started_at         TEXT NOT NULL,
+            finished_at        TEXT NOT NULL,
+            latency_ms         REAL NOT NULL,
+            status             INTEGER,
+            response           BLOB NOT NULL,         -- first 64 KiB of the reply
+            response_truncated INTEGER NOT NULL,
+            error              TEXT,
+            error_detail       TEXT NOT NULL,
+            acked              INTEGER NOT NULL,
+            resend             INTEGER NOT NULL,
+            PRIMARY KEY (seq, number)
+        );
+        CREATE TABLE journal (
+            seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+            at          TEXT NOT NULL,                -- sandbox time
+            gateway     TEXT NOT NULL,
+            merchant_id TEXT NOT NULL,
+            operation   TEXT NOT NULL,
+            method      TEXT NOT NULL,
+            path        TEXT NOT NULL,
+            status      INTEGER NOT NULL,
+            scenario    TEXT,
+            rule        TEXT,
+            signature   TEXT NOT NULL,
+            note        TEXT NOT NULL
+        );
+        CREATE INDEX journal_gateway ON journal (gateway, merchant_id, seq);
+        """,
+    ),
 ]
 
 # Tables emptied by POST /_sandbox/reset (balances are then re-seeded from the opening values).
-MERCHANT_TABLES: list[str] = ["balances"]
+MERCHANT_TABLES: list[str] = ["balances", "callbacks", "journal"]  # attempts: cascade

@@ -1,0 +1,32 @@
+"""`python -m bench` runs every benchmark; `python -m bench NAME [OPTIONS]` runs one.
+
+Exit status: 0 when every target is met, 1 when one is missed, 2 for an unknown benchmark.
+To add a benchmark, write a module with `main(argv) -> int` and list it in BENCHES.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+
+from bench import delivery, startup
+
+BENCHES: dict[str, Callable[[Sequence[str]], int]] = {
+    "startup": startup.main,
+    "delivery": delivery.main,
+}
+
+
+def main(argv: Sequence[str]) -> int:
+    if not argv:
+        codes = [bench([]) for bench in BENCHES.values()]
+        return max(codes, default=0)
+    name, *rest = argv
+    if name not in BENCHES:
+        print(f"usage: python -m bench [{'|'.join(BENCHES)}] [OPTIONS]", file=sys.stderr)
+        return 0 if name in ("-h", "--help") else 2
+    return BENCHES[name](rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,229 @@
+"""Callback delivery: throughput to a fast local receiver, and retry timing in real-clock mode.
+
+Throughput: the delivery engine (one process, its shared keep-alive client, the configured
+concurrency) delivers N callbacks to a bare uvicorn receiver in another process; the baseline is
+a plain `httpx.AsyncClient` loop posting the same bodies to the same receiver with the same
+concurrency. Engine and baseline runs alternate; the medians are compared.
+
+Retry timing: on the real clock, every callback's first attempt gets a 500 and the retry is due
+`delay` sandbox seconds later; the error is when the retry attempt started minus when it was due,
+in wall milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+
+from bench.startup import free_port
+from sandbox.delivery import CallbackRequest, Outcome, any_2xx, custom_policy
+from sandbox.runtime import open_sandbox
+from sandbox.settings import Settings
+
+THROUGHPUT_TARGET = 3000.0  # callbacks per second
+RETRY_P99_TARGET_MS = 50.0
+BODY = b'{"type":0,"merchant_id":8820250900009,"order_no":"ORDER-1","order_amount":100.00}'
+HEADERS = {"Content-Type": "application/json"}
+
+
+@contextmanager
+def receiver(fail_first: bool = False) -> Iterator[str]:
+    port = free_port()
+    script = Path(__file__).with_name("callback_receiver.py")
+    command = [sys.executable, str(script), "--port", str(port)]
+    process = subprocess.Popen([*command, *(["--fail-first"] if fail_first else [])])
+    url = f"http://127.0.0.1:{port}/notify"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.post(url, content=b"{}", headers={"X-Sandbox-Callback-Id": "probe"})
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the bench receiver did not start") from None
+                time.sleep(0.02)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _settings(db: str, concurrency: int, scale: float = 1.0) -> Settings:
+    return Settings(
+        db=db, clock="real", time_scale=scale, delivery_concurrency=concurrency, journal_limit=10000
+    )
+
+
+async def engine_run(url: str, count: int, concurrency: int, db: str) -> float:
+    """Callbacks per second through the engine, from the first submit to the last ack."""
+    sandbox = open_sandbox(_settings(db, concurrency))
+    await sandbox.start()
+    done = asyncio.Event()
+    acked = 0
+
+    def on_outcome(outcome: Outcome) -> None:
+        nonlocal acked
+        acked += 1
+        if acked == count:
+            done.set()
+
+    sandbox.delivery.on_outcome("bench", on_outcome)
+    request = CallbackRequest(
+        gateway="bench",
+        merchant="m1",
+        order_id="",
+        event="bench",
+        url=url,
+        body=BODY,
+        headers=HEADERS,
+        ack=any_2xx(),
+        policy=custom_policy(10, [60]),
+    )
+    try:
+        start = time.perf_counter()
+        for n in range(count):
+            sandbox.delivery.submit(replace(request, order_id=f"O{n}"))
+            if n % 256 == 0:
+                await asyncio.sleep(0)  # a gateway submits from request handlers, not all at once
+        await asyncio.wait_for(done.wait(), timeout=300)
+        return count / (time.perf_counter() - start)
+    finally:
+        await sandbox.stop()
+
+
+async def baseline_run(url: str, count: int, concurrency: int) -> float:
+    """Callbacks per second through a plain httpx loop with the same concurrency."""
+    slots = asyncio.Semaphore(concurrency)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, follow_redirects=False) as client:
+
+        async def one(n: int) -> None:
+            async with slots:
+                response = await client.post(url, content=BODY, headers=HEADERS, timeout=10)
+                response.raise_for_status()
+
+        start = time.perf_counter()
+        await asyncio.gather(*(one(n) for n in range(count)))
+        return count / (time.perf_counter() - start)
+
+
+async def retry_errors(
+    url: str, count: int, rate: float, delay: float, scale: float
+) -> list[float]:
+    """Wall-ms lateness of each retry attempt (the first attempts all get a 500)."""
+    sandbox = open_sandbox(_settings(":memory:", 64, scale))
+    await sandbox.start()
+    finished = asyncio.Event()
+    acked = 0
+
+    def on_outcome(outcome: Outcome) -> None:
+        nonlocal acked
+        acked += 1
+        if acked == count:
+            finished.set()
+
+    sandbox.delivery.on_outcome("bench", on_outcome)
+    request = CallbackRequest(
+        gateway="bench",
+        merchant="m1",
+        order_id="",
+        event="bench",
+        url=url,
+        body=BODY,
+        headers=HEADERS,
+        ack=any_2xx(),
+        policy=custom_policy(10, [delay]),
+    )
+    try:
+        ids: list[str] = []
+        for n in range(count):
+            ids += sandbox.delivery.submit(replace(request, order_id=f"O{n}"))
+            await asyncio.sleep(1 / rate)
+        await asyncio.wait_for(finished.wait(), timeout=120)
+        errors = []
+        for message_id in ids:
+            retry = sandbox.delivery.outbox.attempts(message_id)[1]
+            assert retry.due_at is not None
+            late = (retry.started_at - retry.due_at) / timedelta(milliseconds=1)
+            errors.append(late / scale)
+        return errors
+    finally:
+        await sandbox.stop()
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench delivery",
+        description="Callback throughput vs a plain httpx loop; retry timing on the real clock.",
+    )
+    parser.add_argument("--count", type=int, default=10000, help="callbacks per run")
+    parser.add_argument("--runs", type=int, default=3, help="alternating runs of each")
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--file-db", action="store_true", help="the engine on a file DB")
+    parser.add_argument("--retries", type=int, default=1000, help="callbacks in the timing run")
+    args = parser.parse_args(argv)
+
+    engine: list[float] = []
+    baseline: list[float] = []
+    with receiver() as url, tempfile.TemporaryDirectory() as folder:
+        asyncio.run(baseline_run(url, 500, args.concurrency))  # warm the receiver up
+        for n in range(1, args.runs + 1):
+            db = str(Path(folder) / f"run{n}.db") if args.file_db else ":memory:"
+            engine.append(asyncio.run(engine_run(url, args.count, args.concurrency, db)))
+            baseline.append(asyncio.run(baseline_run(url, args.count, args.concurrency)))
+            print(
+                f"delivery: run {n}/{args.runs} engine {engine[-1]:,.0f}/s  "
+                f"httpx loop {baseline[-1]:,.0f}/s",
+                flush=True,
+            )
+    with receiver(fail_first=True) as url:
+        errors = asyncio.run(retry_errors(url, args.retries, rate=200, delay=2.0, scale=4.0))
+    ours, theirs = statistics.median(engine), statistics.median(baseline)
+    p50, p99, worst = percentile(errors, 50), percentile(errors, 99), max(errors)
+    store = "file DB" if args.file_db else "in-memory DB"
+    rows = [
+        ("metric", "sandbox", "baseline", "ratio", "target", "result"),
+        (
+            f"callbacks/s ({store}, {args.concurrency} in flight, median of {args.runs})",
+            f"{ours:,.0f}/s",
+            f"{theirs:,.0f}/s",
+            f"{ours / theirs:.2f}x",
+            f">= {THROUGHPUT_TARGET:,.0f}/s",
+            "PASS" if ours >= THROUGHPUT_TARGET else "FAIL",
+        ),
+        (
+            f"retry timing error p99 ({len(errors)} retries; p50 {p50:.1f}, max {worst:.1f} ms)",
+            f"{p99:.1f} ms",
+            "-",
+            "-",
+            f"<= {RETRY_P99_TARGET_MS:g} ms",
+            "PASS" if p99 <= RETRY_P99_TARGET_MS else "FAIL",
+        ),
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    print("\n".join(line.rstrip() for line in lines), flush=True)
+    return 0 if all(row[-1] == "PASS" for row in rows[1:]) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

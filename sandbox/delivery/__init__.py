@@ -1,0 +1,33 @@
+"""Callback delivery (DESIGN §9): messages, attempts, ack rules, retry policies, the engine.
+
+Gateways build a `CallbackRequest` (ready body bytes, headers, target, ack rule, policy) and hand
+it to `DeliveryEngine.submit`; the engine knows no gateway field names.
+"""
+
+from sandbox.delivery.ack import AckRule, acknowledged, any_2xx, body_equals_text, json_field_equals
+from sandbox.delivery.dispatcher import DeliveryEngine, NoTarget, OutcomeHandler
+from sandbox.delivery.journal import Journal, JournalEntry
+from sandbox.delivery.model import Attempt, CallbackRequest, Message, MessageState, Outcome
+from sandbox.delivery.policy import PROFILES, RetryPolicy, custom_policy, profile
+
+__all__ = [
+    "PROFILES",
+    "AckRule",
+    "Attempt",
+    "CallbackRequest",
+    "DeliveryEngine",
+    "Journal",
+    "JournalEntry",
+    "Message",
+    "MessageState",
+    "NoTarget",
+    "Outcome",
+    "OutcomeHandler",
+    "RetryPolicy",
+    "acknowledged",
+    "any_2xx",
+    "body_equals_text",
+    "custom_policy",
+    "json_field_equals",
+    "profile",
+]

@@ -1,0 +1,292 @@
+"""The delivery engine: turns gateway callback requests into messages and delivers them.
+
+Every due time is on the sandbox clock (`clock.call_at`), so a manual-clock `advance` returns only
+after every attempt that fell due has run, and a 60 s retry takes 60/scale real seconds in real
+mode. Attempts share one keep-alive `httpx.AsyncClient`, at most `delivery_concurrency` at once.
+The engine and its store are touched only on the server's event-loop thread (`engine.loop`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import datetime
+
+from sandbox import __version__
+from sandbox.clock import Clock, Timer
+from sandbox.delivery.ack import acknowledged
+from sandbox.delivery.model import Attempt, CallbackRequest, Message, MessageState, Outcome
+from sandbox.delivery.notify import ChangeSignal
+from sandbox.delivery.outbox import Outbox
+from sandbox.delivery.targets import resolve_target
+from sandbox.delivery.transport import ClientSlots, post
+from sandbox.settings import Settings
+from sandbox.store import Store
+
+OutcomeHandler = Callable[[Outcome], Awaitable[None] | None]
+
+log = logging.getLogger("sandbox.delivery")
+
+
+class NoTarget(ValueError):
+    """The callback has no URL and no SANDBOX_CALLBACK_URL override applies."""
+
+
+class DeliveryEngine:
+    def __init__(self, settings: Settings, clock: Clock, store: Store) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.outbox = Outbox(store, settings.journal_limit)
+        self.changes = ChangeSignal()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._handlers: dict[str, OutcomeHandler] = {}
+        self._live: dict[str, Message] = {}  # pending messages, by id
+        self._timers: dict[str, Timer] = {}
+        self._resending: dict[str, Message] = {}  # finished messages with a resend in flight
+        self._inflight: set[asyncio.Task[object]] = set()
+        self._slots: ClientSlots | None = None
+        self._closing = False
+
+    # -- life cycle ------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._slots is not None and not self._closing
+
+    async def start(self) -> None:
+        """Open the HTTP clients and schedule every pending message (a restart's too)."""
+        self.loop = asyncio.get_running_loop()
+        user_agent = f"PaymentGatewaySandbox/{__version__}"
+        self._slots = ClientSlots(self.settings.delivery_concurrency, user_agent)
+        self._closing = False
+        for message in self.outbox.pending():
+            if message.id not in self._live:
+                self._live[message.id] = message
+                self._schedule(message)
+
+    async def stop(self) -> None:
+        """Cancel attempts in flight (their messages stay pending in the store) and close."""
+        self._closing = True
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
+        for task in list(self._inflight):
+            task.cancel()
+        await asyncio.gather(*self._inflight, return_exceptions=True)
+        self.outbox.flush()
+        if self._slots is not None:
+            await self._slots.close()
+            self._slots = None
+
+    # -- the API for gateways --------------------------------------------------------------
+
+    def on_outcome(self, gateway: str, handler: OutcomeHandler) -> None:
+        """Register `gateway`'s handler, called when one of its messages is acked or given up.
+
+        Handlers are registered by name rather than per message so that messages reloaded after
+        a restart still reach them.
+        """
+        self._handlers[gateway] = handler
+
+    def target_for(self, url: str | None) -> str | None:
+        """Where a callback for `url` would go after the overrides; None if nowhere."""
+        return resolve_target(url, self.settings.callback_url, self.settings.callback_origin)
+
+    def submit(self, request: CallbackRequest) -> list[str]:
+        """Store the message(s) of a callback and schedule their first attempts; their ids."""
+        target = self.target_for(request.url)
+        if target is None:
+            raise NoTarget(f"{request.gateway} {request.event}: no callback URL")
+        if request.copies < 1:
+            raise ValueError("copies must be at least 1")
+        now = self.clock.now()
+        first_due = now + request.delay
+        messages = [
+            Message(
+                id="",
+                gateway=request.gateway,
+                merchant=request.merchant,
+                order_id=request.order_id,
+                merchant_order_id=request.merchant_order_id,
+                event=request.event,
+                url=target,
+                original_url=request.url,
+                body=request.body,
+                headers=dict(request.headers),
+                ack=request.ack,
+                policy=request.policy,
+                tag=request.tag,
+                state="pending",
+                created_at=now,
+                due_at=first_due + request.spacing * index,
+                copy=index + 1,
+                copies=request.copies,
+                redeliver_after=request.redeliver_after,
+            )
+            for index in range(request.copies)
+        ]
+        with self.outbox.store.transaction():
+            for message in messages:
+                self.outbox.insert(message)
+        for message in messages:
+            self._live[message.id] = message
+            self._schedule(message)
+        self.changes.changed()
+        return [m.id for m in messages]
+
+    async def resend(self, message_id: str) -> tuple[Message, Attempt] | None:
+        """One more attempt now, same body; None if there is no such message."""
+        message = self._live.get(message_id) or self._resending.get(message_id)
+        if message is None:
+            message = self.outbox.get(message_id)
+            if message is None:
+                return None
+            self._resending[message_id] = message
+        try:
+            attempt = await self._attempt(message, resend=True)
+        finally:
+            if message.state != "pending":
+                self._resending.pop(message_id, None)
+        if attempt.acked and message.state != "acked":
+            await self._finish(message, "acked", attempt)
+        else:
+            self._record(message, attempt)
+        return message, attempt
+
+    def after_reset(self, _scope: object) -> None:
+        """Forget timers and state of the messages a reset deleted."""
+        survivors = self.outbox.pending_ids()
+        for message_id in [m for m in self._live if m not in survivors]:
+            del self._live[message_id]
+            timer = self._timers.pop(message_id, None)
+            if timer is not None:
+                timer.cancel()
+        self._resending.clear()
+        self.outbox.forget_counts()
+        self.changes.changed()
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _schedule(self, message: Message) -> None:
+        assert message.due_at is not None
+        message_id = message.id
+
+        async def job() -> None:
+            await self._run_scheduled(message_id)
+
+        self._timers[message_id] = self.clock.call_at(message.due_at, job)
+
+    async def _run_scheduled(self, message_id: str) -> None:
+        self._timers.pop(message_id, None)
+        message = self._live.get(message_id)
+        if message is None or message.state != "pending" or self._closing:
+            return
+        attempt = await self._attempt(message, resend=False)
+        if message.state != "pending" or message_id not in self._live:
+            self._record(message, attempt)  # a resend settled it meanwhile, or a reset
+            return
+        if attempt.acked:
+            await self._finish(message, "acked", attempt)
+            return
+        message.failures += 1
+        delay = message.policy.delay_after(message.failures)
+        if delay is None:
+            await self._finish(message, "failed", attempt)
+            return
+        # Retry delays count from the end of the failed attempt.
+        message.due_at = attempt.finished_at + delay
+        self._record(message, attempt)
+        self._schedule(message)
+
+    async def _attempt(self, message: Message, *, resend: bool) -> Attempt:
+        assert self._slots is not None
+        message.attempts += 1
+        number = message.attempts
+        due = None if resend else message.due_at
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+        try:
+            async with self._slots.client() as client:
+                started = self.clock.now()
+                wall = time.perf_counter()
+                result = await post(
+                    client,
+                    message.url,
+                    message.body,
+                    message.sent_headers(),
+                    message.policy.timeout,
+                )
+                latency_ms = (time.perf_counter() - wall) * 1000
+        finally:
+            if task is not None:
+                self._inflight.discard(task)
+        return Attempt(
+            message_id=message.id,
+            number=number,
+            due_at=due,
+            started_at=started,
+            finished_at=self.clock.now(),
+            latency_ms=round(latency_ms, 3),
+            status=result.status,
+            response=result.body,
+            response_truncated=result.truncated,
+            error=result.error,
+            error_detail=result.detail,
+            acked=result.error is None and acknowledged(message.ack, result.status, result.body),
+            resend=resend,
+        )
+
+    async def _finish(self, message: Message, state: MessageState, attempt: Attempt) -> None:
+        first_ack = state == "acked" and message.finished_at is None
+        message.state = state
+        message.due_at = None
+        message.finished_at = attempt.finished_at
+        self._live.pop(message.id, None)
+        timer = self._timers.pop(message.id, None)
+        if timer is not None:
+            timer.cancel()
+        self._record(message, attempt)
+        if first_ack and message.redeliver_after is not None:
+            self._redeliver(message, attempt.finished_at)
+        await self._notify_gateway(Outcome(message, state, attempt))
+
+    def _redeliver(self, acked: Message, at: datetime) -> None:
+        """The "gateway lost the ack" case: the same body again, as a separate message."""
+        assert acked.redeliver_after is not None
+        again = replace(
+            acked,
+            id="",
+            state="pending",
+            created_at=self.clock.now(),
+            due_at=at + acked.redeliver_after,
+            finished_at=None,
+            copy=1,
+            copies=1,
+            redelivery_of=acked.id,
+            redeliver_after=None,
+            failures=0,
+            attempts=0,
+        )
+        self.outbox.insert(again)
+        self._live[again.id] = again
+        self._schedule(again)
+
+    def _record(self, message: Message, attempt: Attempt) -> None:
+        self.outbox.record(message, attempt)
+        self.changes.changed()
+
+    async def _notify_gateway(self, outcome: Outcome) -> None:
+        handler = self._handlers.get(outcome.message.gateway)
+        if handler is None:
+            return
+        try:
+            result = handler(outcome)
+            if inspect.isawaitable(result):
+                await result
+        except Exception:  # a gateway's handler must never stop delivery
+            log.exception("outcome handler of %s failed", outcome.message.gateway)

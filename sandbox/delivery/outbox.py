@@ -1,0 +1,292 @@
+"""SQLite persistence of callback messages and their attempts (tables of migration 2).
+
+A new message is written at once (inside the caller's transaction, if any), so a pending
+callback survives a restart. Attempt results are buffered and written together once per event-loop
+tick: at a few thousand callbacks a second that is one commit instead of thousands, and a crash in
+between only means an already-sent callback is sent again (the gateways' documented behaviour).
+Every read flushes first. Bounded by `limit` rows: the oldest finished messages are dropped
+first; pending messages are never dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sandbox.clock import format_instant, parse_instant
+from sandbox.delivery.ack import AckRule
+from sandbox.delivery.model import Attempt, Message, MessageState, message_id, message_number
+from sandbox.delivery.policy import RetryPolicy
+from sandbox.store import Store
+
+_MESSAGE_COLUMNS = (
+    "gateway, merchant_id, order_id, merchant_order_id, event, url, original_url, body, headers, "
+    "ack, policy, tag, state, created_at, due_at, finished_at, copy, copies, redelivery_of, "
+    "redeliver_after, failures, attempts"
+)
+
+
+@dataclass(frozen=True)
+class MessageFilter:
+    gateway: str | None = None
+    merchant: str | None = None
+    order: str | None = None
+    states: tuple[MessageState, ...] = ()
+    event: str | None = None
+
+    def where(self) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if self.gateway is not None:
+            clauses.append("gateway = ?")
+            params.append(self.gateway)
+        if self.merchant is not None:
+            clauses.append("merchant_id = ?")
+            params.append(self.merchant)
+        if self.order is not None:
+            clauses.append("(order_id = ? OR merchant_order_id = ?)")
+            params += [self.order, self.order]
+        if self.states:
+            clauses.append(f"state IN ({', '.join('?' for _ in self.states)})")
+            params += list(self.states)
+        if self.event is not None:
+            clauses.append("event = ?")
+            params.append(self.event)
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+class Outbox:
+    def __init__(self, store: Store, limit: int) -> None:
+        self.store = store
+        self.limit = limit
+        self._attempts: list[tuple[Any, ...]] = []
+        self._updates: dict[str, tuple[Any, ...]] = {}
+        self._flush_scheduled = False
+        self._rows = self._count()
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def insert(self, message: Message) -> Message:
+        """Store a new message now; returns it with its id."""
+        cursor = self.store.execute(
+            f"INSERT INTO callbacks ({_MESSAGE_COLUMNS}) "
+            f"VALUES ({', '.join('?' for _ in range(22))})",
+            _message_row(message),
+        )
+        assert cursor.lastrowid is not None
+        message.id = message_id(cursor.lastrowid)
+        self._rows += 1
+        return message
+
+    def record(self, message: Message, attempt: Attempt | None = None) -> None:
+        """Buffer an attempt and the message's new state; written on the next flush."""
+        seq = message_number(message.id)
+        if attempt is not None:
+            self._attempts.append(_attempt_row(seq, attempt))
+        self._updates[message.id] = (
+            message.state,
+            _instant(message.due_at),
+            _instant(message.finished_at),
+            message.failures,
+            message.attempts,
+            seq,
+        )
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # outside the server (a script, a unit test): write now
+            self.flush()
+            return
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        self._flush_scheduled = False
+        if not self._attempts and not self._updates:
+            return
+        attempts, self._attempts = self._attempts, []
+        updates, self._updates = list(self._updates.values()), {}
+        with self.store.transaction():
+            # A message deleted meanwhile (reset, trimming) takes its late attempts with it.
+            self.store.executemany(
+                "INSERT OR REPLACE INTO callback_attempts (seq, number, due_at, started_at, "
+                "finished_at, latency_ms, status, response, response_truncated, error, "
+                "error_detail, acked, resend) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? "
+                "WHERE EXISTS (SELECT 1 FROM callbacks WHERE seq = ?)",
+                [(*row, row[0]) for row in attempts],
+            )
+            self.store.executemany(
+                "UPDATE callbacks SET state = ?, due_at = ?, finished_at = ?, failures = ?, "
+                "attempts = ? WHERE seq = ?",
+                updates,
+            )
+            if self._rows > self.limit:
+                self._trim()
+
+    def forget_counts(self) -> None:
+        """Recount after rows were deleted behind our back (reset)."""
+        self._rows = self._count()
+
+    def _trim(self) -> None:
+        self.store.execute(
+            "DELETE FROM callbacks WHERE seq IN (SELECT seq FROM callbacks "
+            "WHERE state != 'pending' ORDER BY seq LIMIT ?)",
+            (self._rows - self.limit,),
+        )
+        self._rows = self._count()
+
+    def _count(self) -> int:
+        row = self.store.fetchone("SELECT COUNT(*) AS n FROM callbacks")
+        return int(row["n"]) if row else 0
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def get(self, id_text: str) -> Message | None:
+        seq = message_number(id_text)
+        if seq is None:
+            return None
+        self.flush()
+        row = self.store.fetchone(
+            f"SELECT seq, {_MESSAGE_COLUMNS} FROM callbacks WHERE seq = ?", (seq,)
+        )
+        return None if row is None else _message(row)
+
+    def pending(self) -> list[Message]:
+        self.flush()
+        rows = self.store.fetchall(
+            f"SELECT seq, {_MESSAGE_COLUMNS} FROM callbacks WHERE state = 'pending' ORDER BY seq"
+        )
+        return [_message(r) for r in rows]
+
+    def pending_ids(self) -> set[str]:
+        self.flush()
+        rows = self.store.fetchall("SELECT seq FROM callbacks WHERE state = 'pending'")
+        return {message_id(r["seq"]) for r in rows}
+
+    def find(
+        self, where: MessageFilter, limit: int, offset: int = 0, newest_first: bool = True
+    ) -> tuple[list[Message], int]:
+        self.flush()
+        clause, params = where.where()
+        total_row = self.store.fetchone(f"SELECT COUNT(*) AS n FROM callbacks{clause}", params)
+        order = "DESC" if newest_first else "ASC"
+        rows = self.store.fetchall(
+            f"SELECT seq, {_MESSAGE_COLUMNS} FROM callbacks{clause} ORDER BY seq {order} "
+            "LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        return [_message(r) for r in rows], int(total_row["n"]) if total_row else 0
+
+    def attempts(self, id_text: str) -> list[Attempt]:
+        self.flush()
+        rows = self.store.fetchall(
+            "SELECT * FROM callback_attempts WHERE seq = ? ORDER BY number",
+            (message_number(id_text),),
+        )
+        return [_attempt(r, id_text) for r in rows]
+
+
+def _instant(moment: datetime | None) -> str | None:
+    return None if moment is None else format_instant(moment)
+
+
+def _parsed(text: str | None) -> datetime | None:
+    return None if text is None else parse_instant(text)
+
+
+def _message_row(m: Message) -> Sequence[Any]:
+    return (
+        m.gateway,
+        m.merchant,
+        m.order_id,
+        m.merchant_order_id,
+        m.event,
+        m.url,
+        m.original_url,
+        m.body,
+        json.dumps(m.headers),
+        json.dumps(m.ack.to_json()),
+        json.dumps(m.policy.to_json()),
+        m.tag,
+        m.state,
+        format_instant(m.created_at),
+        _instant(m.due_at),
+        _instant(m.finished_at),
+        m.copy,
+        m.copies,
+        m.redelivery_of,
+        None if m.redeliver_after is None else m.redeliver_after.total_seconds(),
+        m.failures,
+        m.attempts,
+    )
+
+
+def _message(row: sqlite3.Row) -> Message:
+    return Message(
+        id=message_id(row["seq"]),
+        gateway=row["gateway"],
+        merchant=row["merchant_id"],
+        order_id=row["order_id"],
+        merchant_order_id=row["merchant_order_id"],
+        event=row["event"],
+        url=row["url"],
+        original_url=row["original_url"],
+        body=bytes(row["body"]),
+        headers=json.loads(row["headers"]),
+        ack=AckRule.from_json(json.loads(row["ack"])),
+        policy=RetryPolicy.from_json(json.loads(row["policy"])),
+        tag=row["tag"],
+        state=row["state"],
+        created_at=parse_instant(row["created_at"]),
+        due_at=_parsed(row["due_at"]),
+        finished_at=_parsed(row["finished_at"]),
+        copy=row["copy"],
+        copies=row["copies"],
+        redelivery_of=row["redelivery_of"],
+        redeliver_after=(
+            None if row["redeliver_after"] is None else timedelta(seconds=row["redeliver_after"])
+        ),
+        failures=row["failures"],
+        attempts=row["attempts"],
+    )
+
+
+def _attempt_row(seq: int | None, a: Attempt) -> tuple[Any, ...]:
+    return (
+        seq,
+        a.number,
+        _instant(a.due_at),
+        format_instant(a.started_at),
+        format_instant(a.finished_at),
+        a.latency_ms,
+        a.status,
+        a.response,
+        int(a.response_truncated),
+        a.error,
+        a.error_detail,
+        int(a.acked),
+        int(a.resend),
+    )
+
+
+def _attempt(row: sqlite3.Row, id_text: str) -> Attempt:
+    return Attempt(
+        message_id=id_text,
+        number=row["number"],
+        due_at=_parsed(row["due_at"]),
+        started_at=parse_instant(row["started_at"]),
+        finished_at=parse_instant(row["finished_at"]),
+        latency_ms=row["latency_ms"],
+        status=row["status"],
+        response=bytes(row["response"]),
+        response_truncated=bool(row["response_truncated"]),
+        error=row["error"],
+        error_detail=row["error_detail"],
+        acked=bool(row["acked"]),
+        resend=bool(row["resend"]),
+    )

@@ -1,0 +1,133 @@
+"""A real local HTTP server that plays the merchant's callback handler, scriptable per test.
+
+It listens on a free loopback port in a background thread, records every request (exact body
+bytes and headers), and answers from a script: a queue of `Reply`s, then `default`. A reply can
+be slow (longer than the sandbox's timeout), garbage (not HTTP), huge, or a connection reset.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Literal
+
+ReplyKind = Literal["http", "garbage", "reset"]
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int = 200
+    body: bytes = b"ok"
+    headers: tuple[tuple[str, str], ...] = ()
+    delay: float = 0.0  # seconds the merchant "thinks" before answering
+    kind: ReplyKind = "http"
+
+
+@dataclass(frozen=True)
+class Received:
+    method: str
+    path: str
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+    at: float  # time.monotonic() on arrival
+
+
+@dataclass
+class Receiver:
+    url: str
+    port: int
+    default: Reply = field(default_factory=Reply)
+    script: list[Reply] = field(default_factory=list)
+    requests: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def reply(self, *replies: Reply) -> None:
+        """Answer the next requests with these, in order, then with `default`."""
+        with self.lock:
+            self.script.extend(replies)
+
+    def next_reply(self) -> Reply:
+        with self.lock:
+            return self.script.pop(0) if self.script else self.default
+
+    def record(self, received: Received) -> None:
+        with self.lock:
+            self.requests.append(received)
+
+    @property
+    def bodies(self) -> list[bytes]:
+        with self.lock:
+            return [r.body for r in self.requests]
+
+
+def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, like a real merchant server
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length)
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            receiver.record(Received("POST", self.path, headers, body, time.monotonic()))
+            reply = receiver.next_reply()
+            if reply.delay:
+                time.sleep(reply.delay)
+            if reply.kind == "garbage":
+                self.wfile.write(b"THIS IS NOT HTTP\r\n\r\n")
+                self.close_connection = True
+                return
+            if reply.kind == "reset":
+                # SO_LINGER 0: close() sends RST instead of FIN.
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                self.close_connection = True
+                return
+            self.send_response(reply.status)
+            for name, value in reply.headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            try:
+                self.wfile.write(reply.body)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the sandbox stopped reading (a huge reply)
+
+        do_GET = do_POST
+
+    return Handler
+
+
+@contextmanager
+def run_receiver(default: Reply | None = None) -> Iterator[Receiver]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    server.daemon_threads = True
+    port = server.server_address[1]
+    receiver = Receiver(url=f"http://127.0.0.1:{port}", port=port, default=default or Reply())
+    server.RequestHandlerClass = _handler(receiver)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.daemon = True
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def refused_port() -> int:
+    """A loopback port nobody listens on (bound, then closed)."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    probe.bind(("127.0.0.1", 0))
+    port: int = probe.getsockname()[1]
+    probe.close()
+    return port
