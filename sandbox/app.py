@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -12,15 +12,17 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox import __version__
 from sandbox.admin import callbacks as admin_callbacks
 from sandbox.admin import clock as admin_clock
 from sandbox.admin import requests as admin_requests
+from sandbox.admin import scenarios as admin_scenarios
 from sandbox.admin import system as admin_system
 from sandbox.admin.errors import AdminError, admin_error_response
+from sandbox.connection import remember_transport
 from sandbox.gateways.envelopes import fault_envelopes_for
 from sandbox.runtime import Sandbox, open_sandbox
 from sandbox.settings import Settings
@@ -34,7 +36,10 @@ OPEN_ADMIN_PREFIXES = ("/_sandbox/pay/", "/_sandbox/reports/")
 log = logging.getLogger("sandbox")
 
 
-def create_app(settings: Settings, sandbox: Sandbox | None = None) -> Starlette:
+def create_app(
+    settings: Settings, sandbox: Sandbox | None = None, extra_routes: Sequence[BaseRoute] = ()
+) -> Starlette:
+    """The app; `extra_routes` lets tests mount a stand-in gateway next to the real ones."""
     sandbox = sandbox or open_sandbox(settings)
 
     @asynccontextmanager
@@ -50,9 +55,14 @@ def create_app(settings: Settings, sandbox: Sandbox | None = None) -> Starlette:
         *admin_clock.routes,
         *admin_callbacks.routes,
         *admin_requests.routes,
+        *admin_scenarios.routes,
     ]
-    app = Starlette(
-        routes=[Mount("/_sandbox", routes=admin_routes), Route("/", index, methods=["GET"])],
+    app = SandboxApp(
+        routes=[
+            *extra_routes,
+            Mount("/_sandbox", routes=admin_routes),
+            Route("/", index, methods=["GET"]),
+        ],
         exception_handlers={
             HTTPException: http_exception,
             AdminError: admin_exception,
@@ -63,6 +73,15 @@ def create_app(settings: Settings, sandbox: Sandbox | None = None) -> Starlette:
     app.state.sandbox = sandbox
     app.add_middleware(SandboxMiddleware, admin_token=settings.admin_token)
     return app
+
+
+class SandboxApp(Starlette):
+    """Starlette that keeps the server transport in the scope (for `respond.drop`)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            remember_transport(scope, send)
+        await super().__call__(scope, receive, send)
 
 
 async def index(request: Request) -> JSONResponse:
@@ -194,6 +213,10 @@ def _too_large(path: str) -> Response:
 async def _send_response(response: Response, send: Send) -> None:
     response.headers["x-sandbox-version"] = __version__
     await send(
-        {"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers}
+        {
+            "type": "http.response.start",
+            "status": response.status_code,
+            "headers": response.raw_headers,
+        }
     )
     await send({"type": "http.response.body", "body": response.body})

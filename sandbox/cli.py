@@ -1,4 +1,4 @@
-"""The `sandbox` command: serve, sign, verify, keys.
+"""The `sandbox` command: serve, sign, verify, keys, scenarios.
 
 Exit codes: 0 ok, 1 failure (a signature that does not verify, a server that could not start),
 2 usage (bad flags, bad settings or config file).
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sandbox import __version__
+from sandbox.scenarios.cli import add_scenario_commands
 from sandbox.settings import OPTIONS, Settings, SettingsError, resolve_settings
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -130,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="show or generate EzPay RSA keys",
         description="EzPay RSA key pairs: the shipped TEST-ONLY demo keys, or fresh ones.",
     )
+    add_scenario_commands(commands)
     key_commands = keys.add_subparsers(title="commands", metavar="COMMAND")
     show = key_commands.add_parser(
         "show",

@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from sandbox.clock import Clock, ClockMode, format_instant, parse_instant
 from sandbox.delivery import DeliveryEngine, Journal
 from sandbox.merchants import MERCHANT_KINDS, MerchantBook
-from sandbox.settings import Settings
+from sandbox.scenarios.service import ScenarioError, Scenarios, SelectionError, open_scenarios
+from sandbox.settings import Settings, SettingsError
 from sandbox.store import Store, open_store
 from sandbox.store.balances import seed_opening_balances
 from sandbox.store.migrations import MERCHANT_TABLES
@@ -45,6 +46,7 @@ class Sandbox:
     rng: random.Random
     delivery: DeliveryEngine
     journal: Journal
+    scenarios: Scenarios
     reset_hooks: list[Callable[[ResetScope], None]] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -105,6 +107,10 @@ def start_time(settings: Settings) -> datetime:
 
 def open_sandbox(settings: Settings) -> Sandbox:
     """Open the store, restore or start the clock, register merchants and opening balances."""
+    try:
+        scenarios = open_scenarios(settings.scenarios, settings.scenario)
+    except (ScenarioError, SelectionError) as exc:
+        raise SettingsError(str(exc)) from None
     store = open_store(settings.db)
     saved = store.get_meta(CLOCK_META_KEY)
     start = parse_instant(saved) if saved else start_time(settings)
@@ -118,9 +124,11 @@ def open_sandbox(settings: Settings) -> Sandbox:
         rng=random.Random(settings.seed),
         delivery=DeliveryEngine(settings, clock, store),
         journal=Journal(store, clock, settings.journal_limit),
+        scenarios=scenarios,
     )
     sandbox.reset_hooks.append(sandbox.delivery.after_reset)
     sandbox.reset_hooks.append(lambda _scope: sandbox.journal.recount())
+    sandbox.reset_hooks.append(lambda scope: scenarios.after_reset(scope.gateway, scope.merchant))
     with store.transaction():
         _register_merchants(sandbox)
         seed_opening_balances(store, settings.merchants, clock.now(), overwrite=False)

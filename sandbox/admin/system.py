@@ -28,8 +28,10 @@ async def ready(request: Request) -> JSONResponse:
         "background": "running" if sandbox.running else "stopped",
         "dispatcher": "running" if sandbox.delivery.running else "stopped",
     }
+    files = sandbox.scenarios.file_status()
+    checks["scenarios"] = "ok" if all(f["status"] == "ok" for f in files) else "invalid"
     is_ready = store_ok and sandbox.running and sandbox.delivery.running
-    body = {"ready": is_ready, "checks": checks, "version": __version__}
+    body = {"ready": is_ready, "checks": checks, "version": __version__, "scenario_files": files}
     return JSONResponse(body, status_code=200 if is_ready else 503)
 
 

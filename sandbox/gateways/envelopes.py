@@ -6,6 +6,7 @@ even a request that never reaches a gateway route gets that gateway's own envelo
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,10 +32,13 @@ def all_fault_envelopes() -> tuple[FaultEnvelopes, ...]:
 
 
 def fault_envelopes_for(path: str) -> FaultEnvelopes | None:
-    for faults in _FAULTS:
+    for faults in _faults():
         if faults.owns(path):
             return faults
     return None
 
 
-_FAULTS = all_fault_envelopes()
+@functools.cache
+def _faults() -> tuple[FaultEnvelopes, ...]:
+    # Built on first use: each codes module imports this one, so building at import is circular.
+    return all_fault_envelopes()

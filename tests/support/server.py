@@ -9,13 +9,14 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import uvicorn
+from starlette.routing import BaseRoute
 
 from sandbox.app import create_app
 from sandbox.runtime import Sandbox, open_sandbox
@@ -53,12 +54,15 @@ def free_socket(host: str = "127.0.0.1") -> socket.socket:
 
 @contextmanager
 def run_sandbox(
-    flags: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+    flags: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    routes: Sequence[BaseRoute] = (),
 ) -> Iterator[RunningSandbox]:
-    """A running server with these settings (flag names as in Settings: `{"clock": "manual"}`)."""
+    """A running server with these settings (flag names as in Settings: `{"clock": "manual"}`);
+    `routes` mounts extra (test-only) routes, e.g. the test gateway."""
     settings = resolve_settings(dict(flags or {}), dict(environ or {}))
     sandbox = open_sandbox(settings)
-    app = create_app(settings, sandbox)
+    app = create_app(settings, sandbox, routes)
     listener = free_socket()
     port = listener.getsockname()[1]
     config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")

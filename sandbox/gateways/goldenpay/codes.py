@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.gateways.envelopes import FaultEnvelopes
+from sandbox.scenarios.vocabulary import ErrorCode
 
 
 def error_envelope(code: int, message: str) -> dict[str, Any]:
@@ -17,3 +18,26 @@ FAULTS = FaultEnvelopes(
     not_found=lambda path: error_envelope(404, "Not Found"),
     too_large=error_envelope(413, "Request body too large (limit 1 MiB)"),
 )
+
+
+# Spec §7.3: errors by name (what `respond.error` takes). Envelope code 400 with HTTP 200, but
+# `too_many_requests` is 429 / HTTP 429. Placeholders take the request's values: `<channel>` its
+# channel, `<X>` its currency upper-case. `missing_param` / `invalid_param` need a field and cannot
+# be forced.
+ERROR_LIST: tuple[ErrorCode, ...] = (
+    ErrorCode("invalid_sign", "Invalid sign"),
+    ErrorCode("invalid_mch_id", "Invalid mch_id"),
+    ErrorCode("missing_param", "Missing <field> param", forcible=False),
+    ErrorCode("invalid_param", "Invalid <field>: <reason>", forcible=False),
+    ErrorCode("invalid_nonce", "Invalid nonce"),
+    ErrorCode("timestamp_expired", "Timestamp expired"),
+    ErrorCode("duplicate_trans_id", "Duplicate trans_id"),
+    ErrorCode("channel_permission", "Insufficient channel permission: <channel>"),
+    ErrorCode("unsupported_currency", "Unsupported currency: <X>"),
+    ErrorCode("amount_limit", "Withdrawal amount exceeds limit"),
+    ErrorCode("insufficient_balance", "Insufficient balance"),
+    ErrorCode("wallet_not_found", "Wallet not found for currency <X>"),
+    ErrorCode("order_not_found", "Order not found"),
+    ErrorCode("too_many_requests", "Too Many Requests", http_status=429),
+)
+ERRORS: dict[str, ErrorCode] = {error.code: error for error in ERROR_LIST}

@@ -1,0 +1,107 @@
+"""Scenario admin: list, activate (globally or per merchant), upload YAML (DESIGN §8, §10)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from sandbox.admin.errors import AdminError, admin_error_response, paginate, read_json_object
+from sandbox.runtime import Sandbox, known_gateway
+from sandbox.scenarios.loader import ScenarioError
+from sandbox.scenarios.service import SelectionError
+
+UPLOAD_NAME = "upload.yaml"
+
+
+def _sandbox(request: Request) -> Sandbox:
+    sandbox: Sandbox = request.app.state.sandbox
+    return sandbox
+
+
+async def list_scenarios(request: Request) -> JSONResponse:
+    scenarios = _sandbox(request).scenarios
+    gateway = request.query_params.get("gateway")
+    items = scenarios.describe()
+    if gateway is not None:
+        items = [item for item in items if item["gateway"] in (gateway, "*")]
+    body = paginate(request, items)
+    body["selection"] = scenarios.selection.to_json()
+    return JSONResponse(body)
+
+
+async def set_active(request: Request) -> JSONResponse:
+    sandbox = _sandbox(request)
+    body = await read_json_object(request)
+    unknown = set(body) - {"names", "merchant", "gateway"}
+    if unknown:
+        raise AdminError(400, "bad_request", f"unknown field(s): {', '.join(sorted(unknown))}")
+    names = _names(body)
+    gateway, merchant = body.get("gateway"), body.get("merchant")
+    if merchant is not None and gateway is None:
+        raise AdminError(400, "bad_request", "merchant needs gateway: a merchant id is per gateway")
+    if gateway is not None and merchant is None:
+        raise AdminError(400, "bad_request", "gateway only goes with merchant")
+    if gateway is not None:
+        if not isinstance(gateway, str) or not known_gateway(gateway):
+            raise AdminError(400, "bad_request", f"gateway: unknown gateway {gateway!r}")
+        merchant = str(merchant)
+        if sandbox.merchants.find(gateway, merchant) is None:
+            raise AdminError(404, "not_found", f"merchant: no {gateway} merchant {merchant}")
+    if names is None:
+        if merchant is None:
+            raise AdminError(400, "bad_request", "names: null only clears a merchant's selection")
+        sandbox.scenarios.selection.set_merchant(str(gateway), merchant, None)
+    else:
+        try:
+            sandbox.scenarios.activate(names, gateway, merchant)
+        except SelectionError as exc:
+            raise AdminError(404, "not_found", str(exc)) from None
+    return JSONResponse(sandbox.scenarios.selection.to_json())
+
+
+def _names(body: dict[str, Any]) -> tuple[str, ...] | None:
+    if "names" not in body:
+        raise AdminError(400, "bad_request", "names: required (a list of scenario names)")
+    names = body["names"]
+    if names is None:
+        return None
+    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+        raise AdminError(400, "bad_request", "names: must be a list of scenario names")
+    return tuple(dict.fromkeys(names))
+
+
+async def upload(request: Request) -> JSONResponse:
+    sandbox = _sandbox(request)
+    file = request.query_params.get("file") or UPLOAD_NAME
+    try:
+        text = (await request.body()).decode("utf-8")
+    except UnicodeDecodeError:
+        raise AdminError(400, "bad_request", "the body must be UTF-8 YAML text") from None
+    try:
+        scenario = sandbox.scenarios.upload(text, file)
+    except ScenarioError as exc:
+        return admin_error_response(
+            422,
+            "invalid_scenario",
+            f"{len(exc.errors)} error(s) in {file}",
+            errors=exc.messages,
+        )
+    body = {
+        "name": scenario.name,
+        "gateway": scenario.gateway,
+        "description": scenario.description,
+        "file": scenario.file,
+        "rules": len(scenario.rules),
+        "status": "ok",
+    }
+    return JSONResponse(body, status_code=201)
+
+
+routes = [
+    Route("/scenarios", list_scenarios, methods=["GET"]),
+    Route("/scenarios", upload, methods=["POST"]),
+    Route("/scenarios/active", set_active, methods=["PUT"]),
+]
