@@ -34,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind((args.host, args.port))
     config = uvicorn.Config(
-        app, log_config=None, access_log=False, lifespan="on", server_header=False
+        app, log_config=None, access_log=False, lifespan="on", server_header=False, ws="none"
     )
     uvicorn.Server(config).run(sockets=[listener])
     return 0

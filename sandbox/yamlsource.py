@@ -66,8 +66,10 @@ def load_yaml(text: str, file: str) -> YamlDocument:
     """Parse one YAML document; raise `YamlError` with a line for any syntax problem."""
     import yaml  # only when a file is read: keeps start-up without a config file fast
 
+    # libyaml's parser (bundled with PyYAML's wheels) is ~10x faster and gives the same nodes.
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        loader = yaml.SafeLoader(text)
+        loader = loader_class(text)
     except yaml.YAMLError as exc:  # the reader refuses control characters up front
         raise YamlError(file, None, "", f"not valid YAML: {exc}") from None
     try:
@@ -88,7 +90,7 @@ def load_yaml(text: str, file: str) -> YamlDocument:
         loader.dispose()
 
 
-def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path, doc: YamlDocument) -> Any:
+def _build(loader: Any, node: yaml.Node, path: Path, doc: YamlDocument) -> Any:
     import yaml
 
     if isinstance(node, yaml.MappingNode):
