@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -225,8 +226,6 @@ def test_serve_prints_banner_and_serves(tmp_path: Path) -> None:
                 response = httpx.get(f"{url.group(1)}/_sandbox/health", timeout=1)
                 break
             except httpx.TransportError:
-                import time
-
                 time.sleep(0.02)
         assert response.status_code == 200
     finally:
@@ -249,3 +248,37 @@ def test_port_in_use_exits_1() -> None:
         taken.close()
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_make_run_serves_health() -> None:
+    """The README's first command: `make run` (here on a free port) serves /_sandbox/health."""
+    repo = Path(__file__).parents[2]
+    process = subprocess.Popen(
+        ["make", "--no-print-directory", "run", "ARGS=--port 0"],
+        cwd=repo,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # make's child (the server) is stopped with the whole group
+    )
+    try:
+        assert process.stdout is not None
+        url = None
+        for _ in range(200):  # make may print its own lines (or install) before the banner
+            line = process.stdout.readline()
+            assert line, "make run ended before the banner"
+            found = re.search(r"URL\s+(http://127\.0\.0\.1:\d+)", line)
+            if found:
+                url = found.group(1)
+                break
+        assert url is not None
+        for _ in range(250):
+            try:
+                response = httpx.get(f"{url}/_sandbox/health", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.02)
+        assert response.status_code == 200
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(timeout=20)

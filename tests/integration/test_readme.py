@@ -1,0 +1,69 @@
+"""The README's examples run: its config files load and its commands print what it says."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sandbox.settings import resolve_settings
+
+README = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+
+
+def example(name: str) -> str:
+    match = re.search(rf"<!-- example: {name} -->\n```\w+\n(.*?)```", README, flags=re.DOTALL)
+    assert match, f"README has no example {name}"
+    return match.group(1)
+
+
+def test_readme_starts_with_the_two_commands() -> None:
+    first_block = README.split("```")[1]
+    assert "make run" in first_block and "make test" in first_block
+
+
+@pytest.mark.parametrize(
+    ("name", "gateway", "merchant_id"),
+    [
+        ("config-trustpay", "trustpay", "8820250900042"),
+        ("config-ezpay", "ezpay", "0123456789abcdef0123456789abcdef"),
+        ("config-goldenpay", "goldenpay", "10002"),
+    ],
+)
+def test_config_examples_load(tmp_path: Path, name: str, gateway: str, merchant_id: str) -> None:
+    config = tmp_path / f"{name}.yaml"
+    config.write_text(example(name), encoding="utf-8")
+    settings = resolve_settings({"config": str(config)}, {})
+    merchant = settings.merchants.find(gateway, merchant_id)
+    assert merchant is not None
+    assert settings.merchants.by_gateway[gateway][0] is not merchant  # the demo one stays too
+
+
+def test_cli_examples_print_what_the_readme_says() -> None:
+    lines = example("cli").splitlines()
+    checked = 0
+    for index, line in enumerate(lines):
+        if not line.startswith("sandbox "):
+            continue
+        argv = shlex.split(line)[1:]
+        result = subprocess.run(
+            [sys.executable, "-m", "sandbox", *argv], capture_output=True, text=True, timeout=30
+        )
+        assert result.returncode == 0, (line, result.stderr)
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if following.startswith("# -> "):
+            assert result.stdout.strip() == following.removeprefix("# -> "), line
+            checked += 1
+    assert checked == 4
+
+
+def test_library_table_lists_every_scenario_file() -> None:
+    table = README.split("<!-- library-table -->", 1)[1].split("\n\n", 1)[0]
+    listed = set(re.findall(r"^\| `([a-z0-9-]+)` \|", table, flags=re.MULTILINE))
+    library = Path(__file__).parents[2] / "scenarios"
+    files = {path.stem for path in library.glob("*/*.yaml")}
+    assert listed == files
