@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from sandbox.clock import Clock, ClockMode, format_instant, parse_instant
 from sandbox.delivery import DeliveryEngine, Journal
-from sandbox.merchants import MERCHANT_KINDS, MerchantBook
+from sandbox.merchants import MerchantBook
 from sandbox.scenarios.service import ScenarioError, Scenarios, SelectionError, open_scenarios
 from sandbox.settings import Settings, SettingsError
 from sandbox.store import Store, open_store
@@ -149,7 +149,3 @@ def _register_merchants(sandbox: Sandbox) -> None:
         "ON CONFLICT (gateway, merchant_id) DO UPDATE SET settings = excluded.settings",
         rows,
     )
-
-
-def known_gateway(name: str) -> bool:
-    return name in MERCHANT_KINDS

@@ -11,12 +11,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sandbox.admin.errors import AdminError, admin_error_response, query_int
+from sandbox.admin.errors import AdminError, admin_error_response, gateway_query, query_int
 from sandbox.clock import format_instant
 from sandbox.delivery import Attempt, DeliveryEngine, Message, MessageState
 from sandbox.delivery.model import STATES
 from sandbox.delivery.outbox import MessageFilter
-from sandbox.runtime import Sandbox, known_gateway
+from sandbox.runtime import Sandbox
 
 MAX_WAIT_S = Decimal(60)
 WAIT_ITEMS = 500
@@ -36,9 +36,7 @@ def _engine(request: Request) -> DeliveryEngine:
 
 def _filter(request: Request, states: tuple[MessageState, ...] = ()) -> MessageFilter:
     query = request.query_params
-    gateway = query.get("gateway") or None
-    if gateway is not None and not known_gateway(gateway):
-        raise AdminError(400, "bad_request", f"gateway: unknown gateway {gateway!r}")
+    gateway = gateway_query(request)
     return MessageFilter(
         gateway=gateway,
         merchant=query.get("merchant") or None,

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sandbox.admin.errors import AdminError, read_json_object
+from sandbox.admin.errors import AdminError, read_json_object, reject_unknown_fields
 from sandbox.runtime import Sandbox
 
 MAX_ADVANCE_S = Decimal(10 * 365 * 24 * 3600)
@@ -39,9 +39,7 @@ async def get_clock(request: Request) -> JSONResponse:
 async def put_clock(request: Request) -> JSONResponse:
     sandbox: Sandbox = request.app.state.sandbox
     body = await read_json_object(request)
-    unknown = set(body) - {"mode", "scale"}
-    if unknown:
-        raise AdminError(400, "bad_request", f"unknown field(s): {', '.join(sorted(unknown))}")
+    reject_unknown_fields(body, {"mode", "scale"})
     mode = body.get("mode")
     if mode is not None and mode not in ("real", "manual"):
         raise AdminError(400, "bad_request", f"mode: {mode!r} is not 'real' or 'manual'")

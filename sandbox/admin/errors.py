@@ -8,6 +8,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from sandbox.merchants import MERCHANT_KINDS, MerchantBook
+
 
 class AdminError(Exception):
     def __init__(self, status: int, code: str, message: str) -> None:
@@ -52,3 +54,27 @@ def paginate(request: Request, items: list[Any]) -> dict[str, Any]:
     size = query_int(request, "page_size", 50, 1, 500)
     start = (page - 1) * size
     return {"items": items[start : start + size], "total": len(items)}
+
+
+def reject_unknown_fields(body: dict[str, Any], allowed: set[str]) -> None:
+    unknown = set(body) - allowed
+    if unknown:
+        raise AdminError(400, "bad_request", f"unknown field(s): {', '.join(sorted(unknown))}")
+
+
+def gateway_query(request: Request) -> str | None:
+    """The `gateway` query filter, if given, checked against the known gateways."""
+    gateway = request.query_params.get("gateway") or None
+    if gateway is not None and gateway not in MERCHANT_KINDS:
+        raise AdminError(400, "bad_request", f"gateway: unknown gateway {gateway!r}")
+    return gateway
+
+
+def require_merchant(merchants: MerchantBook, gateway: Any, merchant: Any) -> str:
+    """A merchant named in a body as `{"gateway", "merchant"}`: its id, or 400/404."""
+    if not isinstance(gateway, str) or gateway not in MERCHANT_KINDS:
+        raise AdminError(400, "bad_request", f"gateway: unknown gateway {gateway!r}")
+    merchant_id = str(merchant)
+    if merchants.find(gateway, merchant_id) is None:
+        raise AdminError(404, "not_found", f"merchant: no {gateway} merchant {merchant_id}")
+    return merchant_id

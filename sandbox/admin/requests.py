@@ -6,16 +6,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sandbox.admin.errors import AdminError, query_int
-from sandbox.runtime import Sandbox, known_gateway
+from sandbox.admin.errors import gateway_query, query_int
+from sandbox.runtime import Sandbox
 
 
 async def list_requests(request: Request) -> JSONResponse:
     sandbox: Sandbox = request.app.state.sandbox
     query = request.query_params
-    gateway = query.get("gateway") or None
-    if gateway is not None and not known_gateway(gateway):
-        raise AdminError(400, "bad_request", f"gateway: unknown gateway {gateway!r}")
+    gateway = gateway_query(request)
     page = query_int(request, "page", 1, 1, 1_000_000)
     size = query_int(request, "page_size", 50, 1, 500)
     records, total = sandbox.journal.find(

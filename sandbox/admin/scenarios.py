@@ -8,8 +8,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sandbox.admin.errors import AdminError, admin_error_response, paginate, read_json_object
-from sandbox.runtime import Sandbox, known_gateway
+from sandbox.admin.errors import (
+    AdminError,
+    admin_error_response,
+    paginate,
+    read_json_object,
+    reject_unknown_fields,
+    require_merchant,
+)
+from sandbox.runtime import Sandbox
 from sandbox.scenarios.loader import ScenarioError
 from sandbox.scenarios.service import SelectionError
 
@@ -35,9 +42,7 @@ async def list_scenarios(request: Request) -> JSONResponse:
 async def set_active(request: Request) -> JSONResponse:
     sandbox = _sandbox(request)
     body = await read_json_object(request)
-    unknown = set(body) - {"names", "merchant", "gateway"}
-    if unknown:
-        raise AdminError(400, "bad_request", f"unknown field(s): {', '.join(sorted(unknown))}")
+    reject_unknown_fields(body, {"names", "merchant", "gateway"})
     names = _names(body)
     gateway, merchant = body.get("gateway"), body.get("merchant")
     if merchant is not None and gateway is None:
@@ -45,11 +50,7 @@ async def set_active(request: Request) -> JSONResponse:
     if gateway is not None and merchant is None:
         raise AdminError(400, "bad_request", "gateway only goes with merchant")
     if gateway is not None:
-        if not isinstance(gateway, str) or not known_gateway(gateway):
-            raise AdminError(400, "bad_request", f"gateway: unknown gateway {gateway!r}")
-        merchant = str(merchant)
-        if sandbox.merchants.find(gateway, merchant) is None:
-            raise AdminError(404, "not_found", f"merchant: no {gateway} merchant {merchant}")
+        merchant = require_merchant(sandbox.merchants, gateway, merchant)
     if names is None:
         if merchant is None:
             raise AdminError(400, "bad_request", "names: null only clears a merchant's selection")

@@ -7,8 +7,15 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from sandbox import __version__
-from sandbox.admin.errors import AdminError, paginate, read_json_object
-from sandbox.runtime import ResetScope, Sandbox, known_gateway
+from sandbox.admin.errors import (
+    AdminError,
+    gateway_query,
+    paginate,
+    read_json_object,
+    reject_unknown_fields,
+    require_merchant,
+)
+from sandbox.runtime import ResetScope, Sandbox
 
 
 def _sandbox(request: Request) -> Sandbox:
@@ -37,9 +44,7 @@ async def ready(request: Request) -> JSONResponse:
 
 async def list_merchants(request: Request) -> JSONResponse:
     sandbox = _sandbox(request)
-    gateway = request.query_params.get("gateway")
-    if gateway is not None and not known_gateway(gateway):
-        raise AdminError(400, "bad_request", f"gateway: unknown gateway {gateway!r}")
+    gateway = gateway_query(request)
     items = [
         kind.describe(merchant)
         for kind, merchant in sandbox.merchants.all()
@@ -51,20 +56,14 @@ async def list_merchants(request: Request) -> JSONResponse:
 async def reset(request: Request) -> JSONResponse:
     sandbox = _sandbox(request)
     body = await read_json_object(request, required=False)
-    unknown = set(body) - {"gateway", "merchant", "clock"}
-    if unknown:
-        raise AdminError(400, "bad_request", f"unknown field(s): {', '.join(sorted(unknown))}")
+    reject_unknown_fields(body, {"gateway", "merchant", "clock"})
     gateway, merchant, clock = body.get("gateway"), body.get("merchant"), body.get("clock", False)
     if not isinstance(clock, bool):
         raise AdminError(400, "bad_request", "clock: must be true or false")
     if (gateway is None) != (merchant is None):
         raise AdminError(400, "bad_request", "gateway and merchant go together")
     if gateway is not None:
-        if not isinstance(gateway, str) or not known_gateway(gateway):
-            raise AdminError(400, "bad_request", f"gateway: unknown gateway {gateway!r}")
-        merchant = str(merchant)
-        if sandbox.merchants.find(gateway, merchant) is None:
-            raise AdminError(404, "not_found", f"merchant: no {gateway} merchant {merchant}")
+        merchant = require_merchant(sandbox.merchants, gateway, merchant)
     sandbox.reset(ResetScope(gateway=gateway, merchant=merchant, clock=clock))
     return JSONResponse({"reset": True, "gateway": gateway, "merchant": merchant, "clock": clock})
 
