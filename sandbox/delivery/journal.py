@@ -6,13 +6,13 @@ per request); every read flushes first. Bounded: the oldest entries beyond `limi
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sandbox.clock import Clock, format_instant, parse_instant
+from sandbox.delivery.batching import TickFlush
 from sandbox.store import Store
 
 
@@ -60,7 +60,7 @@ class Journal:
         self.clock = clock
         self.limit = limit
         self._buffer: list[tuple[Any, ...]] = []
-        self._scheduled = False
+        self._tick = TickFlush(self.flush)
         self._rows = self._count()
 
     def append(self, entry: JournalEntry) -> None:
@@ -80,17 +80,9 @@ class Journal:
                 e.note,
             )
         )
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # outside the server (a script, a unit test): write now
-            self.flush()
-            return
-        if not self._scheduled:
-            self._scheduled = True
-            loop.call_soon(self.flush)
+        self._tick.request()
 
     def flush(self) -> None:
-        self._scheduled = False
         if not self._buffer:
             return
         rows, self._buffer = self._buffer, []

@@ -10,7 +10,6 @@ first; pending messages are never dropped.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 from collections.abc import Sequence
@@ -20,6 +19,7 @@ from typing import Any
 
 from sandbox.clock import format_instant, parse_instant
 from sandbox.delivery.ack import AckRule
+from sandbox.delivery.batching import TickFlush
 from sandbox.delivery.model import Attempt, Message, MessageState, message_id, message_number
 from sandbox.delivery.policy import RetryPolicy
 from sandbox.store import Store
@@ -66,7 +66,7 @@ class Outbox:
         self.limit = limit
         self._attempts: list[tuple[Any, ...]] = []
         self._updates: dict[str, tuple[Any, ...]] = {}
-        self._flush_scheduled = False
+        self._tick = TickFlush(self.flush)
         self._rows = self._count()
 
     # -- writing ---------------------------------------------------------------------------
@@ -96,17 +96,9 @@ class Outbox:
             message.attempts,
             seq,
         )
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # outside the server (a script, a unit test): write now
-            self.flush()
-            return
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            loop.call_soon(self.flush)
+        self._tick.request()
 
     def flush(self) -> None:
-        self._flush_scheduled = False
         if not self._attempts and not self._updates:
             return
         attempts, self._attempts = self._attempts, []
