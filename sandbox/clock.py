@@ -126,13 +126,19 @@ class Clock:
         self._changed()
 
     async def advance(self, seconds: float | timedelta) -> datetime:
-        """Move sandbox time forward; return once everything that fell due has run."""
+        """Move sandbox time forward; return once everything that fell due has run.
+
+        `advance(0)` runs what is due now (and what is running) to completion, moving nothing.
+        """
         delta = seconds if isinstance(seconds, timedelta) else timedelta(seconds=seconds)
         if delta < timedelta(0):
             raise ValueError("time never moves backwards")
         if self._advance_lock is None:
             self._advance_lock = asyncio.Lock()
         async with self._advance_lock:
+            # Jobs already running finish at the current instant first: a callback attempt in
+            # flight must time its retry from now, not from the end of the advance.
+            await self._drain()
             target = self.now() + delta
             while self._timers and self._timers[0].due <= target:
                 self._reanchor(max(self._timers[0].due, self.now()))

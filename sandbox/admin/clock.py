@@ -19,7 +19,7 @@ def _describe(sandbox: Sandbox) -> dict[str, Any]:
     return {**sandbox.clock.snapshot(), "pending_timers": sandbox.clock.pending_timers()}
 
 
-def _positive_number(body: dict[str, Any], name: str, limit: Decimal) -> Decimal:
+def _number(body: dict[str, Any], name: str, limit: Decimal, *, zero_ok: bool = False) -> Decimal:
     value = body[name]
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise AdminError(400, "bad_request", f"{name}: must be a number")
@@ -27,8 +27,10 @@ def _positive_number(body: dict[str, Any], name: str, limit: Decimal) -> Decimal
         number = Decimal(str(value))
     except InvalidOperation:
         raise AdminError(400, "bad_request", f"{name}: {value!r} is not a number") from None
-    if not number.is_finite() or number <= 0 or number > limit:
-        raise AdminError(400, "bad_request", f"{name}: must be greater than 0 and at most {limit}")
+    low_ok = number >= 0 if zero_ok else number > 0
+    if not number.is_finite() or not low_ok or number > limit:
+        low = "0 or more" if zero_ok else "greater than 0"
+        raise AdminError(400, "bad_request", f"{name}: must be {low} and at most {limit}")
     return number
 
 
@@ -45,7 +47,7 @@ async def put_clock(request: Request) -> JSONResponse:
         raise AdminError(400, "bad_request", f"mode: {mode!r} is not 'real' or 'manual'")
     scale = None
     if "scale" in body:
-        scale = float(_positive_number(body, "scale", Decimal(1_000_000)))
+        scale = float(_number(body, "scale", Decimal(1_000_000)))
     sandbox.clock.set_mode(mode, scale)
     return JSONResponse(_describe(sandbox))
 
@@ -56,7 +58,8 @@ async def advance_clock(request: Request) -> JSONResponse:
     unknown = set(body) - {"seconds"}
     if unknown or "seconds" not in body:
         raise AdminError(400, "bad_request", 'body must be {"seconds": N}')
-    seconds = _positive_number(body, "seconds", MAX_ADVANCE_S)
+    # 0 moves nothing but returns once everything due now has run (a settle, no sleeping).
+    seconds = _number(body, "seconds", MAX_ADVANCE_S, zero_ok=True)
     await sandbox.clock.advance(float(seconds))
     return JSONResponse(_describe(sandbox))
 

@@ -127,3 +127,35 @@ def test_instant_text_round_trip() -> None:
     assert text == "2026-03-12T08:30:00.118207Z"
     assert parse_instant(text) == datetime(2026, 3, 12, 8, 30, 0, 118207, tzinfo=UTC)
     assert parse_instant("2026-03-12T08:30:00") == datetime(2026, 3, 12, 8, 30, tzinfo=UTC)
+
+
+def test_advance_lets_running_jobs_finish_at_the_current_instant_first() -> None:
+    # A callback attempt in flight when an advance starts must time its retry from now.
+    async def scenario() -> list[tuple[str, datetime]]:
+        clock = Clock(START, "manual")
+        loop_task = asyncio.create_task(clock.run())
+        release = asyncio.Event()
+        ran: list[tuple[str, datetime]] = []
+
+        async def attempt() -> None:
+            await release.wait()  # still "on the wire" when the advance begins
+            ran.append(("attempt done", clock.now()))
+
+            async def retry() -> None:
+                ran.append(("retry", clock.now()))
+
+            clock.call_later(timedelta(seconds=60), retry)
+
+        clock.call_at(START, attempt)
+        await asyncio.sleep(0)  # the loop starts the due job
+        advancing = asyncio.create_task(clock.advance(60))
+        await asyncio.sleep(0)
+        release.set()
+        await advancing
+        loop_task.cancel()
+        return ran
+
+    assert asyncio.run(scenario()) == [
+        ("attempt done", START),
+        ("retry", START + timedelta(seconds=60)),
+    ]
