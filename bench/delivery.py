@@ -29,7 +29,7 @@ import httpx
 
 from bench.startup import free_port
 from sandbox.delivery import CallbackRequest, Outcome, any_2xx, custom_policy
-from sandbox.runtime import open_sandbox
+from sandbox.runtime import Sandbox, open_sandbox
 from sandbox.settings import Settings
 
 THROUGHPUT_TARGET = 3000.0  # callbacks per second
@@ -67,18 +67,20 @@ def _settings(db: str, concurrency: int, scale: float = 1.0) -> Settings:
     )
 
 
-async def engine_run(url: str, count: int, concurrency: int, db: str) -> float:
-    """Callbacks per second through the engine, from the first submit to the last ack."""
-    sandbox = open_sandbox(_settings(db, concurrency))
+async def _start_engine(
+    settings: Settings, url: str, count: int, retry_delay: float
+) -> tuple[Sandbox, CallbackRequest, asyncio.Event]:
+    """A started sandbox, the callback to submit, and an event set once `count` are settled."""
+    sandbox = open_sandbox(settings)
     await sandbox.start()
-    done = asyncio.Event()
+    settled = asyncio.Event()
     acked = 0
 
     def on_outcome(outcome: Outcome) -> None:
         nonlocal acked
         acked += 1
         if acked == count:
-            done.set()
+            settled.set()
 
     sandbox.delivery.on_outcome("bench", on_outcome)
     request = CallbackRequest(
@@ -90,8 +92,14 @@ async def engine_run(url: str, count: int, concurrency: int, db: str) -> float:
         body=BODY,
         headers=HEADERS,
         ack=any_2xx(),
-        policy=custom_policy(10, [60]),
+        policy=custom_policy(10, [retry_delay]),
     )
+    return sandbox, request, settled
+
+
+async def engine_run(url: str, count: int, concurrency: int, db: str) -> float:
+    """Callbacks per second through the engine, from the first submit to the last ack."""
+    sandbox, request, done = await _start_engine(_settings(db, concurrency), url, count, 60)
     try:
         start = time.perf_counter()
         for n in range(count):
@@ -124,29 +132,8 @@ async def retry_errors(
     url: str, count: int, rate: float, delay: float, scale: float
 ) -> list[float]:
     """Wall-ms lateness of each retry attempt (the first attempts all get a 500)."""
-    sandbox = open_sandbox(_settings(":memory:", 64, scale))
-    await sandbox.start()
-    finished = asyncio.Event()
-    acked = 0
-
-    def on_outcome(outcome: Outcome) -> None:
-        nonlocal acked
-        acked += 1
-        if acked == count:
-            finished.set()
-
-    sandbox.delivery.on_outcome("bench", on_outcome)
-    request = CallbackRequest(
-        gateway="bench",
-        merchant="m1",
-        order_id="",
-        event="bench",
-        url=url,
-        body=BODY,
-        headers=HEADERS,
-        ack=any_2xx(),
-        policy=custom_policy(10, [delay]),
-    )
+    settings = _settings(":memory:", 64, scale)
+    sandbox, request, finished = await _start_engine(settings, url, count, delay)
     try:
         ids: list[str] = []
         for n in range(count):
