@@ -24,6 +24,16 @@ GP_TOKEN = "gp_test_token_5e6f7a8b"
 R1 = '{"countryCode":"PH","timestamp":1700000000}'
 
 
+def health_once_listening(url: str) -> int:
+    """Status of GET /_sandbox/health, retried while the just-started server is not listening."""
+    for _ in range(250):
+        try:
+            return httpx.get(f"{url}/_sandbox/health", timeout=1).status_code
+        except httpx.TransportError:
+            time.sleep(0.02)  # the process is starting (not a callback wait)
+    raise AssertionError(f"{url} never started listening")
+
+
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     captured = capsys.readouterr()
@@ -221,13 +231,7 @@ def test_serve_prints_banner_and_serves(tmp_path: Path) -> None:
         assert "api_key=tp_test_0b1c2d3e4f5a6b7c" in text
         assert "api_token=gp_test_token_5e6f7a8b" in text
         assert "app_id=8f3c2a1b9d4e4f6a8b7c6d5e4f3a2b1c" in text
-        for _ in range(200):
-            try:
-                response = httpx.get(f"{url.group(1)}/_sandbox/health", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.02)
-        assert response.status_code == 200
+        assert health_once_listening(url.group(1)) == 200
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=15)
@@ -272,13 +276,7 @@ def test_make_run_serves_health() -> None:
                 url = found.group(1)
                 break
         assert url is not None
-        for _ in range(250):
-            try:
-                response = httpx.get(f"{url}/_sandbox/health", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.02)
-        assert response.status_code == 200
+        assert health_once_listening(url) == 200
     finally:
         os.killpg(process.pid, signal.SIGINT)
         process.wait(timeout=20)
