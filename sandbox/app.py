@@ -18,12 +18,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sandbox import __version__
 from sandbox.admin import callbacks as admin_callbacks
 from sandbox.admin import clock as admin_clock
+from sandbox.admin import orders as admin_orders
 from sandbox.admin import requests as admin_requests
 from sandbox.admin import scenarios as admin_scenarios
 from sandbox.admin import system as admin_system
 from sandbox.admin.errors import AdminError, admin_error_response
 from sandbox.connection import remember_transport
 from sandbox.gateways.envelopes import fault_envelopes_for
+from sandbox.gateways.registry import gateway_apps
 from sandbox.runtime import Sandbox, open_sandbox
 from sandbox.settings import Settings
 
@@ -56,10 +58,21 @@ def create_app(
         *admin_callbacks.routes,
         *admin_requests.routes,
         *admin_scenarios.routes,
+        *admin_orders.routes,
     ]
+    gateway_routes: list[BaseRoute] = []
+    for gateway in gateway_apps():
+        admin_routes += gateway.admin_routes
+        if gateway.pages:
+            admin_routes.append(Mount(f"/pay/{gateway.name}", routes=list(gateway.pages)))
+        if gateway.routes:
+            gateway_routes += gateway.routes
+            gateway_routes.append(Mount(f"/{gateway.name}", routes=list(gateway.routes)))
+        sandbox.start_hooks.extend(gateway.on_start)
     app = SandboxApp(
         routes=[
             *extra_routes,
+            *gateway_routes,
             Mount("/_sandbox", routes=admin_routes),
             Route("/", index, methods=["GET"]),
         ],

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from sandbox.clock import Clock, ClockMode, format_instant, parse_instant
 from sandbox.delivery import DeliveryEngine, Journal
+from sandbox.gateways.timers import Timers
 from sandbox.merchants import MerchantBook
 from sandbox.scenarios.service import ScenarioError, Scenarios, SelectionError, open_scenarios
 from sandbox.settings import Settings, SettingsError
@@ -47,7 +48,9 @@ class Sandbox:
     delivery: DeliveryEngine
     journal: Journal
     scenarios: Scenarios
+    timers: Timers
     reset_hooks: list[Callable[[ResetScope], None]] = field(default_factory=list)
+    start_hooks: list[Callable[[Sandbox], None]] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
@@ -58,6 +61,9 @@ class Sandbox:
         """Start the background tasks (inside the server's event loop)."""
         self.tasks.append(asyncio.create_task(self.clock.run(), name="sandbox-clock"))
         await self.delivery.start()
+        self.timers.restore()
+        for hook in self.start_hooks:
+            hook(self)
         if not self.store.is_memory:
             self.tasks.append(asyncio.create_task(self._save_clock_periodically()))
 
@@ -125,8 +131,11 @@ def open_sandbox(settings: Settings) -> Sandbox:
         delivery=DeliveryEngine(settings, clock, store),
         journal=Journal(store, clock, settings.journal_limit),
         scenarios=scenarios,
+        timers=Timers(store, clock),
     )
+    sandbox.timers.sandbox = sandbox
     sandbox.reset_hooks.append(sandbox.delivery.after_reset)
+    sandbox.reset_hooks.append(sandbox.timers.after_reset)
     sandbox.reset_hooks.append(lambda _scope: sandbox.journal.recount())
     sandbox.reset_hooks.append(lambda scope: scenarios.after_reset(scope.gateway, scope.merchant))
     with store.transaction():

@@ -94,7 +94,42 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX journal_gateway ON journal (gateway, merchant_id, seq);
         """,
     ),
+    (
+        3,
+        """
+        CREATE TABLE orders (
+            seq               INTEGER PRIMARY KEY AUTOINCREMENT,
+            gateway           TEXT NOT NULL,
+            merchant_id       TEXT NOT NULL,
+            kind              TEXT NOT NULL,          -- the gateway's order type: payin, refund...
+            platform_id       TEXT NOT NULL,          -- the id the gateway hands out
+            merchant_order_id TEXT NOT NULL,          -- the merchant's own id ('' when none)
+            parent_id         TEXT,                   -- e.g. a refund's pay-in (platform id)
+            amount            TEXT NOT NULL,          -- Decimal text, in the API's units
+            currency          TEXT NOT NULL,
+            status            TEXT NOT NULL,          -- the gateway's own status value, as text
+            plan              TEXT,                   -- JSON: the scenario blocks that decided it
+            created_at        TEXT NOT NULL,          -- sandbox time
+            updated_at        TEXT NOT NULL,
+            data              TEXT NOT NULL           -- JSON: the gateway's other fields
+        );
+        CREATE UNIQUE INDEX orders_platform ON orders (gateway, platform_id);
+        CREATE INDEX orders_merchant ON orders (gateway, merchant_id, merchant_order_id);
+        CREATE INDEX orders_parent ON orders (gateway, parent_id);
+        CREATE TABLE timers (
+            seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+            gateway     TEXT NOT NULL,
+            merchant_id TEXT NOT NULL,
+            action      TEXT NOT NULL,                -- a registered action, "trustpay.settle"
+            subject     TEXT NOT NULL,                -- what it acts on, usually a platform id
+            due_at      TEXT NOT NULL,                -- sandbox time
+            args        TEXT NOT NULL                 -- JSON object
+        );
+        CREATE INDEX timers_subject ON timers (action, subject);
+        """,
+    ),
 ]
 
 # Tables emptied by POST /_sandbox/reset (balances are then re-seeded from the opening values).
-MERCHANT_TABLES: list[str] = ["balances", "callbacks", "journal"]  # attempts: cascade
+# callback_attempts go by cascade.
+MERCHANT_TABLES: list[str] = ["balances", "callbacks", "journal", "orders", "timers"]

@@ -14,9 +14,9 @@ ack, profile), through the real delivery engine.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -25,10 +25,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sandbox.connection import drop_connection
-from sandbox.delivery import CallbackRequest, any_2xx, custom_policy, json_field_equals, profile
+from sandbox.delivery import custom_policy, json_field_equals
+from sandbox.gateways.directives import (
+    CallbackTarget,
+    RenderedCallback,
+    SignatureMode,
+    ack_rule,
+    answer_as_planned,
+    delivery_policy,
+    processes,
+    submit_callbacks,
+)
 from sandbox.runtime import Sandbox
-from sandbox.scenarios.engine import Plan, RequestFacts
+from sandbox.scenarios.engine import Plan, PlannedResponse, RequestFacts
+from sandbox.scenarios.model import TamperValue
 from sandbox.scenarios.vocabulary import vocabulary
 
 SECRET = "testgw-secret"
@@ -71,22 +81,20 @@ async def create(request: Request) -> Response:
     if plan.bad_request is not None:
         answer = {"code": vocab.bad_request, "message": plan.bad_request.text}
         return JSONResponse(answer, 400)
-    respond = plan.respond
     order: dict[str, Any] | None = None
-    if respond is None or respond.processes:  # processed first: a late answer still went through
+    if processes(plan):  # processed first: a late or spoiled answer still went through
         order = _process(request, sandbox, facts, plan, body.get("notify_url"))
-    if respond is not None and respond.delay is not None:
-        await asyncio.sleep(respond.delay.total_seconds())
-    if respond is not None:
-        if respond.drop:
-            return drop_connection(request)
-        if respond.http_status is not None:
-            return Response(respond.body or "", status_code=respond.http_status)
-        if respond.error is not None:
-            answer = {"code": respond.error.value, "message": respond.message}
-            return JSONResponse(answer, status_code=respond.error.http_status)
-    assert order is not None
-    return JSONResponse({"code": "ok", "order_no": facts.order_no, "status": order["status"]})
+
+    def normal() -> Response:
+        assert order is not None
+        return JSONResponse({"code": "ok", "order_no": facts.order_no, "status": order["status"]})
+
+    def error_answer(respond: PlannedResponse) -> Response:
+        assert respond.error is not None
+        answer = {"code": respond.error.value, "message": respond.message}
+        return JSONResponse(answer, status_code=respond.error.http_status)
+
+    return await answer_as_planned(request, plan, normal, error_answer)
 
 
 def _process(
@@ -127,13 +135,9 @@ def _process(
 def _send_callbacks(
     sandbox: Sandbox, facts: RequestFacts, plan: Plan, order: dict[str, Any], url: str | None
 ) -> None:
-    cb = plan.callbacks
-    if url is None or (cb is not None and not cb.send):
-        return
-    statuses = list(cb.sequence) if cb is not None and cb.sequence else [order["status"]]
-    delay = cb.delay if cb is not None and cb.delay is not None else timedelta(0)
-    spacing = cb.spacing if cb is not None and cb.spacing is not None else timedelta(0)
-    for index, status in enumerate(statuses):
+    def render(
+        status: str, signature: SignatureMode, tamper: Mapping[str, TamperValue]
+    ) -> RenderedCallback:
         fields = {
             "order_no": order["order_no"],
             "order_amount": order["amount"],
@@ -141,51 +145,33 @@ def _send_callbacks(
             "status": status,
         }
         payload: dict[str, Any] = dict(fields)
-        signature = cb.signature if cb is not None else "valid"
         if signature == "valid":
             payload["sign"] = sign(fields)
         elif signature == "invalid":
             payload["sign"] = "0" * 32
-        if cb is not None:
-            for key, value in cb.tamper.items():
-                payload[key] = str(value)
-        sequence_delay = delay + spacing * index if len(statuses) > 1 else delay
-        request = CallbackRequest(
-            gateway=facts.gateway,
-            merchant=facts.merchant,
-            order_id=str(order["order_no"]),
-            merchant_order_id=str(order["order_no"]),
-            event=f"testgw.{status}",
-            url=url,
-            body=json.dumps(payload).encode(),
-            headers={"Content-Type": "application/json"},
-            ack=_ack(plan),
-            policy=_policy(plan),
-            delay=sequence_delay,
-            copies=cb.copies if cb is not None and len(statuses) == 1 else 1,
-            spacing=spacing,
-            redeliver_after=cb.redeliver_after if cb is not None else None,
-        )
-        sandbox.delivery.submit(request)
+        for key, value in tamper.items():
+            payload[key] = str(value)
+        body = json.dumps(payload).encode()
+        return RenderedCallback(body, {"Content-Type": "application/json"}, f"testgw.{status}")
 
-
-def _ack(plan: Plan) -> Any:
-    if plan.delivery is not None and plan.delivery.ack == "any-2xx":
-        return any_2xx()
-    return json_field_equals("code", "ok")  # this gateway's own rule
-
-
-def _policy(plan: Plan) -> Any:
-    delivery = plan.delivery
-    fast = custom_policy(2.0, [60.0])
-    if delivery is None:
-        return fast
-    if delivery.profile is not None:
-        return profile(delivery.profile)
-    timeout = delivery.timeout.total_seconds() if delivery.timeout is not None else fast.timeout
-    retries = delivery.retries
-    delays = [d.total_seconds() for d in retries] if retries is not None else [60.0]
-    return custom_policy(timeout, delays)
+    target = CallbackTarget(
+        gateway=facts.gateway,
+        merchant=facts.merchant,
+        order_id=str(order["order_no"]),
+        merchant_order_id=str(order["order_no"]),
+        url=url,
+    )
+    if url is None:
+        return
+    submit_callbacks(
+        sandbox.delivery,
+        plan,
+        target,
+        order["status"],
+        render,
+        ack=ack_rule(plan, json_field_equals("code", "ok")),  # this gateway's own rule
+        policy=delivery_policy(plan, custom_policy(2.0, [60.0])),
+    )
 
 
 async def query(request: Request) -> Response:

@@ -1,0 +1,118 @@
+"""GET /_sandbox/orders, GET orders/{id}, POST orders/{id}/complete, POST trigger (DESIGN §10).
+
+Shared by every gateway: listing and lookup read the orders table; `complete` and `trigger` hand
+over to the gateway's hooks (`gateways.registry`). An `{id}` is a platform id or a merchant
+order id; when it is ambiguous, `gateway` and `merchant` narrow it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from sandbox.admin.errors import (
+    AdminError,
+    gateway_query,
+    query_int,
+    read_json_object,
+    require_merchant,
+)
+from sandbox.gateways.orders import Order, OrderFilter, list_orders
+from sandbox.gateways.registry import GatewayApp, HookError, gateway_app
+from sandbox.runtime import Sandbox
+
+
+def _sandbox(request: Request) -> Sandbox:
+    sandbox: Sandbox = request.app.state.sandbox
+    return sandbox
+
+
+def describe(order: Order) -> dict[str, Any]:
+    gateway = gateway_app(order.gateway)
+    if gateway is None:  # pragma: no cover - every stored gateway is registered
+        raise AdminError(500, "internal_error", f"unknown gateway {order.gateway}")
+    return gateway.describe(order)
+
+
+async def list_all(request: Request) -> JSONResponse:
+    sandbox = _sandbox(request)
+    query = request.query_params
+    page = query_int(request, "page", 1, 1, 1_000_000)
+    size = query_int(request, "page_size", 50, 1, 500)
+    where = OrderFilter(
+        gateway=gateway_query(request),
+        merchant=query.get("merchant") or None,
+        order=query.get("order") or None,
+        status=query.get("status") or None,
+        kind=query.get("kind") or None,
+    )
+    orders, total = list_orders(sandbox.store, where, limit=size, offset=(page - 1) * size)
+    return JSONResponse({"items": [describe(o) for o in orders], "total": total})
+
+
+def find_one(request: Request, order_id: str, scope: dict[str, Any]) -> Order:
+    """The one order `order_id` names (platform or merchant id), narrowed by gateway/merchant."""
+    sandbox = _sandbox(request)
+    gateway = scope.get("gateway")
+    merchant = scope.get("merchant")
+    if gateway is not None and (not isinstance(gateway, str) or gateway_app(gateway) is None):
+        raise AdminError(400, "bad_request", f"gateway: unknown gateway {gateway!r}")
+    where = OrderFilter(
+        gateway=gateway,
+        merchant=None if merchant is None else str(merchant),
+        order=order_id,
+    )
+    orders, total = list_orders(sandbox.store, where, limit=2)
+    if total == 0:
+        raise AdminError(404, "not_found", f"no order {order_id!r}")
+    exact = [o for o in orders if o.platform_id == order_id]
+    if total > 1 and len(exact) != 1:
+        raise AdminError(
+            409, "ambiguous", f"{total} orders match {order_id!r}: add gateway and merchant"
+        )
+    return exact[0] if exact else orders[0]
+
+
+async def get_one(request: Request) -> JSONResponse:
+    scope = {k: request.query_params.get(k) for k in ("gateway", "merchant")}
+    order = find_one(request, request.path_params["order_id"], scope)
+    return JSONResponse(describe(order))
+
+
+async def complete(request: Request) -> JSONResponse:
+    body = await read_json_object(request, required=False)
+    order = find_one(request, request.path_params["order_id"], body)
+    gateway = gateway_app(order.gateway)
+    if gateway is None or gateway.complete is None:
+        raise AdminError(409, "not_supported", f"{order.gateway} orders cannot be completed here")
+    hook_body = {k: v for k, v in body.items() if k not in ("gateway", "merchant")}
+    try:
+        result = await gateway.complete(_sandbox(request), order, hook_body)
+    except HookError as exc:
+        raise AdminError(exc.status, exc.code, exc.message) from None
+    return JSONResponse(result)
+
+
+async def trigger(request: Request) -> JSONResponse:
+    sandbox = _sandbox(request)
+    body = await read_json_object(request)
+    merchant = require_merchant(sandbox.merchants, body.get("gateway"), body.get("merchant"))
+    gateway: GatewayApp | None = gateway_app(str(body["gateway"]))
+    if gateway is None or gateway.trigger is None:
+        raise AdminError(409, "not_supported", f"{body['gateway']} has no trigger yet")
+    try:
+        result = await gateway.trigger(sandbox, {**body, "merchant": merchant})
+    except HookError as exc:
+        raise AdminError(exc.status, exc.code, exc.message) from None
+    return JSONResponse(result, status_code=201)
+
+
+routes = [
+    Route("/orders", list_all, methods=["GET"]),
+    Route("/orders/{order_id}", get_one, methods=["GET"]),
+    Route("/orders/{order_id}/complete", complete, methods=["POST"]),
+    Route("/trigger", trigger, methods=["POST"]),
+]

@@ -1,0 +1,171 @@
+"""Applying a scenario `Plan` the same way in every gateway (DESIGN §8).
+
+- `answer_as_planned`: the synchronous answer — processed or not, late, dropped, a raw HTTP
+  fault, or the gateway's own error envelope (built by the gateway's `error_answer`).
+- `submit_callbacks`: the `callbacks` block (send, delay, copies, spacing, sequence, signature,
+  tamper, redeliver_after) turned into delivery-engine requests; the gateway only renders bodies.
+- `delivery_policy` / `ack_rule`: the `delivery` block over the gateway's own policy and ack.
+
+Gateways stay in charge of what only they know: field names, status values, signing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sandbox.connection import drop_connection
+from sandbox.delivery import (
+    AckRule,
+    CallbackRequest,
+    DeliveryEngine,
+    RetryPolicy,
+    any_2xx,
+    custom_policy,
+    profile,
+)
+from sandbox.scenarios.engine import Plan, PlannedResponse
+from sandbox.scenarios.model import TamperValue
+
+SignatureMode = Literal["valid", "invalid", "missing"]
+
+
+def processes(plan: Plan) -> bool:
+    """Is the request processed (state changed) before the answer? False: answer only."""
+    return plan.respond is None or plan.respond.processes
+
+
+async def answer_as_planned(
+    request: Request,
+    plan: Plan,
+    normal: Callable[[], Response | Awaitable[Response]],
+    error_answer: Callable[[PlannedResponse], Response],
+) -> Response:
+    """The answer `plan.respond` asks for. Call it after processing (when `processes(plan)`).
+
+    `normal` builds the ordinary answer; `error_answer` the gateway's envelope for
+    `respond.error` (with `respond.message`). `delay` waits in wall time before answering.
+    """
+    respond = plan.respond
+    if respond is not None and respond.delay is not None:
+        await asyncio.sleep(respond.delay.total_seconds())
+    if respond is not None:
+        if respond.drop:
+            return drop_connection(request)
+        if respond.http_status is not None:
+            return Response(
+                respond.body or "", status_code=respond.http_status, media_type="text/plain"
+            )
+        if respond.error is not None:
+            return error_answer(respond)
+    result = normal()
+    if isinstance(result, Response):
+        return result
+    return await result
+
+
+@dataclass(frozen=True)
+class RenderedCallback:
+    """What a gateway renders for one status: the exact body bytes and headers to send."""
+
+    body: bytes
+    headers: Mapping[str, str]
+    event: str  # e.g. "payin.success"; shown and filtered on in the admin API
+
+
+# (gateway status to render, signature mode, tamper in gateway field names) → rendered callback
+CallbackRenderer = Callable[[str, SignatureMode, Mapping[str, TamperValue]], RenderedCallback]
+
+
+@dataclass(frozen=True)
+class CallbackTarget:
+    gateway: str
+    merchant: str
+    order_id: str  # platform id
+    merchant_order_id: str
+    url: str | None
+    tag: str = ""
+
+
+def submit_callbacks(
+    engine: DeliveryEngine,
+    plan: Plan | None,
+    target: CallbackTarget,
+    final_status: str,
+    render: CallbackRenderer,
+    ack: AckRule,
+    policy: RetryPolicy,
+    sequence_status: Callable[[str], str | None] = lambda status: status,
+    extra_delay: timedelta = timedelta(0),
+) -> list[str]:
+    """Hand the callbacks for `final_status` (a gateway status) to the delivery engine.
+
+    `callbacks.sequence` lists neutral statuses; `sequence_status` maps each to the gateway status
+    to render (None: that status means nothing here and is skipped). Returns the message ids; none
+    when the plan says `send: false` or there is no URL and no override.
+    """
+    cb = plan.callbacks if plan is not None else None
+    if cb is not None and not cb.send:
+        return []
+    if engine.target_for(target.url) is None:
+        return []
+    statuses: Sequence[str] = [final_status]
+    if cb is not None and cb.sequence:
+        statuses = [s for s in (sequence_status(n) for n in cb.sequence) if s is not None]
+    delay = extra_delay + (cb.delay if cb is not None and cb.delay is not None else timedelta(0))
+    spacing = cb.spacing if cb is not None and cb.spacing is not None else timedelta(0)
+    signature: SignatureMode = "valid"
+    if cb is not None and cb.signature in ("invalid", "missing"):
+        signature = "invalid" if cb.signature == "invalid" else "missing"
+    tamper: Mapping[str, TamperValue] = cb.tamper if cb is not None else {}
+    single = len(statuses) == 1
+    ids: list[str] = []
+    for index, status in enumerate(statuses):
+        rendered = render(status, signature, tamper)
+        ids += engine.submit(
+            CallbackRequest(
+                gateway=target.gateway,
+                merchant=target.merchant,
+                order_id=target.order_id,
+                merchant_order_id=target.merchant_order_id,
+                event=rendered.event,
+                url=target.url,
+                body=rendered.body,
+                headers=rendered.headers,
+                ack=ack,
+                policy=policy,
+                tag=target.tag,
+                delay=delay if single else delay + spacing * index,
+                copies=cb.copies if cb is not None and single else 1,
+                spacing=spacing,
+                redeliver_after=cb.redeliver_after if cb is not None else None,
+            )
+        )
+    return ids
+
+
+def delivery_policy(plan: Plan | None, default: RetryPolicy) -> RetryPolicy:
+    """The gateway's policy, or the plan's `delivery` block (profile, timeout, retries)."""
+    delivery = plan.delivery if plan is not None else None
+    if delivery is None:
+        return default
+    if delivery.profile is not None:
+        return profile(delivery.profile)
+    if delivery.timeout is None and delivery.retries is None:
+        return default
+    timeout = delivery.timeout.total_seconds() if delivery.timeout is not None else default.timeout
+    retries = delivery.retries if delivery.retries is not None else default.delays
+    return custom_policy(timeout, [d.total_seconds() for d in retries], name="scenario")
+
+
+def ack_rule(plan: Plan | None, default: AckRule) -> AckRule:
+    """The gateway's ack rule, or any 2xx when the plan's `delivery.ack` says so."""
+    if plan is not None and plan.delivery is not None and plan.delivery.ack == "any-2xx":
+        return any_2xx()
+    return default

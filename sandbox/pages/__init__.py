@@ -1,0 +1,1 @@
+"""Hosted payment pages: one shared layout; each gateway builds its page with it."""
