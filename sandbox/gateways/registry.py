@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.routing import BaseRoute
 
+from sandbox.clock import format_instant
 from sandbox.gateways.orders import Order
 
 if TYPE_CHECKING:
@@ -47,8 +48,8 @@ def default_describe(order: Order) -> dict[str, Any]:
         "amount": str(order.amount),
         "currency": order.currency,
         "status": order.status,
-        "created_at": order.created_at.isoformat().replace("+00:00", "Z"),
-        "updated_at": order.updated_at.isoformat().replace("+00:00", "Z"),
+        "created_at": format_instant(order.created_at),
+        "updated_at": format_instant(order.updated_at),
         "scenario": order.plan,
         "data": order.data,
     }
