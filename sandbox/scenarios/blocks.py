@@ -104,7 +104,7 @@ def _error(check: Checker, raw: Any, path: Path) -> str | None:
     known = [(v, e) for v, e in found if e is not None]
     if not known:
         numeric = all(e.code.lstrip("-").isdigit() for v in vocabs for e in v.errors.values())
-        check.fail(path, f"{raw} is not a {check.title} error {'code' if numeric else 'name'}")
+        check.fail(path, f"{raw} is not {check.a_title} error {'code' if numeric else 'name'}")
         return None
     vocab, error = known[0]
     if not error.forcible:
@@ -161,7 +161,7 @@ def read_outcome(check: Checker, raw: Any, path: Path, when: When | None) -> Out
                 check.fail((*path, "code"), f"{check.title} outcomes carry no code")
             elif check.vocab.failure_codes is not None and code not in check.vocab.failure_codes:
                 known = ", ".join(str(c) for c in sorted(check.vocab.failure_codes, reverse=True))
-                check.fail((*path, "code"), f"{code} is not a {check.title} failure code ({known})")
+                check.fail((*path, "code"), f"{code} is not {check.a_title} failure code ({known})")
     if len(check.errors) != before or not isinstance(status, str):
         return None
     return Outcome(status, after, paid, text, code)

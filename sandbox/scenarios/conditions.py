@@ -75,7 +75,7 @@ def _operation(check: Checker, raw: Any, path: Path) -> str | None:
         if raw in check.vocab.operations or raw in NEUTRAL_KINDS:
             return raw
         known = ", ".join(check.vocab.operations)
-        check.fail(path, f"{raw!r} is not a {check.title} operation (known: {known})")
+        check.fail(path, f"{raw!r} is not {check.a_title} operation (known: {known})")
         return None
     if raw in NEUTRAL_KINDS or any(raw in v.operations for v in all_vocabs()):
         return raw
@@ -159,7 +159,7 @@ def _channel(check: Checker, data: dict[Any, Any], path: Path) -> str | None:
     vocabs = [check.vocab] if check.vocab is not None else all_vocabs()
     if any(v.channels is None or channel in v.channels for v in vocabs):
         return channel
-    check.fail((*path, "channel"), f"{channel!r} is not a {check.title} channel")
+    check.fail((*path, "channel"), f"{channel!r} is not {check.a_title} channel")
     return None
 
 

@@ -269,7 +269,7 @@ def forced_response(value: str, vocab: Vocabulary) -> PlannedResponse | BadHeade
     """`X-Sandbox-Code: <value>` as a response, or the bad header."""
     error = vocab.find_error(value)
     if error is None or not error.forcible:
-        reason = f"{value!r} is not a {vocab.title} error code that can be forced"
+        reason = f"{value!r} is not {vocab.a_title} error code that can be forced"
         return BadHeader("X-Sandbox-Code", reason)
     source = Source("X-Sandbox-Code", vocab.gateway)
     return PlannedResponse(source=source, error=error, message=error.message)

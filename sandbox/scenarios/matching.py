@@ -103,14 +103,14 @@ def skip_reason(scenario: Scenario, rule: Rule, vocab: Vocabulary) -> str | None
         and vocab.channels is not None
         and when.channel not in vocab.channels
     ):
-        return f"{when.channel!r} is not a {vocab.title} channel"
+        return f"{when.channel!r} is not {vocab.a_title} channel"
     if when.card_number is not None and not vocab.has_cards:
         return f"{vocab.title} has no cards"
     if rule.respond is not None:
         for named in rule.respond.errors:
             error = vocab.find_error(named)
             if error is None or not error.forcible:
-                return f"{named} is not a {vocab.title} error"
+                return f"{named} is not {vocab.a_title} error"
     if rule.outcome is not None:
         if not any(rule.outcome.status in op.outcomes for op in ops):
             return f"no {vocab.title} operation here accepts outcome {rule.outcome.status!r}"
@@ -119,7 +119,7 @@ def skip_reason(scenario: Scenario, rule: Rule, vocab: Vocabulary) -> str | None
             return f"{vocab.title} outcomes carry no code"
         known = vocab.failure_codes
         if failure is not None and known is not None and failure not in known:
-            return f"{failure} is not a {vocab.title} failure code"
+            return f"{failure} is not {vocab.a_title} failure code"
     if rule.callbacks is not None:
         for key in rule.callbacks.tamper:
             if key not in vocab.tamper_keys:

@@ -34,6 +34,10 @@ class Checker:
     def title(self) -> str:
         return self.vocab.title if self.vocab is not None else "any gateway"
 
+    @property
+    def a_title(self) -> str:
+        return self.vocab.a_title if self.vocab is not None else "a gateway-neutral"
+
 
 def all_vocabs() -> list[Vocabulary]:
     return list(vocab_registry.vocabularies().values())

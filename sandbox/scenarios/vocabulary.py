@@ -68,6 +68,12 @@ class Vocabulary:
     # The error a gateway answers when a scenario header is bad (its "bad request" code).
     bad_request: str = ""
 
+    @property
+    def a_title(self) -> str:
+        """The title with its article, for messages: "a TrustPay", "an EzPay"."""
+        article = "an" if self.title[:1].lower() in "aeiou" else "a"
+        return f"{article} {self.title}"
+
     def exponent(self, currency: str | None) -> int:
         return self.exponents.get((currency or "").upper(), 2)
 

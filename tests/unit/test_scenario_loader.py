@@ -105,11 +105,11 @@ def test_the_issue_example_message() -> None:
         (
             "gateway: ezpay\nrules:\n  - when: {operation: payin.card}\n"
             "    outcome: {status: failed}\n",
-            "x.yaml:3 rules[0].when.operation: 'payin.card' is not a EzPay operation",
+            "x.yaml:3 rules[0].when.operation: 'payin.card' is not an EzPay operation",
         ),
         (
             "gateway: ezpay\nrules:\n  - when: {channel: NOPE}\n    respond: {drop: true}\n",
-            "x.yaml:3 rules[0].when.channel: 'NOPE' is not a EzPay channel",
+            "x.yaml:3 rules[0].when.channel: 'NOPE' is not an EzPay channel",
         ),
         (
             "gateway: ezpay\nrules:\n  - when: {amount: 100.5}\n    respond: {drop: true}\n",
@@ -130,7 +130,7 @@ def test_the_issue_example_message() -> None:
         ),
         (
             "gateway: ezpay\nrules:\n  - outcome: {status: failed, code: -99}\n",
-            "x.yaml:3 rules[0].outcome.code: -99 is not a EzPay failure code",
+            "x.yaml:3 rules[0].outcome.code: -99 is not an EzPay failure code",
         ),
         (
             "gateway: goldenpay\nrules:\n  - outcome: {status: failed, code: 1}\n",
