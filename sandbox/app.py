@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sandbox import __version__
 from sandbox.admin import callbacks as admin_callbacks
 from sandbox.admin import clock as admin_clock
+from sandbox.admin import openapi as admin_openapi
 from sandbox.admin import orders as admin_orders
 from sandbox.admin import requests as admin_requests
 from sandbox.admin import scenarios as admin_scenarios
@@ -59,6 +60,7 @@ def create_app(
         *admin_requests.routes,
         *admin_scenarios.routes,
         *admin_orders.routes,
+        *admin_openapi.routes,
     ]
     gateway_routes: list[BaseRoute] = []
     for gateway in gateway_apps():
