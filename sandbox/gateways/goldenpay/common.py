@@ -1,0 +1,115 @@
+"""GoldenPay facts every module needs: statuses, currencies and channels, amounts, times, ids."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
+
+from sandbox.gateways.goldenpay.merchant import GoldenPayMerchant
+from sandbox.store import Store
+
+GATEWAY = "goldenpay"
+
+# Order kinds in the shared orders table.
+COLLECT = "collect"
+PAYOUT = "payout"
+
+# Spec §7.2.
+PROCESSING = "20"
+SUCCESS = "60"
+CANCELED = "50"  # payouts
+FAILED = "30"  # collect orders
+FINAL = frozenset({SUCCESS, CANCELED, FAILED})
+
+# Spec §5.3: neutral outcome → status, per order kind.
+COLLECT_STATUS = {
+    "success": SUCCESS,
+    "failed": FAILED,
+    "expired": FAILED,
+    "canceled": FAILED,
+    "pending": PROCESSING,
+}
+PAYOUT_STATUS = {
+    "success": SUCCESS,
+    "failed": CANCELED,
+    "expired": CANCELED,
+    "canceled": CANCELED,
+    "pending": PROCESSING,
+}
+
+COLLECT_EXPIRY = timedelta(minutes=30)
+PAYOUT_COMPLETION = timedelta(seconds=5)
+COLLECT_MAX = Decimal("50000000000")
+
+# Spec §4.0.4: which currencies each channel accepts (`mock`: all of them).
+CURRENCIES = ("PHP", "THB", "VND", "USDT")
+CHANNEL_CURRENCIES: dict[str, frozenset[str]] = {
+    "mock": frozenset(CURRENCIES),
+    "bank": frozenset({"VND", "THB"}),
+    "momo": frozenset({"VND"}),
+    "zalo": frozenset({"VND"}),
+    "scratch": frozenset({"VND"}),
+    "viettel": frozenset({"VND"}),
+    "truemoney": frozenset({"THB"}),
+    "gcash": frozenset({"PHP"}),
+    "grab": frozenset({"PHP"}),
+    "maya": frozenset({"PHP"}),
+    "phqr": frozenset({"PHP"}),
+    "usdt.trc20": frozenset({"USDT"}),
+}
+
+
+_WHOLE = re.compile(r"[0-9]+")
+_DECIMAL = re.compile(r"[0-9]+(\.[0-9]{1,2})?")
+
+
+def amount_format_ok(text: str, currency: str) -> bool:
+    """Spec §4.0.5: PHP/THB/USDT up to 2 decimals, VND whole numbers (ASCII digits only)."""
+    return (_WHOLE if currency == "VND" else _DECIMAL).fullmatch(text) is not None
+
+
+def places(currency: str) -> int:
+    """Decimal places of amounts in `currency` (spec §4.0.5: VND whole numbers)."""
+    return 0 if currency == "VND" else 2
+
+
+def quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-places(currency))
+
+
+def amount_text(amount: Decimal, currency: str) -> str:
+    """The canonical text of responses and callbacks: `"100.00"`, VND `"500000"`."""
+    return f"{amount.quantize(quantum(currency), rounding=ROUND_HALF_UP):f}"
+
+
+def fee(amount: Decimal, rate: Decimal, currency: str) -> Decimal:
+    """`amount * rate`, half-up to the currency's precision (spec §9 decision 14)."""
+    return (amount * rate).quantize(quantum(currency), rounding=ROUND_HALF_UP)
+
+
+def zone(merchant: GoldenPayMerchant) -> timezone:
+    sign = -1 if merchant.time_zone.startswith("-") else 1
+    hours, minutes = merchant.time_zone[1:].split(":")
+    return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
+
+
+def time_text(moment: datetime, merchant: GoldenPayMerchant) -> str:
+    """`YYYY-MM-DD HH:MM:SS` in the merchant's time zone (spec §9 decision 16)."""
+    return moment.astimezone(zone(merchant)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def next_order_id(store: Store, prefix: str, now: datetime, merchant: GoldenPayMerchant) -> str:
+    """`C`/`P` + `yyyymmdd` + a 4-digit daily sequence shared by every merchant, continuing from
+    the highest id stored that day and widening past 9999 (spec §9 decision 15)."""
+    day = prefix + now.astimezone(zone(merchant)).strftime("%Y%m%d")
+    row = store.fetchone(
+        "SELECT platform_id FROM orders WHERE gateway = ? AND platform_id LIKE ? "
+        "ORDER BY length(platform_id) DESC, platform_id DESC LIMIT 1",
+        (GATEWAY, day + "%"),
+    )
+    last = 0
+    if row is not None:
+        tail = str(row["platform_id"])[len(day) :]
+        last = int(tail) if tail.isdigit() else 0
+    return f"{day}{last + 1:04d}"
