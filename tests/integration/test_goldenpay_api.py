@@ -300,7 +300,10 @@ def test_every_request_is_journaled_with_its_verdict(gp: RunningSandbox) -> None
         ({"amount": "0.00"}, "Invalid amount: must be greater than 0"),
         ({"amount": "50000000000.01"}, "Invalid amount: must not exceed 50000000000"),
         ({"callback_url": ...}, "Missing callback_url param"),
-        ({"callback_url": "ftp://x.example/cb"}, "Invalid callback_url: must be a valid http(s) URL"),
+        (
+            {"callback_url": "ftp://x.example/cb"},
+            "Invalid callback_url: must be a valid http(s) URL",
+        ),
         ({"callback_url": "/relative"}, "Invalid callback_url: must be a valid http(s) URL"),
         ({"return_url": "nope"}, "Invalid return_url: must be a valid http(s) URL"),
         ({"remarks": 5}, "Invalid remarks: must be a string"),
@@ -433,7 +436,8 @@ def test_payout_query(gp: RunningSandbox) -> None:
         ({"currency": "VND"}, "Invalid currency: channel gcash does not accept VND"),
         ({"amount": ...}, "Missing amount param"),
         ({"amount": "0"}, "Invalid amount: must be greater than 0"),
-        ({"amount": "5.001"}, "Invalid amount: must be a positive decimal with at most 2 decimal places"),
+        ({"amount": "5.001"}, "Invalid amount: must be a positive decimal with at most 2 decimal "
+                              "places"),
         ({"account_no": ...}, "Missing account_no param"),
         ({"account_no": "1" * 35}, "Invalid account_no: at most 34 characters"),
         (
@@ -501,7 +505,9 @@ def test_wallet_limit_and_balance_of_a_config_merchant(gp: RunningSandbox) -> No
     answer = post(gp, PAYOUT, payout_fields(**other, amount="99.50"), token=OTHER_TOKEN)
     assert error_of(answer) == "Insufficient balance"
     query = {**common(OTHER_MCH), "currency": "vnd"}
-    assert error_of(get(gp, BALANCE, query, token=OTHER_TOKEN)) == "Wallet not found for currency VND"
+    assert (
+        error_of(get(gp, BALANCE, query, token=OTHER_TOKEN)) == "Wallet not found for currency VND"
+    )
     assert balance_of(gp, "PHP", OTHER_MCH, OTHER_TOKEN) == "100"
 
 
@@ -555,8 +561,7 @@ def test_scenario_errors_take_the_request_values(gp: RunningSandbox) -> None:
     assert gp.admin("POST", "scenarios", content=text).status_code == 201
     headers = {"X-Sandbox-Scenario": "gp-force"}
     messages = [
-        error_of(post(gp, PAYOUT, payout_fields(currency="php"), headers=headers))
-        for _ in range(3)
+        error_of(post(gp, PAYOUT, payout_fields(currency="php"), headers=headers)) for _ in range(3)
     ]
     assert messages == [
         "Unsupported currency: PHP",

@@ -44,7 +44,11 @@ def unique(prefix: str) -> str:
 
 
 def common(mch_id: Any = MCH) -> dict[str, Any]:
-    return {"mch_id": mch_id, "nonce": "n0nce-" + str(next(_counter)), "timestamp": int(time.time())}
+    return {
+        "mch_id": mch_id,
+        "nonce": "n0nce-" + str(next(_counter)),
+        "timestamp": int(time.time()),
+    }
 
 
 def with_sign(fields: dict[str, Any], token: str = TOKEN) -> dict[str, Any]:
