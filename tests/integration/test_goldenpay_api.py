@@ -128,6 +128,7 @@ def test_body_over_1_mib_is_413_in_the_goldenpay_envelope(gp: RunningSandbox) ->
         (b"[1,2]", "Invalid body: must be a JSON object"),
         (b'"text"', "Invalid body: must be a JSON object"),
         (b'{"mch_id":10001,"mch_id":10002}', "Invalid body: duplicate key mch_id"),
+        (b'{"mch_id":10001,"channel":"\\ud800"}', "Invalid body: malformed JSON"),
     ],
 )
 def test_bad_bodies(gp: RunningSandbox, body: bytes, message: str) -> None:

@@ -313,11 +313,31 @@ async def read_params(request: Request) -> dict[str, Any]:
             raise invalid("body", "malformed JSON") from None
         if not isinstance(body, dict):
             raise invalid("body", "must be a JSON object")
+        # A `\ud800` escape parses to a lone surrogate, which no UTF-8 answer or store can hold.
+        if b"\\u" in raw and not _encodable(body):
+            raise invalid("body", "malformed JSON")
         return body
     try:
         return dict(parse_query(request.scope.get("query_string", b"")))
     except DuplicateKeyError as exc:
         raise invalid(exc.key, "repeated parameter") from None
+
+
+def _encodable(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
 
 
 def find_merchant(sandbox: Sandbox, params: dict[str, Any]) -> GoldenPayMerchant:
