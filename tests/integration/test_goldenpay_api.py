@@ -44,41 +44,6 @@ def gp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
         yield running
 
 
-# -- the spec's own examples ------------------------------------------------------------------
-
-
-def test_spec_examples_are_answered_with_their_published_signs() -> None:
-    """§4.1 (V9), §4.5 and §4.6: a fresh sandbox at 2026-05-04 10:05 (+07:00)."""
-    flags = {
-        "clock": "manual",
-        "clock_start": "2026-05-04T03:05:00Z",
-        "public_url": "http://127.0.0.1:8080",
-    }
-    with run_sandbox(flags) as sb:
-        fields = collect_fields(
-            trans_id="ORDER-10001",
-            channel="bank",
-            currency="THB",
-            callback_url="https://merchant.example/goldenpay/collect",
-        )
-        answer = post(sb, COLLECT, fields)
-        assert answer.text == (
-            '{"code":200,"payload":{"id":"C202605040001","trans_id":"ORDER-10001",'
-            '"order_amount":"100.00","ratio":0.025,"currency":"THB","code":"bank","status":20,'
-            '"created_at":"2026-05-04 10:05:00",'
-            '"url":"http://127.0.0.1:8080/_sandbox/pay/goldenpay/C202605040001",'
-            '"cashier_type":0,"meta":null,"sign":"883541e227a56e2f11c2987357583360"}}'
-        )
-        assert get(sb, INFO, common()).text == (
-            '{"code":200,"payload":{"id":"10001","name":"Demo Merchant",'
-            '"created_at":"2026-05-04 10:00:00","sign":"5fd4120f0b0f223a12eaa96d90cb53b2"}}'
-        )
-        answer = get(sb, BALANCE, {**common(), "currency": "THB"})
-        assert answer.text == (
-            '{"code":200,"payload":{"balance":1000000,"sign":"11358d6a6f469d8527d97b12ec9c4e70"}}'
-        )
-
-
 # -- envelopes of the routing layer -------------------------------------------------------------
 
 
