@@ -536,3 +536,14 @@ def test_scenario_errors_take_the_request_values(gp: RunningSandbox) -> None:
     ]
     answer = get(gp, INFO, common(), headers={"X-Sandbox-Scenario": "nope"})
     assert error_of(answer) == "Invalid X-Sandbox-Scenario: nope"
+
+
+def test_ids_follow_the_daily_sequence_and_reset_rewinds_it() -> None:
+    with run_sandbox({"clock": "manual", "clock_start": "2026-05-04T16:59:58Z"}) as sb:
+        ids = [payload_of(post(sb, COLLECT, collect_fields()))["id"] for _ in range(2)]
+        assert ids == ["C202605040001", "C202605040002"]
+        assert payload_of(post(sb, PAYOUT, payout_fields()))["id"] == "P202605040001"
+        sb.advance(2)  # midnight in +07:00: a new day, a new sequence
+        assert payload_of(post(sb, COLLECT, collect_fields()))["id"] == "C202605050001"
+        assert sb.admin("POST", "reset").status_code == 200
+        assert payload_of(post(sb, COLLECT, collect_fields()))["id"] == "C202605050001"

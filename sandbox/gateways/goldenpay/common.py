@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
+from weakref import WeakKeyDictionary
 
 from sandbox.gateways.goldenpay.merchant import GoldenPayMerchant
 from sandbox.store import Store
@@ -99,17 +100,30 @@ def time_text(moment: datetime, merchant: GoldenPayMerchant) -> str:
     return moment.astimezone(zone(merchant)).strftime("%Y-%m-%d %H:%M:%S")
 
 
+# Last sequence handed out per id prefix and day (`C20260504`), per store; a reset forgets them.
+_SEQUENCES: WeakKeyDictionary[Store, dict[str, int]] = WeakKeyDictionary()
+
+
 def next_order_id(store: Store, prefix: str, now: datetime, merchant: GoldenPayMerchant) -> str:
     """`C`/`P` + `yyyymmdd` + a 4-digit daily sequence shared by every merchant, continuing from
     the highest id stored that day and widening past 9999 (spec §9 decision 15)."""
     day = prefix + now.astimezone(zone(merchant)).strftime("%Y%m%d")
-    row = store.fetchone(
-        "SELECT platform_id FROM orders WHERE gateway = ? AND platform_id LIKE ? "
-        "ORDER BY length(platform_id) DESC, platform_id DESC LIMIT 1",
-        (GATEWAY, day + "%"),
-    )
-    last = 0
-    if row is not None:
-        tail = str(row["platform_id"])[len(day) :]
-        last = int(tail) if tail.isdigit() else 0
+    sequences = _SEQUENCES.setdefault(store, {})
+    last = sequences.get(day)
+    if last is None:
+        last = _highest_stored(store, day)
+    sequences[day] = last + 1
     return f"{day}{last + 1:04d}"
+
+
+def forget_sequences(store: Store) -> None:
+    _SEQUENCES.pop(store, None)
+
+
+def _highest_stored(store: Store, day: str) -> int:
+    rows = store.fetchall(
+        "SELECT platform_id FROM orders WHERE gateway = ? AND platform_id >= ? AND platform_id < ?",
+        (GATEWAY, day, day + ":"),  # ":" sorts right after the digits
+    )
+    tails = (str(row["platform_id"])[len(day) :] for row in rows)
+    return max((int(tail) for tail in tails if tail.isdigit()), default=0)

@@ -8,9 +8,11 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from sandbox.gateways.goldenpay import account, admin, collect, payouts
+from sandbox.gateways.goldenpay.common import forget_sequences
 from sandbox.gateways.goldenpay.pages import pages
 from sandbox.gateways.goldenpay.pipeline import goldenpay_endpoint
 from sandbox.gateways.registry import GatewayApp
+from sandbox.runtime import Sandbox
 
 routes = [
     Route(
@@ -37,10 +39,16 @@ routes = [
     Route("/api/v1/mch/balance", goldenpay_endpoint("balance", account.balance), methods=["GET"]),
 ]
 
+
+def _forget_sequences_on_reset(sandbox: Sandbox) -> None:
+    sandbox.reset_hooks.append(lambda scope: forget_sequences(sandbox.store))
+
+
 GATEWAY = GatewayApp(
     name="goldenpay",
     routes=routes,
     pages=pages,
     complete=admin.complete,
     trigger=admin.trigger,
+    on_start=[_forget_sequences_on_reset],
 )
