@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
@@ -90,8 +91,13 @@ def fee(amount: Decimal, rate: Decimal, currency: str) -> Decimal:
 
 
 def zone(merchant: GoldenPayMerchant) -> timezone:
-    sign = -1 if merchant.time_zone.startswith("-") else 1
-    hours, minutes = merchant.time_zone[1:].split(":")
+    return _zone(merchant.time_zone)
+
+
+@functools.cache
+def _zone(offset: str) -> timezone:
+    sign = -1 if offset.startswith("-") else 1
+    hours, minutes = offset[1:].split(":")
     return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
 
 
