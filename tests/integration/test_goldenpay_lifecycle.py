@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,7 +27,7 @@ from support.goldenpay import (
     unique,
 )
 from support.receiver import Receiver, Reply, run_receiver
-from support.server import RunningSandbox
+from support.server import RunningSandbox, run_sandbox
 
 from sandbox.delivery import acknowledged
 from sandbox.gateways.goldenpay.callbacks import ACK
@@ -384,3 +385,52 @@ def test_admin_trigger_sends_the_callback(gp: RunningSandbox, receiver: Receiver
     assert gp.admin("POST", "trigger", json=payout_body).status_code == 201
     gp.advance(0)
     assert verified(told(receiver, payout_body["order_no"])[0])["status"] == 50
+
+
+def test_planned_outcome_and_callback_directives_survive_a_restart(tmp_path: Path) -> None:
+    """With a file DB the 3 s outcome timer and the scenario's `copies: 2` are kept on the order,
+    so they still apply after a restart (when the uploaded scenario itself is gone)."""
+    flags = {
+        "db": str(tmp_path / "gp.db"),
+        "clock": "manual",
+        "clock_start": "2026-05-04T03:00:00Z",
+    }
+    text = "name: gp-twice\ngateway: goldenpay\nrules:\n  - callbacks: {copies: 2}\n"
+    with run_receiver(Reply(200, b"success")) as merchant:
+        with run_sandbox(flags) as first:
+            assert first.admin("POST", "scenarios", content=text).status_code == 201
+            fields = collect_fields(amount="60.99")
+            fields["callback_url"] = url_for(merchant, fields["trans_id"])
+            answer = post(first, COLLECT, fields, headers={"X-Sandbox-Scenario": "gp-twice"})
+            assert payload_of(answer)["status"] == 20
+            first.advance(1)
+        with run_sandbox(flags) as second:
+            second.advance(1.9)
+            assert told(merchant, fields["trans_id"]) == []
+            second.advance(0.1)
+            first_copy, second_copy = told(merchant, fields["trans_id"])
+            assert first_copy == second_copy and verified(first_copy)["status"] == 60
+
+
+def test_sequence_and_signature_directives(gp: RunningSandbox, receiver: Receiver) -> None:
+    text = (
+        "name: gp-seq\ngateway: goldenpay\nrules:\n"
+        "  - when: {operation: collect.create}\n"
+        "    callbacks: {sequence: [pending, success], spacing: 1s}\n"
+        "  - when: {operation: payout.create}\n"
+        "    callbacks: {signature: missing}\n"
+    )
+    assert gp.admin("POST", "scenarios", content=text).status_code == 201
+    headers = {"X-Sandbox-Scenario": "gp-seq"}
+    fields = collect_fields(amount="70.99")
+    fields["callback_url"] = url_for(receiver, fields["trans_id"])
+    post(gp, COLLECT, fields, headers=headers)
+    out = payout_fields()
+    out["callback_url"] = url_for(receiver, out["trans_id"])
+    post(gp, PAYOUT, out, headers=headers)
+    gp.advance(5)
+    pending, paid = (verified(body) for body in told(receiver, fields["trans_id"]))
+    assert (pending["status"], pending["payed_at"], pending["payed_amount"]) == (20, None, "0.00")
+    assert (paid["status"], paid["payed_amount"]) == (60, "70.99")
+    (unsigned,) = told(receiver, out["trans_id"])
+    assert "sign" not in json.loads(unsigned) and json.loads(unsigned)["status"] == 60
