@@ -180,18 +180,8 @@ async def create(call: Call) -> Response:
     return await call.answer(plan, normal if order is not None else None)
 
 
-def find_by_id(call: Call, kind: str) -> tuple[str, Order | None]:
-    """`id` = platform id, else `trans_id`, among this merchant's orders of `kind`."""
-    wanted = call.fields.text("id")
-    store = call.sandbox.store
-    order = find_order(store, GATEWAY, call.merchant_id, platform_id=wanted, kind=kind)
-    if order is None:
-        order = find_order(store, GATEWAY, call.merchant_id, merchant_order_id=wanted, kind=kind)
-    return wanted, order
-
-
 async def query(call: Call) -> Response:
-    wanted, order = find_by_id(call, COLLECT)
+    wanted, order = call.order_by_id(COLLECT)
     plan = call.plan_for(
         order_no=order.merchant_order_id if order is not None else wanted,
         amount=order.amount if order is not None else None,

@@ -10,7 +10,6 @@ from starlette.responses import Response
 
 from sandbox.clock import parse_instant
 from sandbox.gateways.goldenpay.callbacks import plan_blocks
-from sandbox.gateways.goldenpay.collect import find_by_id
 from sandbox.gateways.goldenpay.common import (
     CANCELED,
     GATEWAY,
@@ -162,7 +161,7 @@ async def create(call: Call) -> Response:
 
 
 async def query(call: Call) -> Response:
-    wanted, order = find_by_id(call, PAYOUT)
+    wanted, order = call.order_by_id(PAYOUT)
     plan = call.plan_for(
         order_no=order.merchant_order_id if order is not None else wanted,
         amount=order.amount if order is not None else None,

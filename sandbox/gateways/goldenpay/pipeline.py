@@ -31,6 +31,7 @@ from sandbox.gateways.goldenpay.common import (
     amount_format_ok,
 )
 from sandbox.gateways.goldenpay.merchant import GoldenPayMerchant
+from sandbox.gateways.orders import Order, find_order
 from sandbox.gateways.requestlog import log_request
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan, PlannedResponse, RequestFacts
@@ -236,6 +237,18 @@ class Call:
     def now(self) -> datetime:
         return self.sandbox.clock.now()
 
+    def order_by_id(self, kind: str) -> tuple[str, Order | None]:
+        """The `id` parameter, and the order it names among this merchant's orders of `kind`:
+        a platform id first, else a `trans_id` (spec §4.2)."""
+        wanted = self.fields.text("id")
+        store = self.sandbox.store
+        order = find_order(store, GATEWAY, self.merchant_id, platform_id=wanted, kind=kind)
+        if order is None:
+            order = find_order(
+                store, GATEWAY, self.merchant_id, merchant_order_id=wanted, kind=kind
+            )
+        return wanted, order
+
     def plan_for(
         self,
         *,
@@ -373,28 +386,33 @@ def check_common(params: dict[str, Any], merchant: GoldenPayMerchant) -> None:
         raise GoldenPayError("Timestamp expired")
 
 
-async def _authenticate(request: Request, sandbox: Sandbox, operation: str) -> Call:
-    """Steps 1-3; raises `GoldenPayError` (no merchant yet) or `_Rejected` (merchant known)."""
-    params = await read_params(request)
-    merchant = find_merchant(sandbox, params)
-    merchant_id = str(merchant.mch_id)
-    try:
-        check_common(params, merchant)
-    except GoldenPayError as exc:
-        checked = "missing" if exc.message == "Missing sign param" else "not-checked"
-        raise _Rejected(merchant_id, checked, exc) from None
-    verdict = goldenpay_verify(params, merchant.api_token, merchant.signature_mode)
-    if not verdict.ok:
-        raise _Rejected(merchant_id, "bad", GoldenPayError("Invalid sign"))
-    return Call(request, sandbox, merchant, params, operation, f"ok ({verdict.form})")
-
-
 class _Rejected(Exception):
-    def __init__(self, merchant: str, signature: str, error: GoldenPayError) -> None:
+    """Steps 1-3 refused the request; with what the journal records about it."""
+
+    def __init__(self, error: GoldenPayError, merchant: str, signature: str) -> None:
         super().__init__(error.message)
+        self.error = error
         self.merchant = merchant
         self.signature = signature
-        self.error = error
+
+
+async def _authenticate(request: Request, sandbox: Sandbox, operation: str) -> Call:
+    """Steps 1-3, or `_Rejected`."""
+    merchant_id, checked = "", "not-checked"
+    try:
+        params = await read_params(request)
+        merchant = find_merchant(sandbox, params)
+        merchant_id = str(merchant.mch_id)
+        if is_empty(params.get("sign")):
+            checked = "missing"
+        check_common(params, merchant)
+        verdict = goldenpay_verify(params, merchant.api_token, merchant.signature_mode)
+        if not verdict.ok:
+            checked = "bad"
+            raise GoldenPayError("Invalid sign")
+    except GoldenPayError as exc:
+        raise _Rejected(exc, merchant_id, checked) from None
+    return Call(request, sandbox, merchant, params, operation, f"ok ({verdict.form})")
 
 
 def goldenpay_endpoint(
@@ -402,29 +420,18 @@ def goldenpay_endpoint(
 ) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         sandbox: Sandbox = request.app.state.sandbox
-        error: GoldenPayError | None = None
-        merchant, signature = "", "not-checked"
         try:
-            call: Call | None = await _authenticate(request, sandbox, operation)
+            call = await _authenticate(request, sandbox, operation)
         except _Rejected as rejected:
-            call, merchant, signature, error = (
-                None,
-                rejected.merchant,
-                rejected.signature,
-                rejected.error,
-            )
-        except GoldenPayError as exc:
-            call, error = None, exc
-        if call is None:
-            assert error is not None
+            error = rejected.error
             log_request(
                 sandbox.journal,
                 request,
                 gateway=GATEWAY,
                 operation=operation,
-                merchant=merchant,
+                merchant=rejected.merchant,
                 status=error.http_status,
-                signature=signature,
+                signature=rejected.signature,
                 note=f"{error.code} {error.message}",
             )
             return error_response(error)
