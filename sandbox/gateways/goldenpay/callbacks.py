@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sandbox.clock import parse_instant
 from sandbox.delivery import body_equals_text, profile
 from sandbox.gateways.directives import (
     CallbackTarget,
@@ -128,8 +129,6 @@ def plan_from_blocks(blocks: Mapping[str, Any]) -> Plan:
 
 
 def _instant_text(value: str | None, merchant: GoldenPayMerchant) -> str | None:
-    from sandbox.clock import parse_instant
-
     return None if value is None else time_text(parse_instant(value), merchant)
 
 
