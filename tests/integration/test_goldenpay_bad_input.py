@@ -156,3 +156,19 @@ def test_signed_queries_with_arbitrary_values(
     before = snapshot(gp)
     check_envelope(gp.client.get(f"{path}?{query}"))
     assert snapshot(gp) == before
+
+
+@SETTINGS
+@given(form=st.binary(max_size=200) | st.text(max_size=80).map(str.encode))
+def test_cashier_form_never_fails(gp: RunningSandbox, form: bytes) -> None:
+    """Whatever a browser posts, the cashier page answers a page, never a 5xx."""
+    fields = collect_fields()
+    created = gp.client.post(COLLECT, content=signed_text(fields))
+    order_id = created.json()["payload"]["id"]
+    answer = gp.client.post(
+        f"/_sandbox/pay/goldenpay/{order_id}",
+        content=form,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert answer.status_code in (200, 400), answer.text
+    assert answer.headers["content-type"].startswith("text/html")
