@@ -137,6 +137,8 @@ def error_response_for(path: str, status: int) -> Response:
     faults = fault_envelopes_for(path)
     if faults is not None and status == 404:
         return JSONResponse(faults.not_found(path), status_code=404)
+    if faults is not None and status == 405 and faults.method_not_allowed is not None:
+        return JSONResponse(faults.method_not_allowed, status_code=405)
     if status == 405:
         return admin_error_response(405, "method_not_allowed", f"{path} does not take this method")
     if status == 404:

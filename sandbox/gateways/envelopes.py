@@ -18,6 +18,8 @@ class FaultEnvelopes:
     prefixes: tuple[str, ...]  # path prefixes owned by the gateway, e.g. "/v4/", "/trustpay/"
     not_found: Callable[[str], dict[str, Any]]  # body for HTTP 404, given the path
     too_large: dict[str, Any]  # body for HTTP 413
+    # Body for HTTP 405 (a known path, wrong method); None: the admin envelope.
+    method_not_allowed: dict[str, Any] | None = None
 
     def owns(self, path: str) -> bool:
         return path.startswith(self.prefixes)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -167,8 +168,8 @@ def compact_json(value: Any, *, normalise: bool = False) -> str:
     return "".join(parts)
 
 
-def _encode_string(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
+# What `json.dumps(text, ensure_ascii=False)` returns for a string, without its per-call set-up.
+_encode_string: Callable[[str], str] = json.encoder.encode_basestring
 
 
 def _decimal_text(value: Decimal) -> str:

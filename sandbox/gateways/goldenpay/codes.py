@@ -17,6 +17,7 @@ FAULTS = FaultEnvelopes(
     prefixes=("/api/v1/mch/", "/goldenpay/"),
     not_found=lambda path: error_envelope(404, "Not Found"),
     too_large=error_envelope(413, "Request body too large (limit 1 MiB)"),
+    method_not_allowed=error_envelope(405, "Method Not Allowed"),
 )
 
 

@@ -1,0 +1,230 @@
+"""GoldenPay callback bodies (spec §6) and their hand-over to the delivery engine.
+
+Keys in the order of §6.1/§6.2, `sign` last over exactly the values sent. The scenario blocks
+that shape delivery (`callbacks`, `delivery`) are kept on the order, so a transition hours later
+(or after a restart) is told the way the creating request's scenario said.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sandbox.clock import parse_instant
+from sandbox.delivery import body_equals_text, profile
+from sandbox.gateways.directives import (
+    CallbackTarget,
+    RenderedCallback,
+    SignatureMode,
+    ack_rule,
+    delivery_policy,
+    submit_callbacks,
+)
+from sandbox.gateways.goldenpay.common import (
+    CANCELED,
+    COLLECT,
+    COLLECT_STATUS,
+    GATEWAY,
+    PAYOUT_STATUS,
+    SUCCESS,
+    amount_text,
+    time_text,
+)
+from sandbox.gateways.goldenpay.merchant import GoldenPayMerchant
+from sandbox.gateways.orders import Order
+from sandbox.runtime import Sandbox
+from sandbox.scenarios.engine import Plan
+from sandbox.scenarios.model import Callbacks, Delivery, TamperValue
+from sandbox.signing.md5 import goldenpay_sign
+from sandbox.signing.values import compact_json
+
+# Spec §6.3: HTTP 200 and the trimmed body `success`; 5 s, one retry 60 s later.
+ACK = body_equals_text("success")
+POLICY = profile("goldenpay")
+
+_EVENTS = {"20": "processing", "60": "success", "30": "failed", "50": "canceled"}
+
+
+# -- the scenario blocks kept on an order ----------------------------------------------------
+
+
+def _seconds(value: timedelta | None) -> float | None:
+    return None if value is None else value.total_seconds()
+
+
+def _delta(value: Any) -> timedelta | None:
+    return None if value is None else timedelta(seconds=float(value))
+
+
+def _tamper_json(value: TamperValue) -> Any:
+    return {"decimal": str(value)} if isinstance(value, Decimal) else value
+
+
+def _tamper_value(value: Any) -> TamperValue:
+    if isinstance(value, dict):
+        return Decimal(str(value["decimal"]))
+    return value  # type: ignore[no-any-return]
+
+
+def plan_blocks(plan: Plan | None) -> dict[str, Any]:
+    """The plan's `callbacks` and `delivery` blocks as JSON for `order.data`."""
+    blocks: dict[str, Any] = {}
+    if plan is None:
+        return blocks
+    cb = plan.callbacks
+    if cb is not None:
+        blocks["callbacks"] = {
+            "send": cb.send,
+            "delay": _seconds(cb.delay),
+            "copies": cb.copies,
+            "spacing": _seconds(cb.spacing),
+            "sequence": list(cb.sequence),
+            "signature": cb.signature,
+            "tamper": {k: _tamper_json(v) for k, v in cb.tamper.items()},
+            "redeliver_after": _seconds(cb.redeliver_after),
+        }
+    delivery = plan.delivery
+    if delivery is not None:
+        blocks["delivery"] = {
+            "timeout": _seconds(delivery.timeout),
+            "retries": None
+            if delivery.retries is None
+            else [d.total_seconds() for d in delivery.retries],
+            "ack": delivery.ack,
+            "profile": delivery.profile,
+        }
+    return blocks
+
+
+def plan_from_blocks(blocks: Mapping[str, Any]) -> Plan:
+    callbacks = None
+    cb = blocks.get("callbacks")
+    if cb is not None:
+        callbacks = Callbacks(
+            send=cb["send"],
+            delay=_delta(cb["delay"]),
+            copies=cb["copies"],
+            spacing=_delta(cb["spacing"]),
+            sequence=tuple(cb["sequence"]),
+            signature=cb["signature"],
+            tamper={k: _tamper_value(v) for k, v in cb["tamper"].items()},
+            redeliver_after=_delta(cb["redeliver_after"]),
+        )
+    delivery = None
+    d = blocks.get("delivery")
+    if d is not None:
+        retries = d["retries"]
+        delivery = Delivery(
+            timeout=_delta(d["timeout"]),
+            retries=None if retries is None else tuple(timedelta(seconds=s) for s in retries),
+            ack=d["ack"],
+            profile=d["profile"],
+        )
+    return Plan(callbacks=callbacks, delivery=delivery)
+
+
+# -- bodies -----------------------------------------------------------------------------------
+
+
+def _instant_text(value: str | None, merchant: GoldenPayMerchant) -> str | None:
+    return None if value is None else time_text(parse_instant(value), merchant)
+
+
+def collect_payload(
+    order: Order, merchant: GoldenPayMerchant, status: str, now: datetime
+) -> dict[str, Any]:
+    """Spec §6.1 for `status`: 60 carries the paid amount and time, anything else `"0.00"` and
+    `payed_at` null (a `sequence` may render a status the order never had)."""
+    zero = amount_text(Decimal(0), order.currency)
+    payed_amount, payed_at = zero, None
+    if status == SUCCESS:
+        if order.status == SUCCESS:
+            payed_amount = order.data["payed_amount"]
+            payed_at = _instant_text(order.data.get("payed_at"), merchant)
+        else:
+            payed_amount = amount_text(order.amount, order.currency)
+        payed_at = payed_at or time_text(now, merchant)
+    return {
+        "id": order.platform_id,
+        "trans_id": order.merchant_order_id,
+        "mch_id": merchant.mch_id,
+        "order_amount": amount_text(order.amount, order.currency),
+        "payed_amount": payed_amount,
+        "channel": order.data["channel"],
+        "status": int(status),
+        "created_at": time_text(order.created_at, merchant),
+        "payed_at": payed_at,
+    }
+
+
+def payout_payload(
+    order: Order, merchant: GoldenPayMerchant, status: str, now: datetime
+) -> dict[str, Any]:
+    """Spec §6.2: `payed_at` only on 60, `canceled_at` only on 50."""
+    payload: dict[str, Any] = {
+        "id": order.platform_id,
+        "trans_id": order.merchant_order_id,
+        "mch_id": merchant.mch_id,
+        "order_amount": amount_text(order.amount, order.currency),
+        "status": int(status),
+        "created_at": time_text(order.created_at, merchant),
+    }
+    if status == SUCCESS:
+        at = order.data.get("payed_at") if order.status == SUCCESS else None
+        payload["payed_at"] = _instant_text(at, merchant) or time_text(now, merchant)
+    elif status == CANCELED:
+        at = order.data.get("canceled_at") if order.status == CANCELED else None
+        payload["canceled_at"] = _instant_text(at, merchant) or time_text(now, merchant)
+    return payload
+
+
+def _signed_body(
+    payload: dict[str, Any],
+    merchant: GoldenPayMerchant,
+    signature: SignatureMode,
+    tamper: Mapping[str, TamperValue],
+) -> bytes:
+    body = dict(payload)
+    if signature == "valid":
+        body["sign"] = goldenpay_sign(payload, merchant.api_token)
+    elif signature == "invalid":
+        body["sign"] = goldenpay_sign(payload, merchant.api_token + "-not-the-token")
+    for key, value in tamper.items():
+        body[key] = value
+    return compact_json(body).encode()
+
+
+def send_callbacks(sandbox: Sandbox, order: Order, merchant: GoldenPayMerchant) -> list[str]:
+    """The callbacks for the order's (final) status, shaped by the scenario blocks it keeps."""
+    plan = plan_from_blocks(order.data.get("directives") or {})
+    now = sandbox.clock.now()
+    collect = order.kind == COLLECT
+    statuses = COLLECT_STATUS if collect else PAYOUT_STATUS
+
+    def render(
+        status: str, signature: SignatureMode, tamper: Mapping[str, TamperValue]
+    ) -> RenderedCallback:
+        build = collect_payload if collect else payout_payload
+        body = _signed_body(build(order, merchant, status, now), merchant, signature, tamper)
+        event = f"{order.kind}.{_EVENTS.get(status, status)}"
+        return RenderedCallback(body, {"Content-Type": "application/json"}, event)
+
+    target = CallbackTarget(
+        gateway=GATEWAY,
+        merchant=order.merchant,
+        order_id=order.platform_id,
+        merchant_order_id=order.merchant_order_id,
+        url=order.data.get("callback_url"),
+    )
+    return submit_callbacks(
+        sandbox.delivery,
+        plan,
+        target,
+        order.status,
+        render,
+        ack=ack_rule(plan, ACK),
+        policy=delivery_policy(plan, POLICY),
+        sequence_status=statuses.get,
+    )
