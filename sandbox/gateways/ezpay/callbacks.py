@@ -38,10 +38,18 @@ ACK: AckRule = json_field_equals("code", 10000, "10000")
 HEADERS = {"Content-Type": "application/json"}
 
 # Neutral sequence statuses → the status a payment/payout (or a refund) notification shows.
-_TRANSACTION_SEQUENCE = {"success": "COMPLETED", "failed": "FAILED", "pending": "PENDING",
-                         "expired": "FAILED"}
-_REFUND_SEQUENCE = {"success": "COMPLETE", "failed": "FAILED", "pending": "PENDING",
-                    "canceled": "CANCEL"}
+_TRANSACTION_SEQUENCE = {
+    "success": "COMPLETED",
+    "failed": "FAILED",
+    "pending": "PENDING",
+    "expired": "FAILED",
+}
+_REFUND_SEQUENCE = {
+    "success": "COMPLETE",
+    "failed": "FAILED",
+    "pending": "PENDING",
+    "canceled": "CANCEL",
+}
 _EVENTS = {
     "payout": ("disbursement.success", "disbursement.failed"),
     "payment": ("order.payment.success", "order.payment.failed"),
@@ -220,8 +228,9 @@ def load_directives(data: Mapping[str, Any]) -> Plan:
         d = data["delivery"]
         delivery = Delivery(
             timeout=_delta(d["timeout"]),
-            retries=None if d["retries"] is None else tuple(timedelta(seconds=s)
-                                                             for s in d["retries"]),
+            retries=None
+            if d["retries"] is None
+            else tuple(timedelta(seconds=s) for s in d["retries"]),
             ack=d["ack"],
             profile=d["profile"],
         )
@@ -239,8 +248,9 @@ def notify(
     directives: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """Queue the notification(s) for `order`'s current (final) status."""
-    plan = load_directives(directives if directives is not None else
-                           order.data.get("directives") or {})
+    plan = load_directives(
+        directives if directives is not None else order.data.get("directives") or {}
+    )
     refund = order.kind == "refund"
 
     def render(

@@ -37,7 +37,9 @@ COUNTRIES: dict[str, Country] = {
             "MANILA",
             frozenset(_PAYOUT | _PAYMENT | _STATIC | {"static.cancel"}),
         ),
-        Country("indonesia", "ID", "IDR", "360", "JAKARTA", frozenset(_PAYOUT | _PAYMENT | _STATIC)),
+        Country(
+            "indonesia", "ID", "IDR", "360", "JAKARTA", frozenset(_PAYOUT | _PAYMENT | _STATIC)
+        ),
         Country("malaysia", "MY", "MYR", "458", "KUALA LUMPUR", frozenset(_PAYOUT | _PAYMENT)),
         Country("thailand", "TH", "THB", "764", "BANGKOK", frozenset(_PAYOUT | _PAYMENT | _STATIC)),
         Country("russia", "RU", "RUB", "643", "MOSCOW", frozenset(_PAYMENT)),

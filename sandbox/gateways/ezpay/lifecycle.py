@@ -201,8 +201,8 @@ def close_static(sandbox: Sandbox, code: Order, status: str) -> bool:
     now = sandbox.clock.now()
     code.status = INACTIVE if status == "expired" else CANCEL
     code.updated_at = now
-    code.data["expiresAt"] = format_instant(now) if status == "canceled" else code.data.get(
-        "expiresAt"
+    code.data["expiresAt"] = (
+        format_instant(now) if status == "canceled" else code.data.get("expiresAt")
     )
     sandbox.timers.cancel(SETTLE, code.platform_id)
     save_order(sandbox.store, code)

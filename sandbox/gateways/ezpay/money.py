@@ -46,8 +46,9 @@ def payout_fee(merchant: EzPayMerchant, amount: Decimal, currency: str) -> Decim
     return half_up(amount * fee.rate / 100) + to_minor(fee.fixed, currency)
 
 
-def fee_refunded(fee: Decimal, paid: Decimal, refunded_before: Decimal, returned: Decimal,
-                 amount: Decimal) -> Decimal:
+def fee_refunded(
+    fee: Decimal, paid: Decimal, refunded_before: Decimal, returned: Decimal, amount: Decimal
+) -> Decimal:
     """The cumulative proportional share of the fee for a refund of `amount` (§5.5)."""
     if paid <= 0:
         return Decimal(0)
@@ -117,8 +118,15 @@ def daily_totals(
     rows = store.fetchall(
         "SELECT amount FROM orders WHERE gateway = ? AND merchant_id = ? AND kind IN (?, ?) "
         "AND currency = ? AND created_at >= ? AND created_at < ?",
-        (GATEWAY, merchant, "payment", "payout", currency, format_instant(start),
-         format_instant(end)),
+        (
+            GATEWAY,
+            merchant,
+            "payment",
+            "payout",
+            currency,
+            format_instant(start),
+            format_instant(end),
+        ),
     )
     volume = sum((Decimal(r["amount"]) for r in rows), Decimal(0))
     return int(count_row["n"]) if count_row else 0, volume

@@ -61,8 +61,9 @@ def read_mobile(call: Call, country: Country) -> str | None:
     return call.fields.phone("mobile", strict=strict)
 
 
-def pay_data(call: Call, country: Country, channel: Channel, ident: str,
-             amount: Decimal | None) -> str:
+def pay_data(
+    call: Call, country: Country, channel: Channel, ident: str, amount: Decimal | None
+) -> str:
     if channel.type == "VA":
         return va_number(channel, ident)
     if channel.type == "QR":
@@ -121,8 +122,10 @@ async def create(call: Call) -> Response:
         return await call.answer(plan, None)
     store = call.sandbox.store
     with store.transaction():
-        if find_order(store, "ezpay", call.merchant_id, merchant_order_id=order_no,
-                      kind="payment") is not None:
+        if (
+            find_order(store, "ezpay", call.merchant_id, merchant_order_id=order_no, kind="payment")
+            is not None
+        ):
             raise EzPayError(DUPLICATE_ORDER)
         check_amount(call.merchant, amount, currency)
         check_daily_limits(call, amount, currency)

@@ -120,8 +120,9 @@ class Fields:
         assert value is not None
         return value
 
-    def ident(self, name: str, length: tuple[int, int] = (1, 32), *, required: bool = True
-              ) -> str | None:
+    def ident(
+        self, name: str, length: tuple[int, int] = (1, 32), *, required: bool = True
+    ) -> str | None:
         """`mchOrderId`-like ids: the length, then letters, digits, `_` and `-` only."""
         value = self.string(name, required=required, length=length)
         if value is not None and _ID_CHARS.fullmatch(value) is None:
@@ -462,8 +463,11 @@ def check_daily_limits(call: Call, amount: Decimal | None, currency: str) -> Non
     count, volume = daily_totals(
         call.sandbox.store, call.merchant_id, currency, call.now(), call.merchant
     )
-    if volume_limit is not None and amount is not None:
-        if volume + amount > to_minor(volume_limit, currency):
-            raise EzPayError(VOLUME_LIMIT)
+    if (
+        volume_limit is not None
+        and amount is not None
+        and volume + amount > to_minor(volume_limit, currency)
+    ):
+        raise EzPayError(VOLUME_LIMIT)
     if limits.daily_count is not None and count + 1 > limits.daily_count:
         raise EzPayError(COUNT_LIMIT)
