@@ -24,6 +24,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sandbox.connection import TRANSPORT_KEY
 from sandbox.gateways.directives import answer_as_planned
 from sandbox.gateways.ezpay.channels import COUNTRIES, Country
 from sandbox.gateways.ezpay.codes import ERRORS, PARAM_ERROR, SUCCESS
@@ -283,10 +284,20 @@ def _merchant(sandbox: Sandbox, app_id: str) -> EzPayMerchant | None:
     return found if isinstance(found, EzPayMerchant) else None
 
 
+def peer_host(request: Request) -> str:
+    """The TCP peer's address: uvicorn rewrites `client` from X-Forwarded-For sent by a local
+    proxy, and the spec says that header is ignored, so read the transport when there is one."""
+    transport = request.scope.get(TRANSPORT_KEY)
+    peer = transport.get_extra_info("peername") if transport is not None else None
+    if isinstance(peer, tuple) and peer:
+        return str(peer[0])
+    return request.client.host if request.client is not None else ""
+
+
 def _ip_allowed(merchant: EzPayMerchant, request: Request) -> bool:
     if not merchant.allowed_ips:
         return True
-    host = request.client.host if request.client is not None else ""
+    host = peer_host(request)
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
