@@ -12,6 +12,7 @@ request is journalled with its signature verdict.
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import re
 import time
@@ -33,7 +34,7 @@ from sandbox.gateways.requestlog import log_request
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan, PlannedResponse, RequestFacts
 from sandbox.signing.rsa import load_public_key, verify_param
-from sandbox.signing.values import DuplicateKeyError, JsonNumber, compact_json, parse_json
+from sandbox.signing.values import DuplicateKeyError, JsonNumber, parse_json
 
 GATEWAY = "ezpay"
 GENERAL_ERROR = 21000
@@ -65,7 +66,9 @@ def param_error(detail: str, http_status: int = 200) -> EzPayError:
 
 
 def envelope(code: int, message: str, data: Any = None, status: int = 200) -> Response:
-    body = compact_json({"code": code, "message": message, "data": data})
+    """`{"code","message","data"}`; answers carry only strings, integers and lists of them, so
+    the standard encoder (C-accelerated) writes them — much cheaper than `compact_json`."""
+    body = _ENCODER.encode({"code": code, "message": message, "data": data})
     return Response(body.encode("utf-8"), status_code=status, media_type="application/json")
 
 
@@ -75,6 +78,7 @@ def success(data: Any) -> Response:
 
 # -- field validation (step 12, §4.0.4) -------------------------------------------------------
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _ID_CHARS = re.compile(r"[A-Za-z0-9_-]+")
 _URL = re.compile(r"https?://[^\s/?#]+[^\s]*", re.IGNORECASE)
 _DIGITS = re.compile(r"[0-9]+")
