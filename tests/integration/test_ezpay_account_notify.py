@@ -279,3 +279,80 @@ def test_own_key_pairs_run_the_whole_flow(server: RunningSandbox, receiver: Rece
         "balance": "1000.00"
     }
     assert own_keys().platform_public != own_keys().merchant_public
+
+
+def test_trigger_creates_final_orders_and_notifies(
+    server: RunningSandbox, client: EzPayClient, receiver: Receiver
+) -> None:
+    notify = receiver.url + "/trigger"
+    base = {"gateway": "ezpay", "merchant": "8f3c2a1b9d4e4f6a8b7c6d5e4f3a2b1c"}
+    payin = server.admin(
+        "POST",
+        "trigger",
+        json={
+            **base,
+            "kind": "payin",
+            "status": "success",
+            "amount": 2000,
+            "currency": "PHP",
+            "notify_url": notify,
+            "order_no": "TRG-1",
+        },
+    )
+    assert payin.status_code == 201, payin.text
+    assert payin.json()["status"] == "COMPLETED"
+    refund = server.admin(
+        "POST",
+        "trigger",
+        json={
+            **base,
+            "kind": "refund",
+            "status": "failed",
+            "amount": 500,
+            "original": payin.json()["id"],
+            "notify_url": notify,
+        },
+    )
+    assert refund.status_code == 201, refund.text
+    assert refund.json()["status"] == "FAILED"
+    payout_answer = server.admin(
+        "POST",
+        "trigger",
+        json={
+            **base,
+            "kind": "payout",
+            "status": "failed",
+            "amount": 1000,
+            "currency": "IDR",
+            "notify_url": notify,
+        },
+    )
+    assert payout_answer.json()["status"] == "FAILED"
+    server.advance(0)
+    for ident in (payin.json()["id"], refund.json()["id"], payout_answer.json()["id"]):
+        wait_callbacks(server, 1, order=ident)
+    events = [
+        client.verify_notification(r.body)["eventName"]
+        for r in receiver.requests
+        if r.path == "/trigger"
+    ]
+    assert sorted(events) == [
+        "disbursement.failed",
+        "order.payment.success",
+        "payment.refund.failed",
+    ]
+    bad = server.admin(
+        "POST", "trigger", json={**base, "kind": "payout", "amount": 1, "currency": "RUB"}
+    )
+    assert bad.status_code == 422
+
+
+def test_payout_without_a_url_is_noted_in_the_journal(
+    server: RunningSandbox, client: EzPayClient
+) -> None:
+    assert (
+        client.call("/open-api/philippines/disbursement/transfer", payout("PO-NOTE-1"))["code"]
+        == 10000
+    )
+    entry = server.admin("GET", "requests", params={"gateway": "ezpay"}).json()["items"][0]
+    assert entry["note"] == "10000 Success; no payout callback URL"

@@ -12,7 +12,14 @@ from sandbox.gateways.directives import processes
 from sandbox.gateways.ezpay.callbacks import dump_directives, return_instant
 from sandbox.gateways.ezpay.channels import PAYOUT_CODES, Country
 from sandbox.gateways.ezpay.ids import new_id
-from sandbox.gateways.ezpay.lifecycle import PAYOUT_DELAY, PENDING, Result, plan_result, schedule
+from sandbox.gateways.ezpay.lifecycle import (
+    PAYOUT_DELAY,
+    PENDING,
+    Result,
+    payout_url,
+    plan_result,
+    schedule,
+)
 from sandbox.gateways.ezpay.money import balance_minor, fmt_time, move, payout_fee
 from sandbox.gateways.ezpay.pipeline import (
     Call,
@@ -200,6 +207,9 @@ async def create(call: Call) -> Response:
         elif result.status in ("success", "failed"):
             after = plan.outcome.after if plan.outcome and plan.outcome.after else timedelta(0)
             schedule(call.sandbox, order, now + after, result)
+
+    if call.sandbox.delivery.target_for(payout_url(merchant, order)) is None:
+        call.note = "10000 Success; no payout callback URL"
 
     def normal() -> Response:
         return success(

@@ -39,4 +39,5 @@ GATEWAY = GatewayApp(
     pages=pages.PAGES,
     admin_routes=account.ROUTES,
     complete=admin.complete,
+    trigger=admin.trigger,
 )
