@@ -317,3 +317,17 @@ def test_scenario_pending_keeps_it_until_admin_fails_it(
     assert done.status_code == 200
     query = client.call(path("philippines", "query"), {"mchOrderId": "PO-HOLD-1"})
     assert (query["data"]["transactionStatus"], query["data"]["failedCode"]) == ("FAILED", -10003)
+
+
+def test_strict_validation_and_opened_countries(server: RunningSandbox) -> None:
+    from support.ezpay import LIMITED_APP_ID
+
+    strict = EzPayClient(server.client, LIMITED_APP_ID)
+    shape = strict.call(path("philippines"), payout("PO-STRICT-1", accountNo="12345"))
+    assert shape["message"] == (
+        "Request param error: accountNo has invalid format (09 followed by 9 digits)"
+    )
+    assert strict.call(path("indonesia"), payout("PO-STRICT-ID-1"))["code"] == 21017
+    v2 = strict.call("/open-api/account/balance/v2", {"currency": "IDR"})
+    assert v2["code"] == 21017
+    assert strict.call("/open-api/account/balance/v2", {"currency": "USD"})["code"] == 10000
