@@ -46,7 +46,7 @@ def static(order_no: str, channel: str = "PH_QRPH_STATIC", **extra: Any) -> dict
         "mchOrderId": order_no,
         "customerName": "Sari Sari Store",
         "channelCode": channel,
-        "notifyUrl": "https://merchant.example/static",
+        "notifyUrl": "http://127.0.0.1:9/static",
         "email": "shop@example.com",
         "mobile": "09171234567",
         **extra,
@@ -213,7 +213,7 @@ def paid_payment(
 
 
 def refund(
-    order_no: str, original: str, amount: int, url: str = "https://m.example/r"
+    order_no: str, original: str, amount: int, url: str = "http://127.0.0.1:9/refunds"
 ) -> dict[str, Any]:
     return {
         "mchRefundOrderId": order_no,

@@ -72,7 +72,7 @@ def payment(order_no: str, amount: int = 500, **overrides: Any) -> dict[str, Any
         "amount": amount,
         "customerName": "Juan Dela Cruz",
         "channelCode": "PH_GCASH_URL",
-        "notifyUrl": "https://merchant.example/ezpay/notify",
+        "notifyUrl": "http://127.0.0.1:9/ezpay/notify",  # nothing listens: refused at once
         "redirectUrl": "https://merchant.example/return",
         "email": "juan@example.com",
         "mobile": "09171234567",
