@@ -31,7 +31,7 @@ from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
 from sandbox.scenarios.model import Callbacks, Delivery, TamperValue
 from sandbox.signing.rsa import generate_key_pair, load_private_key, sign_param
-from sandbox.signing.values import compact_json, parse_json
+from sandbox.signing.values import compact_json
 
 GATEWAY = "ezpay"
 ACK: AckRule = json_field_equals("code", 10000, "10000")
@@ -281,9 +281,3 @@ def notify(
         policy=delivery_policy(plan, profile("ezpay")),
         sequence_status=table.get,
     )
-
-
-def parse_notification(body: bytes) -> tuple[str, dict[str, Any]]:
-    """(sign, param as a dict) of a notification body — for tests and the README's checks."""
-    outer = parse_json(body)
-    return outer.get("sign", ""), parse_json(outer["param"])

@@ -201,9 +201,8 @@ def close_static(sandbox: Sandbox, code: Order, status: str) -> bool:
     now = sandbox.clock.now()
     code.status = INACTIVE if status == "expired" else CANCEL
     code.updated_at = now
-    code.data["expiresAt"] = (
-        format_instant(now) if status == "canceled" else code.data.get("expiresAt")
-    )
+    if status == "canceled":
+        code.data["expiresAt"] = format_instant(now)  # the docs show the cancel time here
     sandbox.timers.cancel(SETTLE, code.platform_id)
     save_order(sandbox.store, code)
     return True

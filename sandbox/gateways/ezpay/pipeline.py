@@ -30,6 +30,7 @@ from sandbox.gateways.directives import answer_as_planned
 from sandbox.gateways.ezpay.channels import COUNTRIES, Country
 from sandbox.gateways.ezpay.codes import ERRORS, PARAM_ERROR, SUCCESS
 from sandbox.gateways.ezpay.merchant import EzPayMerchant
+from sandbox.gateways.ezpay.money import daily_totals, to_minor
 from sandbox.gateways.requestlog import log_request
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan, PlannedResponse, RequestFacts
@@ -458,8 +459,6 @@ def check_amount(
     merchant: EzPayMerchant, amount: Decimal, currency: str, minimum: Decimal | None = None
 ) -> None:
     """§4.0.5: ≤ 0 or below the minimum → 21021; above `limits.max_amount` → 21010."""
-    from sandbox.gateways.ezpay.money import to_minor
-
     if amount <= 0 or (minimum is not None and amount < minimum):
         raise EzPayError(AMOUNT_INVALID)
     limit = merchant.limits.max_amount.get(currency)
@@ -469,8 +468,6 @@ def check_amount(
 
 def check_daily_limits(call: Call, amount: Decimal | None, currency: str) -> None:
     """`limits.daily_volume` (21022) and `limits.daily_count` (21027), per merchant-zone day."""
-    from sandbox.gateways.ezpay.money import daily_totals, to_minor
-
     limits = call.merchant.limits
     volume_limit = limits.daily_volume.get(currency) if amount is not None else None
     if volume_limit is None and limits.daily_count is None:

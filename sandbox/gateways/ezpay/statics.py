@@ -30,6 +30,7 @@ from sandbox.gateways.ezpay.pipeline import (
     success,
 )
 from sandbox.gateways.orders import Order, child_orders, find_order, insert_order
+from sandbox.scenarios.engine import Plan
 
 DUPLICATE_ORDER = 21007
 NOT_ALLOWED_TO_CANCEL = 21025
@@ -125,7 +126,7 @@ def code_view(call: Call, code: Order) -> dict[str, Any]:
     }
 
 
-def _lookup(call: Call, *, channel_required: bool) -> tuple[Any, Order | None]:
+def _lookup(call: Call, *, channel_required: bool) -> tuple[Plan, Order | None]:
     """Read `mchOrderId` and `channelCode`, plan, and find the code (None: not found)."""
     country = call.need_country()
     order_no = call.fields.text("mchOrderId", (1, 32))
