@@ -331,3 +331,21 @@ def test_strict_validation_and_opened_countries(server: RunningSandbox) -> None:
     v2 = strict.call("/open-api/account/balance/v2", {"currency": "IDR"})
     assert v2["code"] == 21017
     assert strict.call("/open-api/account/balance/v2", {"currency": "USD"})["code"] == 10000
+
+
+def test_pending_payout_completes_after_a_restart(tmp_path: Path, receiver: Receiver) -> None:
+    flags = {"clock": "manual", "db": str(tmp_path / "sandbox.db")}
+    notify = receiver.url + "/restart"
+    with run_sandbox(flags) as first:
+        created = EzPayClient(first.client).call(
+            path("philippines"), payout("PO-RESTART-1", notifyUrl=notify)
+        )
+        ident = created["data"]["transactionId"]
+        first.advance(2)
+    with run_sandbox(flags) as second:
+        assert order_of(second, ident)["status"] == "PENDING"
+        second.advance(3)
+        wait_callbacks(second, 1, order=ident)
+        assert order_of(second, ident)["status"] == "COMPLETED"
+        body = [r.body for r in receiver.requests if r.path == "/restart"][-1]
+        assert EzPayClient(second.client).verify_notification(body)["transactionId"] == ident
