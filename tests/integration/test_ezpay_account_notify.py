@@ -356,3 +356,18 @@ def test_payout_without_a_url_is_noted_in_the_journal(
     )
     entry = server.admin("GET", "requests", params={"gateway": "ezpay"}).json()["items"][0]
     assert entry["note"] == "10000 Success; no payout callback URL"
+
+
+def test_pages_and_reports_need_no_admin_token() -> None:
+    with run_sandbox({"clock": "manual", "admin_token": "secret-token"}) as locked:
+        client = EzPayClient(locked.client)
+        created = client.call("/open-api/philippines/payment/generate", payment("TOKEN-1"))
+        page = locked.client.get(created["data"]["payData"].removeprefix(locked.url))
+        assert page.status_code == 200
+        report = client.call(
+            "/open-api/report/download",
+            {"countryCode": "PH", "transDate": "2026-01-01", "transType": 2},
+        )
+        download = locked.client.get(report["data"]["downloadUrl"].removeprefix(locked.url))
+        assert download.status_code == 200
+        assert locked.client.get("/_sandbox/orders").status_code == 401

@@ -16,11 +16,14 @@ from support.ezpay import (
     EzPayClient,
     order_of,
     payment,
+    payout,
     wait_callbacks,
     write_config,
 )
 from support.receiver import Receiver, Reply, run_receiver
 from support.server import RunningSandbox, run_sandbox
+
+from sandbox.gateways.ezpay.codes import ERRORS, FAILURES
 
 
 @pytest.fixture(scope="module")
@@ -342,3 +345,36 @@ def test_admin_complete_with_a_paid_amount_credits_the_balance(
     assert data["amount"] == 10000
     again = server.admin("POST", f"orders/{ident}/complete", json={})
     assert again.status_code == 409
+
+
+def data_id(server: RunningSandbox, ident: str) -> str:
+    return str(order_of(server, ident)["merchant_order_id"])
+
+
+FORCIBLE = [code for code in ERRORS if code != "10000"]
+
+
+@pytest.mark.parametrize("code", FORCIBLE)
+def test_every_code_is_reachable_by_prefix_and_header(client: EzPayClient, code: str) -> None:
+    expected = {"code": int(code), "message": ERRORS[code].message, "data": None}
+    assert client.call(path("philippines"), payment(f"E{code}-SWEEP")) == expected
+    forced = client.call(
+        "/open-api/account/balance", {"countryCode": "PH"}, {"X-Sandbox-Code": code}
+    )
+    assert forced == expected
+
+
+def test_every_failure_code_by_f_prefix(server: RunningSandbox, client: EzPayClient) -> None:
+    idents = {}
+    for n in range(10000, 10008):
+        param = payout(f"F{n}-SWEEP")
+        answer = client.call("/open-api/philippines/disbursement/transfer", param)
+        idents[n] = answer["data"]["transactionId"]
+    server.advance(5)
+    for n, ident in idents.items():
+        assert data_id(server, ident) == f"F{n}-SWEEP"
+        data = client.call(
+            "/open-api/philippines/disbursement/query", {"mchOrderId": f"F{n}-SWEEP"}
+        )["data"]
+        assert (data["transactionStatus"], data["failedCode"]) == ("FAILED", -n)
+        assert data["failedMessage"] == FAILURES[-n]
