@@ -43,9 +43,10 @@ class EzPayClient:
     def post(
         self, path: str, param: dict[str, Any] | str, headers: dict[str, str] | None = None
     ) -> httpx.Response:
-        return self.http.post(
-            path, json=self.envelope(param), headers={**self.headers, **(headers or {})}
-        )
+        # ensure_ascii: a lone surrogate in `param` travels as a "\ud800" escape, like Java's
+        body = json.dumps(self.envelope(param)).encode("ascii")
+        sent = {"Content-Type": "application/json", **self.headers, **(headers or {})}
+        return self.http.post(path, content=body, headers=sent)
 
     def call(
         self, path: str, param: dict[str, Any] | str, headers: dict[str, str] | None = None

@@ -117,6 +117,11 @@ class Fields:
             return None
         if not isinstance(value, str) or isinstance(value, JsonNumber):
             raise param_error(f"{name} must be a string")
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:  # a lone "\ud800" escape: no text can hold it
+                raise param_error(f"{name} must be valid Unicode text") from None
         if length is not None and not length[0] <= len(value) <= length[1]:
             raise param_error(f"{name} length must be between {length[0]} and {length[1]}")
         return value
