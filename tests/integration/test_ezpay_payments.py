@@ -320,6 +320,11 @@ def test_hosted_page_fail_with_a_code_and_qr_page(
     ident = created["data"]["transactionId"]
     page = server.client.get(f"/_sandbox/pay/ezpay/{ident}")
     assert created["data"]["payData"] in page.text
+    assert f"<img src='/_sandbox/pay/ezpay/{ident}/qr.svg'" in page.text
+    image = server.client.get(f"/_sandbox/pay/ezpay/{ident}/qr.svg")
+    assert image.status_code == 200
+    assert image.headers["content-type"] == "image/svg+xml"
+    assert image.text.startswith("<svg")
     form = {"content-type": "application/x-www-form-urlencoded"}
     failed = server.client.post(
         f"/_sandbox/pay/ezpay/{ident}", content="action=fail&failedCode=-10005", headers=form

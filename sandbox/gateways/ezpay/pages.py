@@ -6,6 +6,7 @@ path; the effect is that of an admin complete. Static codes take the amount the 
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal, InvalidOperation
 
 from starlette.requests import Request
@@ -16,7 +17,7 @@ from sandbox.gateways.ezpay.codes import DEFAULT_FAILED_CODE, ERRORS, FAILURES
 from sandbox.gateways.ezpay.lifecycle import ACTIVE, PENDING, Result, apply
 from sandbox.gateways.ezpay.money import to_major, to_minor
 from sandbox.gateways.orders import Order, get_order
-from sandbox.pages.layout import Button, Field, Notice, Page, read_form, render_page
+from sandbox.pages.layout import Button, Field, Image, Notice, Page, read_form, render_page
 from sandbox.runtime import Sandbox
 
 CLOSED = ERRORS["21028"].message  # "Transaction already paid or closed"
@@ -49,6 +50,9 @@ def _page(
     if static:
         fields.append(Field("amount", f"Amount ({order.currency})", kind="text"))
     fields.append(Field("failedCode", "Failure code (for Fail)", str(DEFAULT_FAILED_CODE)))
+    image = None
+    if d.get("channelType") == "QR":
+        image = Image(f"{request.url.path.rstrip('/')}/qr.svg", "QR code to scan")
     amount = "any amount" if static else f"{to_major(order.amount, order.currency)}"
     page = Page(
         gateway="EzPay",
@@ -59,6 +63,7 @@ def _page(
         fields=fields if open_now else (),
         buttons=(Button("pay", "Pay"), Button("fail", "Fail", "danger")) if open_now else (),
         action_url=str(request.url.path),
+        image=image,
     )
     return render_page(page, status)
 
@@ -129,7 +134,21 @@ async def act(request: Request) -> Response:
     return _page(request, fresh, Notice(text, "ok" if action == "pay" else "bad"))
 
 
+async def qr_image(request: Request) -> Response:
+    """The order's QR payload as an SVG QR code (what a payer's app would scan)."""
+    _sandbox, order = _find(request)
+    if order is None or order.data.get("channelType") != "QR":
+        return _missing()
+    import segno  # only the pages that show a QR code need it
+
+    qr = segno.make(str(order.data["payData"]), error="m", micro=False)
+    out = io.BytesIO()
+    qr.save(out, kind="svg", scale=4, border=4, xmldecl=False, nl=False)
+    return Response(out.getvalue(), media_type="image/svg+xml")
+
+
 PAGES = [
+    Route("/{order_id}/qr.svg", qr_image, methods=["GET"]),
     Route("/{order_id}", show, methods=["GET"]),
     Route("/{order_id}", act, methods=["POST"]),
 ]
