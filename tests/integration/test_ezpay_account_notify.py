@@ -16,6 +16,7 @@ from support.ezpay import (
     OWN_APP_ID,
     EzPayClient,
     client_for,
+    order_of,
     own_keys,
     payment,
     payout,
@@ -371,3 +372,45 @@ def test_pages_and_reports_need_no_admin_token() -> None:
         download = locked.client.get(report["data"]["downloadUrl"].removeprefix(locked.url))
         assert download.status_code == 200
         assert locked.client.get("/_sandbox/orders").status_code == 401
+
+
+def test_library_scenarios_apply_to_ezpay(
+    server: RunningSandbox, client: EzPayClient, receiver: Receiver
+) -> None:
+    generate = "/open-api/philippines/payment/generate"
+    notify = receiver.url + "/library"
+    happy = {"X-Sandbox-Scenario": "happy-path"}
+    paid = client.call(generate, payment("LIB-HAPPY-1", 800, notifyUrl=notify), happy)
+    sent = client.call(
+        "/open-api/philippines/disbursement/transfer",
+        payout("LIB-HAPPY-PO-1", notifyUrl=notify),
+        happy,
+    )
+    server.advance(2)
+    assert order_of(server, paid["data"]["transactionId"])["status"] == "COMPLETED"
+    assert order_of(server, sent["data"]["transactionId"])["status"] == "PENDING"
+    server.advance(3)  # payouts keep the gateway's usual 5 s
+    assert order_of(server, sent["data"]["transactionId"])["status"] == "COMPLETED"
+
+    half = client.call(
+        generate,
+        payment("LIB-HALF-1", 801, notifyUrl=notify),
+        {"X-Sandbox-Scenario": "partial-payment"},
+    )
+    late = client.call(
+        generate,
+        payment("LIB-ORDER-1", 900, notifyUrl=notify),
+        {"X-Sandbox-Scenario": "out-of-order"},
+    )
+    server.advance(2)
+    server.advance(1)
+    wait_callbacks(server, 1, order=half["data"]["transactionId"])
+    wait_callbacks(server, 2, order=late["data"]["transactionId"])
+    params = [client.verify_notification(r.body) for r in receiver.requests if r.path == "/library"]
+    by_order: dict[str, list[dict[str, object]]] = {}
+    for param in params:
+        by_order.setdefault(str(param["mchOrderId"]), []).append(param)
+    assert by_order["LIB-HALF-1"][0]["amount"] == 401  # 50 % of 801, half-up
+    statuses = [p["transactionStatus"] for p in by_order["LIB-ORDER-1"]]
+    assert statuses == ["COMPLETED", "PENDING"]
+    assert "returnTime" not in by_order["LIB-ORDER-1"][1]

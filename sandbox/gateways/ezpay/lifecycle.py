@@ -74,6 +74,14 @@ def schedule(sandbox: Sandbox, order: Order, due: datetime, result: Result) -> N
     sandbox.timers.schedule(GATEWAY, order.merchant, SETTLE, order.platform_id, due, args)
 
 
+def planned_after(plan: Plan, default: timedelta) -> timedelta:
+    """The outcome's `after`; omitted, the operation's usual delay (0 for payments and static
+    codes, 5 s for payouts and refunds, so `happy-path` keeps the gateway's timing)."""
+    if plan.outcome is not None and plan.outcome.after is not None:
+        return plan.outcome.after
+    return default
+
+
 def plan_result(plan: Plan | None) -> Result | None:
     if plan is None or plan.outcome is None:
         return None

@@ -17,6 +17,7 @@ from sandbox.gateways.ezpay.lifecycle import (
     PENDING,
     Result,
     plan_result,
+    planned_after,
     schedule,
 )
 from sandbox.gateways.ezpay.money import fmt_time
@@ -170,7 +171,7 @@ async def create(call: Call) -> Response:
             )
             schedule(call.sandbox, order, now + expiry, Result("expired"))
         elif result.status in ("success", "failed", "expired"):
-            after = plan.outcome.after if plan.outcome and plan.outcome.after else timedelta(0)
+            after = planned_after(plan, timedelta(0))
             schedule(call.sandbox, order, now + after, result)
 
     def normal() -> Response:

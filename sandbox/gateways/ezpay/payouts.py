@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +17,7 @@ from sandbox.gateways.ezpay.lifecycle import (
     Result,
     payout_url,
     plan_result,
+    planned_after,
     schedule,
 )
 from sandbox.gateways.ezpay.money import balance_minor, fmt_time, move, payout_fee
@@ -205,7 +205,7 @@ async def create(call: Call) -> Response:
         if result is None:
             schedule(call.sandbox, order, now + PAYOUT_DELAY, Result("success"))
         elif result.status in ("success", "failed"):
-            after = plan.outcome.after if plan.outcome and plan.outcome.after else timedelta(0)
+            after = planned_after(plan, PAYOUT_DELAY)
             schedule(call.sandbox, order, now + after, result)
 
     if call.sandbox.delivery.target_for(payout_url(merchant, order)) is None:

@@ -17,6 +17,7 @@ from sandbox.gateways.ezpay.lifecycle import (
     REFUND_DELAY,
     Result,
     plan_result,
+    planned_after,
     schedule,
 )
 from sandbox.gateways.ezpay.money import balance_minor, fee_refunded, fmt_time, move
@@ -118,7 +119,7 @@ async def create(call: Call) -> Response:
         if result is None:
             schedule(call.sandbox, refund, now + REFUND_DELAY, Result("success"))
         elif result.status in ("success", "failed", "canceled"):
-            after = plan.outcome.after if plan.outcome and plan.outcome.after else timedelta(0)
+            after = planned_after(plan, REFUND_DELAY)
             schedule(call.sandbox, refund, now + after, result)
 
     def normal() -> Response:

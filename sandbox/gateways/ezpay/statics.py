@@ -18,6 +18,7 @@ from sandbox.gateways.ezpay.lifecycle import (
     Result,
     close_static,
     plan_result,
+    planned_after,
     schedule,
 )
 from sandbox.gateways.ezpay.money import fmt_time
@@ -97,7 +98,7 @@ async def create(call: Call) -> Response:
         if result is None or result.status in ("success", "failed"):
             schedule(call.sandbox, code, now + STATIC_EXPIRY, Result("expired"))
         if result is not None and result.status != "pending":
-            after = plan.outcome.after if plan.outcome and plan.outcome.after else timedelta(0)
+            after = planned_after(plan, timedelta(0))
             schedule(call.sandbox, code, now + after, result)
 
     def normal() -> Response:
