@@ -9,12 +9,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from bench import delivery, goldenpay, startup
+from bench import delivery, ezpay, goldenpay, startup
 
 BENCHES: dict[str, Callable[[Sequence[str]], int]] = {
     "startup": startup.main,
     "delivery": delivery.main,
     "goldenpay": goldenpay.main,
+    "ezpay": ezpay.main,
 }
 
 

@@ -60,6 +60,12 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class Image:
+    src: str  # a URL (e.g. a QR code the gateway serves as SVG)
+    alt: str
+
+
+@dataclass(frozen=True)
 class Page:
     gateway: str  # "TrustPay"
     title: str
@@ -70,6 +76,7 @@ class Page:
     buttons: Sequence[Button] = ()  # empty: no form (the order is final)
     action_url: str = ""
     links: Sequence[tuple[str, str]] = field(default_factory=tuple)  # (label, href)
+    image: Image | None = None  # shown under the amount (e.g. the QR code to scan)
 
 
 def render_page(page: Page, status_code: int = 200) -> HTMLResponse:
@@ -82,6 +89,11 @@ def render_page(page: Page, status_code: int = 200) -> HTMLResponse:
         f"<h1>{escape(page.title)}</h1>",
         f"<div class='amount'>{escape(page.amount)}</div>",
     ]
+    if page.image is not None:
+        parts.append(
+            f"<p><img src='{escape(page.image.src, quote=True)}' "
+            f"alt='{escape(page.image.alt, quote=True)}' width='240' height='240'></p>"
+        )
     if page.notice is not None:
         tone = page.notice.tone if page.notice.tone in ("ok", "bad", "info") else "info"
         parts.append(f"<div class='notice {tone}' role='status'>{escape(page.notice.text)}</div>")

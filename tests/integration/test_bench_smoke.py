@@ -24,3 +24,14 @@ def test_startup_benchmark_measures_both_servers() -> None:
 
 def test_every_benchmark_is_listed() -> None:
     assert "startup" in BENCHES
+
+
+def test_ezpay_benchmark_measures_both_servers() -> None:
+    from bench import ezpay
+
+    sandbox, baseline = ezpay.run(count=40, concurrency=4, rounds=1)
+    assert sandbox[0] > 0 and baseline[0] > 0
+    parts = ezpay.pieces(repeat=20)
+    table = ezpay.report(sandbox, baseline, parts)
+    assert "signed payment creation" in table and "RSA-2048 verify" in table
+    assert "ezpay" in BENCHES

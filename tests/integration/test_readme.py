@@ -67,3 +67,37 @@ def test_library_table_lists_every_scenario_file() -> None:
     library = Path(__file__).parents[2] / "scenarios"
     files = {path.stem for path in library.glob("*/*.yaml")}
     assert listed == files
+
+
+def ezpay_example() -> str:
+    section = README[README.index("## EzPay") : README.index("<!-- end of EzPay section -->")]
+    match = re.search(r"```python\n(.*?)```", section, flags=re.DOTALL)
+    assert match, "the EzPay section has no Python example"
+    return match.group(1)
+
+
+def test_ezpay_example_signs_a_request_and_verifies_a_notification(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sys.path.insert(0, str(Path(__file__).parents[1]))
+    from support.ezpay import OK_REPLY, wait_callbacks
+    from support.receiver import Reply, run_receiver
+    from support.server import run_sandbox
+
+    with run_receiver(Reply(200, OK_REPLY)) as receiver, run_sandbox({"clock": "manual"}) as server:
+        monkeypatch.setenv("EZPAY_BASE_URL", server.url)
+        monkeypatch.setenv("EZPAY_NOTIFY_URL", receiver.url + "/ezpay/notify")
+        namespace: dict[str, object] = {}
+        exec(compile(ezpay_example(), "README.md (EzPay example)", "exec"), namespace)
+        printed = capsys.readouterr().out
+        assert "'balance': '1000000.00'" in printed
+        assert "/_sandbox/pay/ezpay/C" in printed
+        server.advance(3)
+        wait_callbacks(server, 1)
+        verify = namespace["verify_notification"]
+        assert callable(verify)
+        param = verify(receiver.requests[0].body)
+        assert param["eventName"] == "order.payment.success" and param["amount"] == 10099
+        forged = receiver.requests[0].body.replace(b"10099", b"10098")
+        with pytest.raises(ValueError, match="forged"):
+            verify(forged)

@@ -1,0 +1,256 @@
+"""EzPay state machines (spec §5): how payments, payouts, static codes and refunds become final.
+
+Every transition goes through here, whatever caused it (a timer, the hosted page, an admin
+complete, a scenario outcome), so balances and notifications are always the same. The first
+transition wins: a late cause on a final order does nothing and answers `False`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sandbox.clock import format_instant
+from sandbox.gateways.ezpay.callbacks import notify
+from sandbox.gateways.ezpay.codes import DEFAULT_FAILED_CODE, FAILURES, TIMEOUT_FAILED_CODE
+from sandbox.gateways.ezpay.ids import new_id
+from sandbox.gateways.ezpay.merchant import EzPayMerchant
+from sandbox.gateways.ezpay.money import move, payment_fee
+from sandbox.gateways.orders import Order, get_order, insert_order, save_order
+from sandbox.gateways.timers import Due, register_action
+from sandbox.runtime import Sandbox
+from sandbox.scenarios.engine import Plan
+
+GATEWAY = "ezpay"
+SETTLE = "ezpay.settle"
+
+PENDING, COMPLETED, FAILED = "PENDING", "COMPLETED", "FAILED"
+ACTIVE, INACTIVE, CANCEL = "ACTIVE", "INACTIVE", "CANCEL"
+COMPLETE = "COMPLETE"
+
+PAYMENT_EXPIRY = timedelta(hours=24)
+PAYOUT_DELAY = timedelta(seconds=5)
+REFUND_DELAY = timedelta(seconds=5)
+STATIC_EXPIRY = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Result:
+    """A cause's effect in neutral terms: `success`, `failed`, `expired`, `canceled`."""
+
+    status: str
+    code: int | None = None  # failedCode (negative)
+    reason: str | None = None  # overrides failedMessage
+    paid_amount: Decimal | None = None  # minor units
+
+
+def merchant_of(sandbox: Sandbox, order: Order) -> EzPayMerchant:
+    found = sandbox.merchants.find(GATEWAY, order.merchant)
+    assert isinstance(found, EzPayMerchant)
+    return found
+
+
+def _fail(order: Order, code: int | None, reason: str | None) -> None:
+    failed = code if code is not None else DEFAULT_FAILED_CODE
+    order.data["failedCode"] = failed
+    order.data["failedMessage"] = reason or FAILURES.get(failed, FAILURES[DEFAULT_FAILED_CODE])
+
+
+def _final(order: Order, status: str, now: datetime) -> None:
+    order.status = status
+    order.updated_at = now
+    order.data["returnAt"] = format_instant(now)
+
+
+# -- scheduling -------------------------------------------------------------------------------
+
+
+def schedule(sandbox: Sandbox, order: Order, due: datetime, result: Result) -> None:
+    args: dict[str, Any] = {"status": result.status, "code": result.code, "reason": result.reason}
+    if result.paid_amount is not None:
+        args["paid_amount"] = str(result.paid_amount)
+    sandbox.timers.schedule(GATEWAY, order.merchant, SETTLE, order.platform_id, due, args)
+
+
+def planned_after(plan: Plan, default: timedelta) -> timedelta:
+    """The outcome's `after`; omitted, the operation's usual delay (0 for payments and static
+    codes, 5 s for payouts and refunds, so `happy-path` keeps the gateway's timing)."""
+    if plan.outcome is not None and plan.outcome.after is not None:
+        return plan.outcome.after
+    return default
+
+
+def plan_result(plan: Plan | None) -> Result | None:
+    if plan is None or plan.outcome is None:
+        return None
+    o = plan.outcome
+    return Result(o.status, o.code, o.reason, o.paid_amount)
+
+
+async def _settle_due(sandbox: Sandbox, due: Due) -> None:
+    order = get_order(sandbox.store, GATEWAY, due.subject)
+    if order is None:
+        return
+    paid = due.args.get("paid_amount")
+    result = Result(
+        due.args["status"],
+        due.args.get("code"),
+        due.args.get("reason"),
+        None if paid is None else Decimal(paid),
+    )
+    with sandbox.store.transaction():
+        apply(sandbox, order, result)
+
+
+register_action(SETTLE, _settle_due)
+
+
+def apply(sandbox: Sandbox, order: Order, result: Result) -> bool:
+    """Make `result` happen to `order`; False when the order is no longer open for it."""
+    if order.kind == "payment":
+        return settle_payment(sandbox, order, result)
+    if order.kind == "payout":
+        return settle_payout(sandbox, order, result)
+    if order.kind == "refund":
+        return settle_refund(sandbox, order, result)
+    if order.kind == "static":
+        if result.status in ("success", "failed"):
+            if result.paid_amount is None:
+                return False
+            return pay_static(sandbox, order, result) is not None
+        return close_static(sandbox, order, result.status)
+    return False
+
+
+# -- dynamic payments (§5.1) ------------------------------------------------------------------
+
+
+def settle_payment(sandbox: Sandbox, order: Order, result: Result) -> bool:
+    if order.status != PENDING or result.status == "pending":
+        return False
+    now = sandbox.clock.now()
+    merchant = merchant_of(sandbox, order)
+    if result.status == "success":
+        paid = result.paid_amount if result.paid_amount is not None else order.amount
+        fee = payment_fee(merchant, paid)
+        order.amount = paid
+        order.data["fee"] = str(fee)
+        _final(order, COMPLETED, now)
+        move(sandbox.store, order.merchant, order.currency, paid - fee, now)
+    elif result.status in ("failed", "expired"):
+        code = TIMEOUT_FAILED_CODE if result.status == "expired" else result.code
+        _fail(order, code, result.reason)
+        _final(order, FAILED, now)
+    else:
+        return False
+    sandbox.timers.cancel(SETTLE, order.platform_id)
+    save_order(sandbox.store, order)
+    notify(sandbox, merchant, order, order.data.get("notifyUrl"))
+    return True
+
+
+# -- payouts (§5.2) ---------------------------------------------------------------------------
+
+
+def payout_url(merchant: EzPayMerchant, order: Order) -> str | None:
+    url = order.data.get("notifyUrl") or merchant.payout_notify_url
+    return str(url) if url else None
+
+
+def settle_payout(sandbox: Sandbox, order: Order, result: Result) -> bool:
+    if order.status != PENDING or result.status not in ("success", "failed"):
+        return False
+    now = sandbox.clock.now()
+    merchant = merchant_of(sandbox, order)
+    if result.status == "success":
+        _final(order, COMPLETED, now)
+    else:
+        _fail(order, result.code, result.reason)
+        _final(order, FAILED, now)
+        debit = order.amount + Decimal(order.data.get("fee", "0"))
+        move(sandbox.store, order.merchant, order.currency, debit, now)
+    sandbox.timers.cancel(SETTLE, order.platform_id)
+    save_order(sandbox.store, order)
+    notify(sandbox, merchant, order, payout_url(merchant, order))
+    return True
+
+
+# -- refunds (§5.4) ---------------------------------------------------------------------------
+
+
+def settle_refund(sandbox: Sandbox, order: Order, result: Result) -> bool:
+    if order.status != PENDING or result.status not in ("success", "failed", "canceled"):
+        return False
+    now = sandbox.clock.now()
+    merchant = merchant_of(sandbox, order)
+    if result.status == "success":
+        _final(order, COMPLETE, now)
+    else:
+        if result.status == "failed":
+            _fail(order, result.code, result.reason)
+        _final(order, FAILED if result.status == "failed" else CANCEL, now)
+        net = order.amount - Decimal(order.data.get("feeRefunded", "0"))
+        order.data["feeRefunded"] = "0"
+        move(sandbox.store, order.merchant, order.currency, net, now)
+    sandbox.timers.cancel(SETTLE, order.platform_id)
+    save_order(sandbox.store, order)
+    notify(sandbox, merchant, order, order.data.get("refundCallbackUrl"))
+    return True
+
+
+# -- static codes (§5.3) ----------------------------------------------------------------------
+
+
+def close_static(sandbox: Sandbox, code: Order, status: str) -> bool:
+    if code.status != ACTIVE or status not in ("expired", "canceled"):
+        return False
+    now = sandbox.clock.now()
+    code.status = INACTIVE if status == "expired" else CANCEL
+    code.updated_at = now
+    if status == "canceled":
+        code.data["expiresAt"] = format_instant(now)  # the docs show the cancel time here
+    sandbox.timers.cancel(SETTLE, code.platform_id)
+    save_order(sandbox.store, code)
+    return True
+
+
+def pay_static(sandbox: Sandbox, code: Order, result: Result) -> Order | None:
+    """One payment of `result.paid_amount` to an ACTIVE code: a final `C…` transaction."""
+    if code.status != ACTIVE or result.paid_amount is None:
+        return None
+    now = sandbox.clock.now()
+    merchant = merchant_of(sandbox, code)
+    paid = result.paid_amount
+    transaction = Order(
+        gateway=GATEWAY,
+        merchant=code.merchant,
+        kind="static_payment",
+        platform_id=new_id(sandbox, "C"),
+        merchant_order_id=code.merchant_order_id,
+        amount=paid,
+        currency=code.currency,
+        status=COMPLETED,
+        created_at=now,
+        updated_at=now,
+        parent_id=code.platform_id,
+        data={
+            "country": code.data["country"],
+            "channelCode": code.data["channelCode"],
+            "channelType": code.data["channelType"],
+            "remark": code.data.get("remark"),
+            "returnAt": format_instant(now),
+        },
+    )
+    fail_code = code.data.get("failCode")
+    if result.status == "failed" or fail_code is not None:
+        transaction.status = FAILED
+        _fail(transaction, result.code if result.code is not None else fail_code, result.reason)
+    else:
+        fee = payment_fee(merchant, paid)
+        transaction.data["fee"] = str(fee)
+        move(sandbox.store, code.merchant, code.currency, paid - fee, now)
+    insert_order(sandbox.store, transaction)
+    notify(sandbox, merchant, transaction, code.data.get("notifyUrl"), code.data.get("directives"))
+    return transaction
