@@ -6,13 +6,13 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from support.callbacks import on_loop
+from support.receiver import Receiver, Reply, refused_port, run_receiver
+from support.server import RunningSandbox, run_sandbox
 
 from sandbox.gateways.trustpay import risk
 from sandbox.gateways.trustpay.merchant import TrustPayMerchant
 from sandbox.gateways.trustpay.risk import RiskVerdict, risk_control_verdict
-from support.callbacks import on_loop
-from support.receiver import Receiver, Reply, refused_port, run_receiver
-from support.server import RunningSandbox, run_sandbox
 
 
 @pytest.fixture(scope="module")
