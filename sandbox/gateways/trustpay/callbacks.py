@@ -27,7 +27,7 @@ from sandbox.gateways.directives import (
     delivery_policy,
     submit_callbacks,
 )
-from sandbox.gateways.orders import Order, child_orders
+from sandbox.gateways.orders import Order, child_orders, save_order
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
 from sandbox.scenarios.model import TamperValue
@@ -302,6 +302,7 @@ def with_refunds(
 # the `merchant_refund_no`; its status is 1 pending, 2 succeeded, 3 failed.
 
 REFUND_FAILED = "3"
+NOTIFY_PENDING, NOTIFY_SENT, NOTIFY_FAILED = 1, 2, 3  # spec §5.6
 
 
 def order_refunds(store: Store, payin: Order) -> list[Order]:
@@ -364,8 +365,14 @@ def notify_order(
     plan: Plan | None = None,
 ) -> list[str]:
     """Send the callback telling a stored pay-in's or payout's `status` (default: its current
-    status) as it stands now; `reason` None = the §6.4 default for that status."""
+    status) as it stands now; `reason` None = the §6.4 default for that status. Sets the
+    order's `notify_status` back to 1 (pending) when a message was submitted (saves the order)."""
     told = int(order.status) if status is None else status
-    return send_callbacks(
+    ids = send_callbacks(
         sandbox, order_target(sandbox, order), order_facts(sandbox.store, order), told, reason, plan
     )
+    if ids and order.data.get("notify_status") != NOTIFY_PENDING:
+        # Spec §5.6: each new callback message sets the order's notify_status back to 1.
+        order.data["notify_status"] = NOTIFY_PENDING
+        save_order(sandbox.store, order)
+    return ids

@@ -3,5 +3,14 @@
 from __future__ import annotations
 
 from sandbox.gateways.registry import GatewayApp
+from sandbox.gateways.trustpay import payins, queries
+from sandbox.gateways.trustpay.notify import start_notify_tracking
 
-GATEWAY = GatewayApp(name="trustpay")
+GATEWAY = GatewayApp(
+    name="trustpay",
+    routes=[
+        *payins.ROUTES,
+        *queries.ROUTES,
+    ],
+    on_start=[start_notify_tracking],
+)
