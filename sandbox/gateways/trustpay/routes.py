@@ -3,5 +3,12 @@
 from __future__ import annotations
 
 from sandbox.gateways.registry import GatewayApp
+from sandbox.gateways.trustpay import balances, fees
 
-GATEWAY = GatewayApp(name="trustpay")
+GATEWAY = GatewayApp(
+    name="trustpay",
+    routes=[
+        *balances.ROUTES,
+        *fees.ROUTES,
+    ],
+)
