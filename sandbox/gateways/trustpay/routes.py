@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from sandbox.gateways.registry import GatewayApp
-from sandbox.gateways.trustpay import balances, fees
+from sandbox.gateways.trustpay import balances, fees, payouts
 
 GATEWAY = GatewayApp(
     name="trustpay",
     routes=[
         *balances.ROUTES,
         *fees.ROUTES,
+        *payouts.ROUTES,
     ],
 )
