@@ -13,7 +13,7 @@ from typing import Any
 from starlette.responses import Response
 
 from sandbox.gateways.trustpay.merchant import FeeSchedule, TrustPayMerchant
-from sandbox.gateways.trustpay.pipeline import Call
+from sandbox.gateways.trustpay.pipeline import Call, trustpay_route
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -99,3 +99,6 @@ async def fee_query(call: Call) -> Response:
     plan = call.plan_for()
     data = fee_overview(call.merchant)
     return await call.answer(plan, lambda: call.success(data, FEE_OVERVIEW_MESSAGE))
+
+
+ROUTES = [trustpay_route("/v4/fee-overview", "fee", "v4", fee_query)]

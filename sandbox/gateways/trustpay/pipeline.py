@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from sandbox.gateways.directives import answer_as_planned
 from sandbox.gateways.requestlog import log_request
@@ -402,3 +403,12 @@ def trustpay_endpoint(
 
     endpoint.__name__ = operation.replace(".", "_")
     return endpoint
+
+
+# Every method reaches the pipeline, which answers a non-POST with 880002 (step 2).
+ANY_METHOD = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def trustpay_route(path: str, operation: str, api: Api, handler: Handler) -> Route:
+    """One endpoint of the table: `path` served through the §4.0 pipeline for `operation`."""
+    return Route(path, trustpay_endpoint(operation, api, handler), methods=ANY_METHOD)

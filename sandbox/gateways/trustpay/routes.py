@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sandbox.gateways.registry import GatewayApp
-from sandbox.gateways.trustpay import payins, queries
+from sandbox.gateways.trustpay import balances, fees, payins, payouts, queries
 from sandbox.gateways.trustpay.notify import start_notify_tracking
 
 GATEWAY = GatewayApp(
@@ -11,6 +11,9 @@ GATEWAY = GatewayApp(
     routes=[
         *payins.ROUTES,
         *queries.ROUTES,
+        *balances.ROUTES,
+        *fees.ROUTES,
+        *payouts.ROUTES,
     ],
     on_start=[start_notify_tracking],
 )
