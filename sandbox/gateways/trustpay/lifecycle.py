@@ -12,7 +12,6 @@ All functions here change state synchronously; callers hold `store.transaction()
 
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -21,14 +20,14 @@ from typing import Any
 from sandbox.clock import format_instant, parse_instant
 from sandbox.gateways.orders import Order, get_order, insert_order, save_order
 from sandbox.gateways.timers import Due, register_action
+from sandbox.gateways.trustpay.balances import credit
 from sandbox.gateways.trustpay.callbacks import NOTIFY_PENDING, notify_order
 from sandbox.gateways.trustpay.fees import payin_fee
 from sandbox.gateways.trustpay.limits import payin_totals
 from sandbox.gateways.trustpay.merchant import TrustPayMerchant
-from sandbox.gateways.trustpay.plans import restored_plan, stored_plan
+from sandbox.gateways.trustpay.ordering import new_platform_order_no, plan_blocks, plan_from_blocks
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
-from sandbox.store.balances import adjust_balance
 
 GATEWAY = "trustpay"
 PAYIN = "payin"
@@ -48,12 +47,7 @@ SETTLE = "trustpay.payin.settle"
 EXPIRE = "trustpay.payin.expire"
 OUTCOME = "trustpay.payin.outcome"
 
-_ID_ALPHABET = string.ascii_letters + string.digits
-
-
-def platform_order_no(sandbox: Sandbox) -> str:
-    """24 characters `[A-Za-z0-9]` from the seeded generator (D25)."""
-    return "".join(sandbox.rng.choices(_ID_ALPHABET, k=24))
+platform_order_no = new_platform_order_no
 
 
 def trustpay_merchant(sandbox: Sandbox, merchant_id: str) -> TrustPayMerchant:
@@ -105,8 +99,8 @@ def new_payin(
     }
     if card is not None:
         data["card"] = card.to_json()
-    scenario = stored_plan(plan)
-    if scenario is not None:
+    scenario = plan_blocks(plan)
+    if scenario:
         data["scenario"] = scenario
     order = Order(
         gateway=GATEWAY,
@@ -134,7 +128,7 @@ def expected_fee(sandbox: Sandbox, order: Order) -> Decimal:
 
 def order_plan(order: Order) -> Plan | None:
     """The callbacks/delivery blocks of the request that created the order."""
-    return restored_plan(order.data.get("scenario"))
+    return plan_from_blocks(order.data.get("scenario"))
 
 
 def with_code(reason: str, code: int | None) -> str:
@@ -285,7 +279,7 @@ def settle(sandbox: Sandbox, order: Order) -> None:
     paid = Decimal(str(order.data.get("paid_amount") or "0"))
     fee = Decimal(str(order.data.get("fee") or "0"))
     now = sandbox.clock.now()
-    adjust_balance(sandbox.store, GATEWAY, order.merchant, order.currency, paid - fee, now)
+    credit(sandbox.store, order.merchant, order.currency, paid - fee, now)
     order.data["settled"] = True
     order.data["settle_time"] = format_instant(now)
     if order.status == PAID:

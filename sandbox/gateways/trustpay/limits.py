@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from sandbox.clock import format_instant
 from sandbox.gateways.trustpay.merchant import TrustPayMerchant
+from sandbox.gateways.trustpay.ordering import limit_for, order_no_taken
 
 if TYPE_CHECKING:
     from sandbox.gateways.orders import Order
@@ -58,21 +59,18 @@ class EffectiveLimits:
 
 def limits_for(merchant: TrustPayMerchant, currency: str) -> EffectiveLimits:
     """The merchant's limits in `currency` (per-currency values over the general ones)."""
-    base = merchant.limits
-    over = base.currencies.get(currency)
 
-    def pick(name: str) -> object:
-        value = getattr(over, name, None) if over is not None else None
-        return getattr(base, name) if value is None else value
+    def pick(name: str) -> str:
+        return str(limit_for(merchant, currency, name))
 
     return EffectiveLimits(
-        min_amount=Decimal(str(pick("min_amount"))),
-        max_amount=Decimal(str(pick("max_amount"))),
-        per_transaction=Decimal(str(pick("per_transaction"))),
-        daily_amount=Decimal(str(pick("daily_amount"))),
-        daily_count=int(str(pick("daily_count"))),
-        monthly_amount=Decimal(str(pick("monthly_amount"))),
-        card_failures_24h=int(str(pick("card_failures_24h"))),
+        min_amount=Decimal(pick("min_amount")),
+        max_amount=Decimal(pick("max_amount")),
+        per_transaction=Decimal(pick("per_transaction")),
+        daily_amount=Decimal(pick("daily_amount")),
+        daily_count=int(pick("daily_count")),
+        monthly_amount=Decimal(pick("monthly_amount")),
+        card_failures_24h=int(pick("card_failures_24h")),
     )
 
 
@@ -160,16 +158,6 @@ def payin_totals(sandbox: Sandbox) -> PayinTotals:
     return found
 
 
-def order_no_taken(sandbox: Sandbox, merchant: str, order_no: str) -> bool:
-    """Rule 1: any pay-in or payout of this merchant with this order no, any status."""
-    row = sandbox.store.fetchone(
-        "SELECT 1 FROM orders WHERE gateway = ? AND merchant_id = ? AND merchant_order_id = ? "
-        "AND kind IN ('payin', 'payout') LIMIT 1",
-        (GATEWAY, merchant, order_no),
-    )
-    return row is not None
-
-
 def card_failures(sandbox: Sandbox, merchant: str, card_number: str, now: datetime) -> int:
     """Rule 8: this card's failed attempts in the last 24 h (status 3 card pay-ins and 880014
     attempts). Card pay-ins keep the number in `data.card.number`."""
@@ -193,7 +181,7 @@ def check_payin_rules(
 ) -> tuple[int, str] | None:
     """Rules 1-7 (and 8 for card pay-ins) in the §4.1 order: the first broken (code, message)."""
     merchant_id = str(merchant.merchant_id)
-    if order_no_taken(sandbox, merchant_id, order_no):
+    if order_no_taken(sandbox.store, merchant_id, order_no):
         return DUPLICATE, MESSAGES[DUPLICATE]
     if currency not in merchant.payin:
         return NO_CHANNEL, MESSAGES[NO_CHANNEL]

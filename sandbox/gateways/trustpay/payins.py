@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Any
 
 from starlette.responses import Response
-from starlette.routing import Route
 
 from sandbox.gateways.orders import Order, insert_order
 from sandbox.gateways.trustpay.callbacks import render_amount
@@ -41,7 +40,7 @@ from sandbox.gateways.trustpay.lifecycle import (
     schedule_outcome,
 )
 from sandbox.gateways.trustpay.limits import check_payin_rules, payin_totals
-from sandbox.gateways.trustpay.pipeline import Call, TrustPayError, bad_request, trustpay_endpoint
+from sandbox.gateways.trustpay.pipeline import Call, TrustPayError, bad_request, trustpay_route
 from sandbox.gateways.trustpay.risk import risk_control_verdict
 from sandbox.pages.layout import pay_page_url
 from sandbox.scenarios.engine import Plan
@@ -53,7 +52,6 @@ V3_ALL_CHANNELS_REASON = "all channels failed: channel[5]: card payin failed: is
 AUTHENTICATION_PENDING = "authentication pending"
 V3_ASYNC_MIN_DELAY = timedelta(seconds=2)
 ZERO = Decimal("0.00")
-METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]  # the pipeline answers non-POST itself
 
 
 @dataclass(frozen=True)
@@ -354,27 +352,9 @@ async def cashier_payin(call: Call) -> Response:
 
 
 ROUTES = [
-    Route(
-        "/v4/payin/create/card", trustpay_endpoint("payin.card", "v4", card_payin), methods=METHODS
-    ),
-    Route(
-        "/v4/payin/create/order",
-        trustpay_endpoint("payin.cashier", "v4", cashier_payin),
-        methods=METHODS,
-    ),
-    Route(
-        "/v3/payin/create/card/sync",
-        trustpay_endpoint("v3.payin.card.sync", "v3", card_payin),
-        methods=METHODS,
-    ),
-    Route(
-        "/v3/payin/create/card/async",
-        trustpay_endpoint("v3.payin.card.async", "v3", card_payin),
-        methods=METHODS,
-    ),
-    Route(
-        "/v3/payin/create/order",
-        trustpay_endpoint("v3.payin.cashier", "v3", cashier_payin),
-        methods=METHODS,
-    ),
+    trustpay_route("/v4/payin/create/card", "payin.card", "v4", card_payin),
+    trustpay_route("/v4/payin/create/order", "payin.cashier", "v4", cashier_payin),
+    trustpay_route("/v3/payin/create/card/sync", "v3.payin.card.sync", "v3", card_payin),
+    trustpay_route("/v3/payin/create/card/async", "v3.payin.card.async", "v3", card_payin),
+    trustpay_route("/v3/payin/create/order", "v3.payin.cashier", "v3", cashier_payin),
 ]

@@ -10,21 +10,19 @@ from decimal import Decimal
 from typing import Any
 
 from starlette.responses import Response
-from starlette.routing import Route
 
 from sandbox.clock import format_instant
 from sandbox.gateways.orders import Order, find_order
 from sandbox.gateways.trustpay.callbacks import NOTIFY_PENDING, refund_totals, render_amount
 from sandbox.gateways.trustpay.fees import payin_fee, payout_fee
 from sandbox.gateways.trustpay.lifecycle import GATEWAY, PAYIN, PAYOUT, trustpay_merchant
-from sandbox.gateways.trustpay.pipeline import Call, bad_request, camel_name, trustpay_endpoint
+from sandbox.gateways.trustpay.pipeline import Call, bad_request, camel_name, trustpay_route
 from sandbox.runtime import Sandbox
 
 ORDER_KINDS = (PAYIN, PAYOUT)
 ZERO = Decimal("0.00")
 _PAID = {PAYIN: ("5", "6", "7", "8", "9"), PAYOUT: ("2",)}
 _UNPAID_FEE = ("3", "4")
-METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
 def lookup(sandbox: Sandbox, merchant: str, order_no: str) -> Order | None:
@@ -89,6 +87,6 @@ async def order_query(call: Call) -> Response:
 
 
 ROUTES = [
-    Route("/v4/query/order", trustpay_endpoint("query", "v4", order_query), methods=METHODS),
-    Route("/v3/query/order", trustpay_endpoint("v3.query", "v3", order_query), methods=METHODS),
+    trustpay_route("/v4/query/order", "query", "v4", order_query),
+    trustpay_route("/v3/query/order", "v3.query", "v3", order_query),
 ]
