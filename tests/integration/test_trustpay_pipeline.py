@@ -102,7 +102,7 @@ def test_step4_json_object(running: RunningSandbox, raw: bytes, message: str) ->
         ("merchant_id", True),
         ("merchant_id", num("-1")),
         ("merchant_id", [1]),
-        ("merchantId", "８８２"),
+        ("merchantId", "\uff18\uff18\uff12"),  # fullwidth digits,
     ],
 )
 def test_step5_merchant_id_type(running: RunningSandbox, name: str, value: Any) -> None:
@@ -236,7 +236,8 @@ def test_forced_880010_is_processed(running: RunningSandbox) -> None:
 def test_respond_raw_http_fault_and_drop(running: RunningSandbox) -> None:
     text = (
         "name: faults\ngateway: trustpay\nrules:\n"
-        "  - when: {order_no: {prefix: 'RAW-'}}\n    respond: {http_status: 502, body: 'Bad Gateway'}\n"
+        "  - when: {order_no: {prefix: 'RAW-'}}\n"
+        "    respond: {http_status: 502, body: 'Bad Gateway'}\n"
         "  - when: {order_no: {prefix: 'LATE-'}}\n    respond: {delay: 100ms}\n"
     )
     assert running.client.post("/_sandbox/scenarios", content=text).status_code == 201
