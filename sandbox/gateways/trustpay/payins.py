@@ -233,6 +233,7 @@ async def card_payin(call: Call) -> Response:
         raise TrustPayError(RISK_CONTROL_FAILED, "user_risk_control_failed")
     if card.number == ALL_CHANNELS_FAILED_CARD:  # rule 10, built in
         _record_failed_attempt(call, payin, card)
+        call.note = " ".join(filter(None, [call.note, "all channels failed (test card)"]))
         if call.api != "v3":
             raise TrustPayError(ALL_CHANNELS_FAILED, "all_channels_failed")
         data = _card_data(call, None, payin)
