@@ -22,7 +22,7 @@ from sandbox.gateways.orders import Order, get_order, insert_order, save_order
 from sandbox.gateways.registry import HookError
 from sandbox.gateways.timers import Due, register_action
 from sandbox.gateways.trustpay.balances import available_balance, hold, release, unhold
-from sandbox.gateways.trustpay.callbacks import notify_order
+from sandbox.gateways.trustpay.callbacks import NOTIFY_PENDING, notify_order
 from sandbox.gateways.trustpay.codes import SUCCESS
 from sandbox.gateways.trustpay.fees import ZERO, cents, payout_fee
 from sandbox.gateways.trustpay.merchant import TrustPayMerchant
@@ -170,6 +170,8 @@ def _accept(
             "fee": str(payout_fee(call.merchant, currency, amount)),
             "pay_time": None,
             "reason": "",
+            "notify_status": NOTIFY_PENDING,
+            "notify_time": None,
         },
         plan=plan.to_json(),
     )

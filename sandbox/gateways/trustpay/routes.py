@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sandbox.gateways.registry import GatewayApp
-from sandbox.gateways.trustpay import balances, fees, payins, payouts, queries
+from sandbox.gateways.trustpay import balances, fees, payins, payouts, queries, refunds
 from sandbox.gateways.trustpay.notify import start_notify_tracking
 
 GATEWAY = GatewayApp(
@@ -14,6 +14,7 @@ GATEWAY = GatewayApp(
         *balances.ROUTES,
         *fees.ROUTES,
         *payouts.ROUTES,
+        *refunds.ROUTES,
     ],
     on_start=[start_notify_tracking],
 )
