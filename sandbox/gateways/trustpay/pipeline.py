@@ -382,7 +382,7 @@ def trustpay_endpoint(
         try:
             response = await handler(call)
         except TrustPayError as exc:
-            call.note = f"{exc.code} {exc.message}"
+            call.note = "; ".join(filter(None, [f"{exc.code} {exc.message}", call.note]))
             response = envelope_response(api, exc.code, exc.message)
         except Exception:  # never a 5xx from a gateway endpoint (DESIGN §11)
             log.exception("trustpay %s failed", operation)
