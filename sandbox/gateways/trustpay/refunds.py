@@ -22,9 +22,9 @@ from sandbox.gateways.timers import Due, register_action
 from sandbox.gateways.trustpay.balances import available_balance, hold, release, unhold
 from sandbox.gateways.trustpay.callbacks import notify_order, refund_totals
 from sandbox.gateways.trustpay.fees import cents, refund_fee
-from sandbox.gateways.trustpay.merchant import TrustPayMerchant
 from sandbox.gateways.trustpay.ordering import new_platform_order_no, plan_blocks, plan_from_blocks
 from sandbox.gateways.trustpay.pipeline import Call, TrustPayError, bad_request, trustpay_route
+from sandbox.gateways.trustpay.queries import lookup
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
 
@@ -40,22 +40,6 @@ REFUNDABLE = frozenset({PAID, SETTLED, PARTIALLY_REFUNDED})
 # Neutral outcome → default reason of a failed refund (§5.8).
 FAILURE_REASONS = {"failed": "refund failed", "expired": "refund expired", "canceled": "canceled"}
 FAILED_REFUND_CODE = 880008  # `failed_reason.code` when the scenario gives none
-
-
-def _payin_merchant(sandbox: Sandbox, merchant_id: str) -> TrustPayMerchant:
-    merchant = sandbox.merchants.find(GATEWAY, merchant_id)
-    assert isinstance(merchant, TrustPayMerchant)
-    return merchant
-
-
-def find_refundable(call: Call, order_no: str) -> Order | None:
-    """The merchant's pay-in or payout by merchant order no, else by platform order no (§4.4)."""
-    store, merchant_id = call.sandbox.store, call.merchant_id
-    kinds = ("payin", "payout")
-    found = find_order(store, GATEWAY, merchant_id, merchant_order_id=order_no, kind=kinds)
-    if found is None:
-        found = find_order(store, GATEWAY, merchant_id, platform_id=order_no, kind=kinds)
-    return found
 
 
 async def create_refund(call: Call) -> Response:
@@ -96,7 +80,7 @@ def _check_rules(
     taken = find_order(store, GATEWAY, call.merchant_id, merchant_order_id=refund_no, kind=KIND)
     if taken is not None:
         raise TrustPayError(880012, "order_already_exists")
-    payin = find_refundable(call, order_no)
+    payin = lookup(call.sandbox, call.merchant_id, order_no)  # as Order Query (§4.4)
     if payin is None:
         raise bad_request("order not found")
     if payin.kind != "payin":
