@@ -22,6 +22,7 @@ from sandbox.admin.errors import (
 )
 from sandbox.gateways.orders import Order, OrderFilter, list_orders
 from sandbox.gateways.registry import GatewayApp, HookError, gateway_app
+from sandbox.merchants import MERCHANT_KINDS
 from sandbox.runtime import Sandbox
 
 
@@ -99,7 +100,11 @@ async def complete(request: Request) -> JSONResponse:
 async def trigger(request: Request) -> JSONResponse:
     sandbox = _sandbox(request)
     body = await read_json_object(request)
-    merchant = require_merchant(sandbox.merchants, body.get("gateway"), body.get("merchant"))
+    named = body.get("merchant")
+    gateway_name = body.get("gateway")
+    if named is None and isinstance(gateway_name, str) and gateway_name in MERCHANT_KINDS:
+        named = body.get(MERCHANT_KINDS[gateway_name].id_key)  # the gateway's key: merchant_id
+    merchant = require_merchant(sandbox.merchants, body.get("gateway"), named)
     gateway: GatewayApp | None = gateway_app(str(body["gateway"]))
     if gateway is None or gateway.trigger is None:
         raise AdminError(409, "not_supported", f"{body['gateway']} has no trigger yet")
