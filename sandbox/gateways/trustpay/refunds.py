@@ -55,7 +55,7 @@ async def create_refund(call: Call) -> Response:
     if call.processes(plan):
         with call.sandbox.store.transaction():
             payin, fee = _check_rules(call, order_no, refund_no, amount)
-            refund = _accept(call, plan, payin, refund_no, amount, fee, reason or "")
+            refund = start_refund(call.sandbox, payin, refund_no, amount, fee, reason or "", plan)
 
     def normal() -> Response:
         assert refund is not None
@@ -97,20 +97,26 @@ def _check_rules(
     return payin, fee
 
 
-def _accept(
-    call: Call,
-    plan: Plan,
+def start_refund(
+    sandbox: Sandbox,
     payin: Order,
     refund_no: str,
     amount: Decimal,
     fee: Decimal,
     reason: str,
+    plan: Plan | None,
+    *,
+    schedule: bool = True,
+    notify: bool = True,
 ) -> Order:
-    sandbox, now = call.sandbox, call.now()
+    """Store a pending refund under `payin`, move the pay-in to 9 and hold `amount + fee`; with
+    `schedule`, its outcome is due after 2 s (or the plan's); with `notify`, the status-9
+    callback goes out. Caller holds the store transaction."""
+    now = sandbox.clock.now()
     held = cents(amount + fee)
     refund = Order(
         gateway=GATEWAY,
-        merchant=call.merchant_id,
+        merchant=payin.merchant,
         kind=KIND,
         platform_id=new_platform_order_no(sandbox),
         merchant_order_id=refund_no,
@@ -128,19 +134,19 @@ def _accept(
             "failed_reason": {},
             "scenario": plan_blocks(plan),
         },
-        plan=plan.to_json(),
+        plan=None if plan is None else plan.to_json(),
     )
     insert_order(sandbox.store, refund)
     payin.status = REFUNDING
     payin.updated_at = now
     save_order(sandbox.store, payin)
-    hold(sandbox.store, call.merchant_id, payin.currency, held, now)
-    outcome = plan.outcome
-    if outcome is None or outcome.status != "pending":
+    hold(sandbox.store, payin.merchant, payin.currency, held, now)
+    outcome = None if plan is None else plan.outcome
+    if schedule and (outcome is None or outcome.status != "pending"):
         after = REFUND_AFTER if outcome is None or outcome.after is None else outcome.after
         sandbox.timers.schedule(
             GATEWAY,
-            call.merchant_id,
+            payin.merchant,
             FINISH,
             refund.platform_id,
             now + after,
@@ -150,7 +156,8 @@ def _accept(
                 "code": None if outcome is None else outcome.code,
             },
         )
-    notify_order(sandbox, payin, int(REFUNDING), plan=plan)
+    if notify:
+        notify_order(sandbox, payin, int(REFUNDING), plan=plan)
     return refund
 
 
