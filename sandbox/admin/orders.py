@@ -22,7 +22,6 @@ from sandbox.admin.errors import (
 )
 from sandbox.gateways.orders import Order, OrderFilter, list_orders
 from sandbox.gateways.registry import GatewayApp, HookError, gateway_app
-from sandbox.merchants import MERCHANT_KINDS
 from sandbox.runtime import Sandbox
 
 
@@ -100,10 +99,8 @@ async def complete(request: Request) -> JSONResponse:
 async def trigger(request: Request) -> JSONResponse:
     sandbox = _sandbox(request)
     body = await read_json_object(request)
-    named = body.get("merchant")
-    gateway_name = body.get("gateway")
-    if named is None and isinstance(gateway_name, str) and gateway_name in MERCHANT_KINDS:
-        named = body.get(MERCHANT_KINDS[gateway_name].id_key)  # the gateway's key: merchant_id
+    # `merchant_id` is accepted for `merchant`: a gateway spec may name it so (TrustPay §4.12).
+    named = body.get("merchant", body.get("merchant_id"))
     merchant = require_merchant(sandbox.merchants, body.get("gateway"), named)
     gateway: GatewayApp | None = gateway_app(str(body["gateway"]))
     if gateway is None or gateway.trigger is None:

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from sandbox.gateways.registry import GatewayApp
-from sandbox.gateways.trustpay import balances, fees, payins, payouts, queries, refunds
+from sandbox.gateways.trustpay import (
+    admin,
+    balances,
+    fees,
+    pages,
+    payins,
+    payouts,
+    queries,
+    refunds,
+)
 from sandbox.gateways.trustpay.notify import start_notify_tracking
 
 GATEWAY = GatewayApp(
@@ -16,5 +25,8 @@ GATEWAY = GatewayApp(
         *payouts.ROUTES,
         *refunds.ROUTES,
     ],
+    pages=pages.PAGES,
+    complete=admin.complete,
+    trigger=admin.trigger,
     on_start=[start_notify_tracking],
 )
