@@ -249,7 +249,7 @@ def finish_payout(
             unhold(store, order.merchant, order.currency, order.amount, now)
         save_order(store, order)
         sandbox.timers.cancel(FINISH, order.platform_id)
-    notify_order(sandbox, order, reason=told_reason, plan=plan or payout_plan(order))
+        notify_order(sandbox, order, reason=told_reason, plan=plan or payout_plan(order))
     return True
 
 
