@@ -11,7 +11,17 @@ from typing import Any
 import pytest
 from support.receiver import Receiver, run_receiver
 from support.server import RunningSandbox, run_sandbox
-from support.tpclient import CODE_NAMES, MERCHANT_ID, SECRET, answer, error, num, ok, post
+from support.tpclient import (
+    CODE_NAMES,
+    MERCHANT_ID,
+    SECRET,
+    answer,
+    error,
+    num,
+    ok,
+    post,
+    signed_body,
+)
 
 from sandbox.signing.md5 import trustpay_verify
 from sandbox.signing.values import parse_json
@@ -396,3 +406,24 @@ def test_refund_of_a_v3_order_calls_back_in_camel_case(
         "2.50",
         ["RF-V3"],
     )
+
+
+def test_merchants_are_isolated(tmp_path: Path, receiver: Receiver) -> None:
+    config = tmp_path / "sandbox.yaml"
+    config.write_text(
+        "merchants:\n  trustpay:\n"
+        "    - {merchant_id: 8820250900010, api_key: tp_other_key, secret: tp_other_secret}\n"
+    )
+    other = {"api_key": "tp_other_key"}
+    with run_sandbox({"clock": "manual", "config": str(config)}) as two:
+        paid = card_payin(two, receiver, "ORD-MINE")
+        body = refund("ORD-MINE", "RF-OTHER", "1.00", merchant_id=8820250900010)
+        signed = signed_body(body, "tp_other_secret")
+        assert error(post(two, PATH, signed, **other)) == (880002, "order not found")
+        by_platform = signed_body(
+            refund(paid["platform_order_no"], "RF-OTHER", "1.00"), "tp_other_secret"
+        )
+        assert error(post(two, PATH, by_platform, **other)) == (880002, "order not found")
+        # the other merchant may reuse the refund number and order number spaces freely
+        ok(post(two, PATH, refund("ORD-MINE", "RF-OTHER", "1.00")))
+        assert usd(two) == ("9999.00", "1.00")
