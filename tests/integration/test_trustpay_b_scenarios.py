@@ -202,7 +202,7 @@ def test_refund_failure_outcomes(
     assert refund["status"] == "3" and refund["data"]["failed_reason"]["message"] == reason
 
 
-def test_pending_payout_survives_a_restart(tmp_path: Path, receiver: Receiver) -> None:
+def test_pending_payout_and_refund_survive_a_restart(tmp_path: Path, receiver: Receiver) -> None:
     flags = {
         "clock": "manual",
         "clock_start": "2026-03-12T08:30:00Z",
@@ -210,9 +210,18 @@ def test_pending_payout_survives_a_restart(tmp_path: Path, receiver: Receiver) -
     }
     with run_sandbox(flags) as first:
         payout(first, receiver, "PO-RESTART", "50.00")
-        first.advance(2)
+        card_payin(first, receiver, "ORD-RESTART")
+        body = {
+            "order_no": "ORD-RESTART",
+            "merchant_refund_no": "RF-RESTART",
+            "refund_amount": num("3.00"),
+        }
+        ok(post(first, "/v4/order/refund", body))
+        first.advance(1)
     with run_sandbox(flags) as second:
         assert inr(second)[1] == "50.00"
+        second.advance(1)
+        assert callbacks_for(receiver, "ORD-RESTART")[-1]["status"] == "8"
         second.advance(3)
         (paid,) = callbacks_for(receiver, "PO-RESTART")
         assert paid["status"] == "2"
