@@ -202,7 +202,7 @@ def test_refund_failure_outcomes(
     assert refund["status"] == "3" and refund["data"]["failed_reason"]["message"] == reason
 
 
-def test_pending_payout_survives_a_restart(tmp_path: Path, receiver: Receiver) -> None:
+def test_pending_payout_and_refund_survive_a_restart(tmp_path: Path, receiver: Receiver) -> None:
     flags = {
         "clock": "manual",
         "clock_start": "2026-03-12T08:30:00Z",
@@ -210,10 +210,86 @@ def test_pending_payout_survives_a_restart(tmp_path: Path, receiver: Receiver) -
     }
     with run_sandbox(flags) as first:
         payout(first, receiver, "PO-RESTART", "50.00")
-        first.advance(2)
+        card_payin(first, receiver, "ORD-RESTART")
+        body = {
+            "order_no": "ORD-RESTART",
+            "merchant_refund_no": "RF-RESTART",
+            "refund_amount": num("3.00"),
+        }
+        ok(post(first, "/v4/order/refund", body))
+        first.advance(1)
     with run_sandbox(flags) as second:
         assert inr(second)[1] == "50.00"
+        second.advance(1)
+        assert callbacks_for(receiver, "ORD-RESTART")[-1]["status"] == "8"
         second.advance(3)
         (paid,) = callbacks_for(receiver, "PO-RESTART")
         assert paid["status"] == "2"
         assert inr(second)[1] == "0.00"
+
+
+def complete(running: RunningSandbox, order_id: str, **body: Any) -> Any:
+    return running.admin("POST", f"orders/{order_id}/complete", json=body)
+
+
+def test_admin_completes_pending_refunds(running: RunningSandbox, receiver: Receiver) -> None:
+    for order_no in ("ORD-CMP-1", "ORD-CMP-2"):
+        card_payin(running, receiver, order_no)
+    ok(
+        post(
+            running,
+            "/v4/order/refund",
+            {
+                "order_no": "ORD-CMP-1",
+                "merchant_refund_no": "PEND-RF-C1",
+                "refund_amount": num("20.00"),
+            },
+        )
+    )
+    ok(
+        post(
+            running,
+            "/v4/order/refund",
+            {
+                "order_no": "ORD-CMP-2",
+                "merchant_refund_no": "PEND-RF-C2",
+                "refund_amount": num("5.00"),
+            },
+        )
+    )
+    running.advance(60)
+    response = complete(running, "PEND-RF-C1", status="success")
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "2"
+    running.advance(0)
+    last = callbacks_for(receiver, "ORD-CMP-1")[-1]
+    assert (last["status"], last["refund_amount"]) == ("7", "20.00")
+    response = complete(running, "PEND-RF-C2", status="canceled", reason="merchant withdrew")
+    assert response.status_code == 200 and response.json()["status"] == "3"
+    running.advance(0)
+    last = callbacks_for(receiver, "ORD-CMP-2")[-1]
+    assert (last["status"], last["reason"]) == ("5", "merchant withdrew")
+    again = complete(running, "PEND-RF-C2", status="success")
+    assert again.status_code == 409, again.text
+
+
+def test_admin_completes_pending_payouts(running: RunningSandbox, receiver: Receiver) -> None:
+    before = inr(running)
+    paid = payout(running, receiver, "PEND-PO-C1", "200.00")
+    expired = payout(running, receiver, "PEND-PO-C2", "300.00")
+    response = complete(running, paid["platformOrderNo"], status="success", paid_amount="150.00")
+    assert response.status_code == 200, response.text
+    response = complete(running, expired["platformOrderNo"], status="expired")
+    assert response.status_code == 200, response.text
+    running.advance(0)
+    (done,) = callbacks_for(receiver, "PEND-PO-C1")
+    assert (done["status"], done["paidAmount"], done["fee"], done["balanceAmount"]) == (
+        "2",
+        "150.00",
+        "2.25",
+        "147.75",
+    )
+    (timed_out,) = callbacks_for(receiver, "PEND-PO-C2")
+    assert (timed_out["status"], timed_out["reason"]) == ("4", "order timeout")
+    assert inr(running) == (str(Decimal(before[0]) - Decimal("200.00")), before[1])
+    assert complete(running, paid["platformOrderNo"], status="failed").status_code == 409

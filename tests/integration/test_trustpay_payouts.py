@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from support.receiver import Receiver, run_receiver
 from support.server import RunningSandbox, run_sandbox
-from support.tpclient import MERCHANT_ID, SECRET, answer, post
+from support.tpclient import CODE_NAMES, MERCHANT_ID, SECRET, answer, post
 
 from sandbox.signing.md5 import trustpay_verify
 from sandbox.signing.values import parse_json
@@ -238,3 +238,18 @@ def test_insufficient_balance_natural(tmp_path: Path, receiver: Receiver) -> Non
 def test_served_under_the_gateway_prefix(running: RunningSandbox, receiver: Receiver) -> None:
     envelope = answer(post(running, "/trustpay" + PATH, payout(receiver, "PO-PREFIX")))
     assert int(envelope["code"]) == 880001
+
+
+FORCED = [(code, name) for code, name in CODE_NAMES.items() if code != 880010]
+
+
+@pytest.mark.parametrize(("code", "message"), FORCED)
+def test_every_prefix_is_answered_and_stores_nothing(
+    running: RunningSandbox, receiver: Receiver, code: int, message: str
+) -> None:
+    before = inr(running)
+    response = post(running, PATH, payout(receiver, f"E{code}-PO-SWEEP"))
+    assert flat_error(response) == (code, message)
+    assert inr(running) == before
+    found = running.admin("GET", "orders", params={"order": f"E{code}-PO-SWEEP"}).json()
+    assert found["total"] == 0

@@ -11,7 +11,17 @@ from typing import Any
 import pytest
 from support.receiver import Receiver, run_receiver
 from support.server import RunningSandbox, run_sandbox
-from support.tpclient import MERCHANT_ID, SECRET, answer, error, num, ok, post
+from support.tpclient import (
+    CODE_NAMES,
+    MERCHANT_ID,
+    SECRET,
+    answer,
+    error,
+    num,
+    ok,
+    post,
+    signed_body,
+)
 
 from sandbox.signing.md5 import trustpay_verify
 from sandbox.signing.values import parse_json
@@ -353,3 +363,67 @@ def test_insufficient_balance_natural(tmp_path: Path, receiver: Receiver) -> Non
         assert usd(small) == ("0.00", "10.00")
         small.advance(2)
         assert usd(small) == ("0.00", "0.00")
+
+
+@pytest.mark.parametrize(
+    ("code", "message"), [(c, n) for c, n in CODE_NAMES.items() if c != 880010]
+)
+def test_every_prefix_is_answered_and_stores_nothing(
+    running: RunningSandbox, receiver: Receiver, code: int, message: str
+) -> None:
+    order_no = f"ORD-SWEEP-{code}"
+    card_payin(running, receiver, order_no, "5.00")
+    running.advance(0)  # the pay-in's callback is acknowledged before the snapshot
+    before = (usd(running), query(running, order_no))
+    assert error(post(running, PATH, refund(order_no, f"E{code}-RF", "1.00"))) == (code, message)
+    assert (usd(running), query(running, order_no)) == before
+
+
+def test_refund_of_a_v3_order_calls_back_in_camel_case(
+    running: RunningSandbox, receiver: Receiver
+) -> None:
+    body = {
+        "merchantId": MERCHANT_ID,
+        "orderNo": "ORD-V3-RF",
+        "orderAmount": num("20"),
+        "currency": "USD",
+        "cardNumber": "4242424242424242",
+        "cardExpiry": "2030-09",
+        "cardCVV": "123",
+        "cardHolderName": "Test User",
+        "notifyUrl": receiver.url + "/notify",
+    }
+    assert ok(post(running, "/v3/payin/create/card/sync", body))["status"] == "5"
+    ok(post(running, PATH, refund("ORD-V3-RF", "RF-V3", "2.50")))
+    running.advance(2)
+    last = parse_json(callbacks_for(receiver, "ORD-V3-RF")[-1])
+    assert list(last) == [
+        "type", "merchantId", "orderNo", "orderAmount", "refundAmount", "merchantRefundNo",
+        "status", "reason", "sign",
+    ]  # fmt: skip
+    assert (last["status"], last["refundAmount"], last["merchantRefundNo"]) == (
+        "8",
+        "2.50",
+        ["RF-V3"],
+    )
+
+
+def test_merchants_are_isolated(tmp_path: Path, receiver: Receiver) -> None:
+    config = tmp_path / "sandbox.yaml"
+    config.write_text(
+        "merchants:\n  trustpay:\n"
+        "    - {merchant_id: 8820250900010, api_key: tp_other_key, secret: tp_other_secret}\n"
+    )
+    other = {"api_key": "tp_other_key"}
+    with run_sandbox({"clock": "manual", "config": str(config)}) as two:
+        paid = card_payin(two, receiver, "ORD-MINE")
+        body = refund("ORD-MINE", "RF-OTHER", "1.00", merchant_id=8820250900010)
+        signed = signed_body(body, "tp_other_secret")
+        assert error(post(two, PATH, signed, **other)) == (880002, "order not found")
+        by_platform = signed_body(
+            refund(paid["platform_order_no"], "RF-OTHER", "1.00"), "tp_other_secret"
+        )
+        assert error(post(two, PATH, by_platform, **other)) == (880002, "order not found")
+        # the other merchant may reuse the refund number and order number spaces freely
+        ok(post(two, PATH, refund("ORD-MINE", "RF-OTHER", "1.00")))
+        assert usd(two) == ("9999.00", "1.00")

@@ -60,3 +60,31 @@ def error(response: httpx.Response) -> tuple[int, str]:
     if "data" in envelope:
         assert envelope["data"] is None, envelope
     return int(envelope["code"]), envelope["message"]
+
+
+# Spec §7: the message each forced code answers with (880002 and 880011 by their names).
+CODE_NAMES: dict[int, str] = {
+    880002: "bad_request",
+    880003: "database_error",
+    880004: "remote_service_error",
+    880005: "insufficient_balance",
+    880006: "invalid_transaction_type",
+    880007: "system_internal_error",
+    880008: "order_processing_failed",
+    880009: "decrease_payout_amount_failed",
+    880010: "backend_success",
+    880011: "unauthorized",
+    880012: "order_already_exists",
+    880013: "internal_error",
+    880014: "all_channels_failed",
+    880015: "amount_rule_violation",
+    880016: "channel_configuration_error",
+    880017: "user_risk_control_failed",
+    880018: "card_failure_limit_exceeded",
+    880019: "account_limit_exceeded",
+    880020: "daily_amount_limit_exceeded",
+    880021: "daily_transaction_count_limit_exceeded",
+    880022: "transaction_amount_limit_exceeded",
+    880023: "channel_quota_limit_exceeded",
+    880024: "no_channel_available",
+}

@@ -86,9 +86,9 @@ async def create_payout(call: Call) -> Response:
     if call.processes(plan):
         with call.sandbox.store.transaction():
             _check_rules(call, merchant, order_no, amount, currency)
-            order = _accept(
-                call,
-                plan,
+            order = new_payout(
+                call.sandbox,
+                merchant,
                 order_no,
                 amount,
                 currency,
@@ -99,6 +99,7 @@ async def create_payout(call: Call) -> Response:
                     "ifsc": ifsc,
                     "bank_name": bank_name or "",
                 },
+                plan,
             )
 
     def normal() -> Response:
@@ -142,19 +143,26 @@ def _check_rules(
         raise _error(880005, "insufficient_balance")
 
 
-def _accept(
-    call: Call,
-    plan: Plan,
+def new_payout(
+    sandbox: Sandbox,
+    merchant: TrustPayMerchant,
     order_no: str,
     amount: Decimal,
     currency: str,
     details: dict[str, Any],
+    plan: Plan | None,
+    *,
+    schedule: bool = True,
 ) -> Order:
-    sandbox, now = call.sandbox, call.now()
+    """Store a pending payout and hold its amount; with `schedule`, its outcome (the plan's, or
+    paid) is due after 5 s or the outcome's `after` (none for `pending`). Caller holds the
+    store transaction."""
+    now = sandbox.clock.now()
+    merchant_id = str(merchant.merchant_id)
     amount = cents(amount)
     order = Order(
         gateway=GATEWAY,
-        merchant=call.merchant_id,
+        merchant=merchant_id,
         kind=KIND,
         platform_id=new_platform_order_no(sandbox),
         merchant_order_id=order_no,
@@ -167,22 +175,23 @@ def _accept(
             "api": "v2",
             **details,
             "paid_amount": str(ZERO),
-            "fee": str(payout_fee(call.merchant, currency, amount)),
+            "fee": str(payout_fee(merchant, currency, amount)),
             "pay_time": None,
             "reason": "",
             "notify_status": NOTIFY_PENDING,
             "notify_time": None,
+            "scenario": plan_blocks(plan),
         },
-        plan=plan.to_json(),
+        plan=None if plan is None else plan.to_json(),
     )
     insert_order(sandbox.store, order)
-    hold(sandbox.store, call.merchant_id, currency, amount, now)
-    outcome = plan.outcome
-    if outcome is None or outcome.status != "pending":
+    hold(sandbox.store, merchant_id, currency, amount, now)
+    outcome = None if plan is None else plan.outcome
+    if schedule and (outcome is None or outcome.status != "pending"):
         after = PAYOUT_AFTER if outcome is None or outcome.after is None else outcome.after
         sandbox.timers.schedule(
             GATEWAY,
-            call.merchant_id,
+            merchant_id,
             FINISH,
             order.platform_id,
             now + after,
@@ -193,7 +202,6 @@ def _accept(
                 else str(outcome.paid_amount),
                 "reason": None if outcome is None else outcome.reason,
                 "code": None if outcome is None else outcome.code,
-                "blocks": plan_blocks(plan),
             },
         )
     return order
@@ -241,8 +249,13 @@ def finish_payout(
             unhold(store, order.merchant, order.currency, order.amount, now)
         save_order(store, order)
         sandbox.timers.cancel(FINISH, order.platform_id)
-    notify_order(sandbox, order, reason=told_reason, plan=plan)
+        notify_order(sandbox, order, reason=told_reason, plan=plan or payout_plan(order))
     return True
+
+
+def payout_plan(order: Order) -> Plan | None:
+    """The callbacks/delivery blocks of the request that created the payout."""
+    return plan_from_blocks(order.data.get("scenario"))
 
 
 async def _finish_due(sandbox: Sandbox, due: Due) -> None:
@@ -258,7 +271,6 @@ async def _finish_due(sandbox: Sandbox, due: Due) -> None:
         paid_amount=None if paid is None else Decimal(paid),
         reason=args.get("reason"),
         code=args.get("code"),
-        plan=plan_from_blocks(args.get("blocks")),
     )
 
 

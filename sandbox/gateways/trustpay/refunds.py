@@ -22,9 +22,9 @@ from sandbox.gateways.timers import Due, register_action
 from sandbox.gateways.trustpay.balances import available_balance, hold, release, unhold
 from sandbox.gateways.trustpay.callbacks import notify_order, refund_totals
 from sandbox.gateways.trustpay.fees import cents, refund_fee
-from sandbox.gateways.trustpay.merchant import TrustPayMerchant
 from sandbox.gateways.trustpay.ordering import new_platform_order_no, plan_blocks, plan_from_blocks
 from sandbox.gateways.trustpay.pipeline import Call, TrustPayError, bad_request, trustpay_route
+from sandbox.gateways.trustpay.queries import lookup
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
 
@@ -42,22 +42,6 @@ FAILURE_REASONS = {"failed": "refund failed", "expired": "refund expired", "canc
 FAILED_REFUND_CODE = 880008  # `failed_reason.code` when the scenario gives none
 
 
-def _payin_merchant(sandbox: Sandbox, merchant_id: str) -> TrustPayMerchant:
-    merchant = sandbox.merchants.find(GATEWAY, merchant_id)
-    assert isinstance(merchant, TrustPayMerchant)
-    return merchant
-
-
-def find_refundable(call: Call, order_no: str) -> Order | None:
-    """The merchant's pay-in or payout by merchant order no, else by platform order no (§4.4)."""
-    store, merchant_id = call.sandbox.store, call.merchant_id
-    kinds = ("payin", "payout")
-    found = find_order(store, GATEWAY, merchant_id, merchant_order_id=order_no, kind=kinds)
-    if found is None:
-        found = find_order(store, GATEWAY, merchant_id, platform_id=order_no, kind=kinds)
-    return found
-
-
 async def create_refund(call: Call) -> Response:
     fields = call.fields
     order_no = fields.text("order_no")
@@ -71,7 +55,7 @@ async def create_refund(call: Call) -> Response:
     if call.processes(plan):
         with call.sandbox.store.transaction():
             payin, fee = _check_rules(call, order_no, refund_no, amount)
-            refund = _accept(call, plan, payin, refund_no, amount, fee, reason or "")
+            refund = start_refund(call.sandbox, payin, refund_no, amount, fee, reason or "", plan)
 
     def normal() -> Response:
         assert refund is not None
@@ -96,7 +80,7 @@ def _check_rules(
     taken = find_order(store, GATEWAY, call.merchant_id, merchant_order_id=refund_no, kind=KIND)
     if taken is not None:
         raise TrustPayError(880012, "order_already_exists")
-    payin = find_refundable(call, order_no)
+    payin = lookup(call.sandbox, call.merchant_id, order_no)  # as Order Query (§4.4)
     if payin is None:
         raise bad_request("order not found")
     if payin.kind != "payin":
@@ -113,20 +97,26 @@ def _check_rules(
     return payin, fee
 
 
-def _accept(
-    call: Call,
-    plan: Plan,
+def start_refund(
+    sandbox: Sandbox,
     payin: Order,
     refund_no: str,
     amount: Decimal,
     fee: Decimal,
     reason: str,
+    plan: Plan | None,
+    *,
+    schedule: bool = True,
+    notify: bool = True,
 ) -> Order:
-    sandbox, now = call.sandbox, call.now()
+    """Store a pending refund under `payin`, move the pay-in to 9 and hold `amount + fee`; with
+    `schedule`, its outcome is due after 2 s (or the plan's); with `notify`, the status-9
+    callback goes out. Caller holds the store transaction."""
+    now = sandbox.clock.now()
     held = cents(amount + fee)
     refund = Order(
         gateway=GATEWAY,
-        merchant=call.merchant_id,
+        merchant=payin.merchant,
         kind=KIND,
         platform_id=new_platform_order_no(sandbox),
         merchant_order_id=refund_no,
@@ -144,19 +134,19 @@ def _accept(
             "failed_reason": {},
             "scenario": plan_blocks(plan),
         },
-        plan=plan.to_json(),
+        plan=None if plan is None else plan.to_json(),
     )
     insert_order(sandbox.store, refund)
     payin.status = REFUNDING
     payin.updated_at = now
     save_order(sandbox.store, payin)
-    hold(sandbox.store, call.merchant_id, payin.currency, held, now)
-    outcome = plan.outcome
-    if outcome is None or outcome.status != "pending":
+    hold(sandbox.store, payin.merchant, payin.currency, held, now)
+    outcome = None if plan is None else plan.outcome
+    if schedule and (outcome is None or outcome.status != "pending"):
         after = REFUND_AFTER if outcome is None or outcome.after is None else outcome.after
         sandbox.timers.schedule(
             GATEWAY,
-            call.merchant_id,
+            payin.merchant,
             FINISH,
             refund.platform_id,
             now + after,
@@ -166,7 +156,8 @@ def _accept(
                 "code": None if outcome is None else outcome.code,
             },
         )
-    notify_order(sandbox, payin, int(REFUNDING), plan=plan)
+    if notify:
+        notify_order(sandbox, payin, int(REFUNDING), plan=plan)
     return refund
 
 
