@@ -37,6 +37,17 @@ RATIO_TARGET = 0.5
 P99_TARGET_MS = 10.0
 
 
+# The demo merchant with daily/monthly limits far above what a run creates (10000 a day by default).
+CONFIG = f"""merchants:
+  trustpay:
+    - merchant_id: {MERCHANT_ID}
+      api_key: {API_KEY}
+      secret: {SECRET}
+      limits: {{daily_count: 1000000000, daily_amount: '1000000000000.00',
+                monthly_amount: '1000000000000.00'}}
+"""
+
+
 @dataclass(frozen=True)
 class Run:
     rate: float  # requests per second
@@ -140,8 +151,13 @@ def measure(rounds: int, duration: float, connections: int) -> dict[str, list[Ru
 
     with tempfile.TemporaryDirectory() as folder:
         db = str(Path(folder) / "bench.db")
+        config = Path(folder) / "bench.yaml"
+        config.write_text(CONFIG, encoding="utf-8")
         sandbox_port, baseline_port = free_port(), free_port()
-        command = [*sandbox_command(sandbox_port), "--db", db, "--seed", "1"]
+        command = [
+            *sandbox_command(sandbox_port),
+            *("--db", db, "--seed", "1", "--config", str(config)),
+        ]
         with serve(command, sandbox_port), serve(baseline_command(baseline_port), baseline_port):
             # warm up both (imports, first SQLite pages, connection set-up)
             asyncio.run(load(sandbox_port, next_cashier, connections, min(duration, 0.5)))
