@@ -11,12 +11,11 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sandbox.clock import format_instant
-from sandbox.gateways.orders import Order, get_order, insert_order, save_order
+from sandbox.gateways.orders import Order, get_order, save_order
 from sandbox.gateways.registry import CompleteHook, HookError, default_describe
-from sandbox.gateways.trustpay.balances import hold, release
-from sandbox.gateways.trustpay.callbacks import NOTIFY_PENDING, notify_order
-from sandbox.gateways.trustpay.fees import cents, payout_fee
+from sandbox.gateways.trustpay.balances import release
+from sandbox.gateways.trustpay.callbacks import notify_order
+from sandbox.gateways.trustpay.fees import cents, refund_fee
 from sandbox.gateways.trustpay.lifecycle import (
     GATEWAY,
     PAYIN,
@@ -30,8 +29,8 @@ from sandbox.gateways.trustpay.lifecycle import (
     settle,
     trustpay_merchant,
 )
-from sandbox.gateways.trustpay.payouts import complete_payout
-from sandbox.gateways.trustpay.refunds import complete_refund
+from sandbox.gateways.trustpay.payouts import complete_payout, finish_payout, new_payout
+from sandbox.gateways.trustpay.refunds import complete_refund, start_refund
 from sandbox.runtime import Sandbox
 
 OUTCOMES = ("success", "failed", "expired", "canceled")
@@ -53,7 +52,7 @@ NEUTRAL = {
     ("refund", "success"): (0, 7),
 }
 _FAILURE_REASONS = {3: "payment failed", 4: "order timeout"}
-_PAYOUT_REASONS = {3: "payout failed", 4: "order timeout"}
+REFUND_SUCCEEDED = "2"
 
 _COMPLETERS: dict[str, CompleteHook] = {}
 
@@ -208,7 +207,8 @@ async def trigger(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
                 plan=None,
             )
             _trigger_payin_status(sandbox, order, status, reason)
-        notify_order(sandbox, order, status, reason)
+        if order_type == 0 or status == 1:  # a finished payout sent its own callback
+            notify_order(sandbox, order, status, reason)
     fresh = get_order(sandbox.store, GATEWAY, order.platform_id)
     assert fresh is not None
     return default_describe(fresh)
@@ -236,37 +236,26 @@ def _trigger_payin_status(sandbox: Sandbox, order: Order, status: int, reason: s
 def _trigger_refund(sandbox: Sandbox, payin: Order, status: int) -> None:
     """A refund under the paid pay-in: full and done (7), half and done (8), full and pending
     (9); the money moves as for a real refund (§5.7)."""
-    now = sandbox.clock.now()
     paid = Decimal(str(payin.data.get("paid_amount")))
     amount = paid if status != 8 else max(cents(paid / 2), Decimal("0.01"))
-    refund = Order(
-        gateway=GATEWAY,
-        merchant=payin.merchant,
-        kind=REFUND,
-        platform_id=platform_order_no(sandbox),
-        merchant_order_id=f"{payin.merchant_order_id}-R1",
-        amount=amount,
-        currency=payin.currency,
-        status=PENDING if status == 9 else "2",
-        created_at=now,
-        updated_at=now,
-        parent_id=payin.platform_id,
-        data={
-            "reason": "triggered",
-            "fee": "0.00",
-            "held": str(amount),
-            "previous_status": "5",
-            "failed_reason": {},
-            "scenario": {},
-        },
+    merchant = trustpay_merchant(sandbox, payin.merchant)
+    fee = refund_fee(merchant, amount)
+    refund_no = f"{payin.merchant_order_id}-R1"
+    refund = start_refund(
+        sandbox, payin, refund_no, amount, fee, "triggered", None, schedule=False, notify=False
     )
-    insert_order(sandbox.store, refund)
-    hold(sandbox.store, payin.merchant, payin.currency, amount, now)
-    if status != 9:
-        release(sandbox.store, payin.merchant, payin.currency, amount, now)
+    if status == 9:
+        return
+    now = sandbox.clock.now()
+    refund.status = REFUND_SUCCEEDED
+    refund.updated_at = payin.updated_at = now
+    save_order(sandbox.store, refund)
+    release(sandbox.store, payin.merchant, payin.currency, cents(amount + fee), now)
     payin.status = str(status)
-    payin.updated_at = now
     save_order(sandbox.store, payin)
+
+
+_PAYOUT_OUTCOMES = {2: "success", 3: "failed", 4: "expired"}
 
 
 def _trigger_payout(
@@ -279,39 +268,17 @@ def _trigger_payout(
     status: int,
     reason: str | None,
 ) -> Order:
+    """A payout created pending (amount held), then finished as `status` says (with its money
+    movement and callback); a pending one gets its status-1 callback from the caller."""
+    details = {
+        "notify_url": notify_url,
+        "account_no": "000000000000",
+        "account_name": "Trigger",
+        "ifsc": "TEST0000000",
+        "bank_name": None,
+    }
     merchant = trustpay_merchant(sandbox, merchant_id)
-    now = sandbox.clock.now()
-    fee = payout_fee(merchant, currency, amount)
-    paid = status == 2
-    order = Order(
-        gateway=GATEWAY,
-        merchant=merchant_id,
-        kind=PAYOUT,
-        platform_id=platform_order_no(sandbox),
-        merchant_order_id=order_no,
-        amount=amount,
-        currency=currency,
-        status=str(status),
-        created_at=now,
-        updated_at=now,
-        data={
-            "api": "v2",
-            "notify_url": notify_url,
-            "account_no": "000000000000",
-            "account_name": "Trigger",
-            "ifsc": "TEST0000000",
-            "bank_name": None,
-            "paid_amount": str(amount if paid else Decimal("0.00")),
-            "fee": str(fee if status in (1, 2) else Decimal("0.00")),
-            "pay_time": format_instant(now) if paid else None,
-            "reason": "" if status in (1, 2) else reason or _PAYOUT_REASONS[status],
-            "notify_status": NOTIFY_PENDING,
-            "notify_time": None,
-        },
-    )
-    insert_order(sandbox.store, order)
-    if status in (1, 2):
-        hold(sandbox.store, merchant_id, currency, amount, now)
-    if paid:
-        release(sandbox.store, merchant_id, currency, amount, now)
+    order = new_payout(sandbox, merchant, order_no, amount, currency, details, None, schedule=False)
+    if status != 1:
+        finish_payout(sandbox, order, _PAYOUT_OUTCOMES[status], reason=reason)
     return order

@@ -39,7 +39,8 @@ from sandbox.gateways.trustpay.lifecycle import (
     schedule_expiry,
     schedule_outcome,
 )
-from sandbox.gateways.trustpay.limits import check_payin_rules, payin_totals
+from sandbox.gateways.trustpay.limits import DUPLICATE, MESSAGES, check_payin_rules, payin_totals
+from sandbox.gateways.trustpay.ordering import order_no_taken
 from sandbox.gateways.trustpay.pipeline import Call, TrustPayError, bad_request, trustpay_route
 from sandbox.gateways.trustpay.risk import risk_control_verdict
 from sandbox.pages.layout import pay_page_url
@@ -240,6 +241,9 @@ async def card_payin(call: Call) -> Response:
         return await call.answer(plan, lambda: call.success(data))
 
     def work() -> Order:
+        # Risk control awaited the merchant: another request may have taken the order no since.
+        if order_no_taken(call.sandbox.store, call.merchant_id, payin.order_no):
+            raise TrustPayError(DUPLICATE, MESSAGES[DUPLICATE])
         order = new_payin(
             call.sandbox,
             call.merchant,
