@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 
 import pytest
@@ -157,8 +158,6 @@ def test_v3_vector_request_byte_for_byte(running: RunningSandbox) -> None:
 
 def test_fee_overview_signs_the_secret_alone(running: RunningSandbox) -> None:
     # No field to sign: the string is `secret=<secret>` (spec §2.3).
-    import hashlib
-
     digest = hashlib.md5(b"secret=tp_test_secret_9f8e7d6c").hexdigest()
     body = b'{"sign":"' + digest.encode() + b'"}'
     ok(post(running, "/v4/fee-overview", body), "Fee overview retrieved successfully")
