@@ -5,6 +5,7 @@ and no request ends in the pipeline's unexpected-error answer."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -19,6 +20,7 @@ from support.tpclient import API_KEY, MERCHANT_ID, num, ok, post, signed_body
 from sandbox.signing.values import parse_json
 
 SUCCESSES = (880001, 880010)
+PAGE_ORDERS = itertools.count()
 NOTIFY = "http://127.0.0.1:9/notify"
 
 scalars = (
@@ -212,3 +214,23 @@ def test_pathological_bodies(running: RunningSandbox, raw: bytes) -> None:
     for path in ENDPOINTS:
         response = running.client.post(path, content=raw, headers={"X-Api-Key": API_KEY})
         assert check_envelope(response) not in SUCCESSES
+
+
+@FEWER
+@given(
+    raw=st.binary(max_size=200)
+    | st.dictionaries(
+        st.sampled_from(["action", "card_number", "card_holder_name", "paid_amount", "x"]),
+        st.text(max_size=30) | st.sampled_from(["pay", "decline", "4111111111111111", "1e9"]),
+        max_size=5,
+    ).map(lambda form: "&".join(f"{k}={v}" for k, v in form.items()).encode())
+)
+def test_hosted_page_never_fails_on_junk_forms(running: RunningSandbox, raw: bytes) -> None:
+    order_no = f"PAGE-H-{next(PAGE_ORDERS)}"
+    created = ok(post(running, "/v4/payin/create/order", {**CASHIER_V4, "order_no": order_no}))
+    path = "/_sandbox/pay/trustpay/" + created["platform_order_no"]
+    response = running.client.post(
+        path, content=raw, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert response.status_code == 303, response.text
+    assert running.client.get(response.headers["location"]).status_code == 200

@@ -438,3 +438,31 @@ def test_trigger_neutral_form_and_errors(running: RunningSandbox, receiver: Rece
     assert re.match(
         r"TRIGGER-\d+", trigger(running, status=1, order_amount="1.00").json()["merchant_order_id"]
     )
+
+
+def test_page_pay_asks_risk_control(tmp_path: Any, receiver: Receiver) -> None:
+    with run_receiver(Reply(403, b"deny")) as risk:
+        config = tmp_path / "sandbox.yaml"
+        config.write_text(
+            "merchants:\n  trustpay:\n    - merchant_id: 8820250900009\n"
+            "      api_key: tp_test_0b1c2d3e4f5a6b7c\n      secret: tp_test_secret_9f8e7d6c\n"
+            f"      risk_control_url: {risk.url}/risk\n"
+        )
+        with run_sandbox({"clock": "manual", "config": str(config)}) as risky:
+            created = create(risky, receiver, "PAGE-RISK-1")
+            page = submit(
+                risky,
+                created["pay_url"],
+                action="pay",
+                card_number="4242424242424242",
+                card_holder_name="Rita Risk",
+                paid_amount="20.00",
+            )
+            assert "user risk control failed" in page.text
+            [asked] = risk.requests
+            sent = parse_json(asked.body)
+            assert (sent["orderId"], sent["cardHolderName"]) == (
+                created["platform_order_no"],
+                "Rita Risk",
+            )
+            assert query(risky, "PAGE-RISK-1")["status"] == "3"

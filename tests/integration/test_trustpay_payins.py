@@ -161,6 +161,10 @@ def test_card_success_v2_vector_response_and_v7_shaped_callback(
         + trustpay_sign(parse_json(raw), SECRET).encode()
         + b'"}'
     )
+    [received] = [r for r in receiver.requests if r.body == raw]
+    assert received.headers["content-type"] == "application/json"
+    assert received.headers["user-agent"].startswith("TrustPay-Sandbox/")
+    assert received.headers["x-sandbox-callback-id"].startswith("cb_")
     view = query(running, "CARD-OK-1")
     assert (view["notify_status"], view["notify_time"]) == ("2", "2026-03-12T08:30:00.000000Z")
 
