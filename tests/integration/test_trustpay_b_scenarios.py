@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from support.receiver import Receiver, run_receiver
 from support.server import RunningSandbox, run_sandbox
@@ -35,6 +36,10 @@ rules:
     outcome: {status: canceled, after: 4s}
   - when: {operation: refund, amount: "1.03"}
     outcome: {status: failed, reason: "issuer refused", code: 880004}
+  - when: {operation: refund, amount: "1.04"}
+    respond: {drop: true, commit: true}
+  - when: {operation: payout, amount: "105.00"}
+    respond: {error: 880013, commit: true}
 """
 HEADERS = {"X-Sandbox-Scenario": "tp-b-outcomes"}
 
@@ -294,3 +299,20 @@ def test_admin_completes_pending_payouts(running: RunningSandbox, receiver: Rece
     assert (timed_out["status"], timed_out["reason"]) == ("4", "order timeout")
     assert inr(running) == (str(Decimal(before[0]) - Decimal("200.00")), before[1])
     assert complete(running, paid["platformOrderNo"], status="failed").status_code == 409
+
+
+def test_committed_but_spoiled_answers_still_process(
+    running: RunningSandbox, receiver: Receiver
+) -> None:
+    card_payin(running, receiver, "ORD-DROP")
+    body = {"order_no": "ORD-DROP", "merchant_refund_no": "RF-DROP", "refund_amount": num("1.04")}
+    with pytest.raises(httpx.TransportError):
+        post(running, "/v4/order/refund", body, headers=HEADERS)
+    view = ok(post(running, "/v4/query/order", {"order_no": "ORD-DROP"}))
+    assert (view["status"], view["refund_amount"]) == ("9", "1.04")
+    response = post(
+        running, "/v2/payout/create", payout_body(receiver, "PO-SPOILED", "105.00"), headers=HEADERS
+    )
+    assert answer(response) == {"code": "880013", "message": "internal_error"}
+    view = ok(post(running, "/v4/query/order", {"order_no": "PO-SPOILED"}))
+    assert (view["type_id"], view["status"]) == ("1", "1")

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from support.receiver import Receiver, run_receiver
 from support.server import RunningSandbox, run_sandbox
@@ -253,3 +254,31 @@ def test_every_prefix_is_answered_and_stores_nothing(
     assert inr(running) == before
     found = running.admin("GET", "orders", params={"order": f"E{code}-PO-SWEEP"}).json()
     assert found["total"] == 0
+
+
+def test_gateway_down_answers_502_and_stores_nothing(
+    running: RunningSandbox, receiver: Receiver
+) -> None:
+    before = inr(running)
+    response = post(
+        running,
+        PATH,
+        payout(receiver, "PO-DOWN"),
+        headers={"X-Sandbox-Scenario": "gateway-down"},
+    )
+    assert (response.status_code, response.text) == (502, "Bad Gateway")
+    assert inr(running) == before
+    assert running.admin("GET", "orders", params={"order": "PO-DOWN"}).json()["total"] == 0
+
+
+def test_connection_drop_stores_nothing(running: RunningSandbox, receiver: Receiver) -> None:
+    before = inr(running)
+    with pytest.raises(httpx.TransportError):
+        post(
+            running,
+            PATH,
+            payout(receiver, "PO-DROP"),
+            headers={"X-Sandbox-Scenario": "connection-drop"},
+        )
+    assert inr(running) == before
+    assert running.admin("GET", "orders", params={"order": "PO-DROP"}).json()["total"] == 0
