@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 
 import pytest
@@ -145,3 +146,18 @@ def test_requests_are_journaled(running: RunningSandbox) -> None:
     entry = next(e for e in entries if e["operation"] == "balance")
     assert entry["signature"].startswith("ok")
     assert "880024" in entry["note"]
+
+
+def test_v3_vector_request_byte_for_byte(running: RunningSandbox) -> None:
+    # Spec §2.5 V3: the Balance request exactly as documented, with its digest.
+    body = b'{"currency_id":"USD","sign":"f8dcedeafcf22554088e4749617d70c1"}'
+    assert ok(post(running, "/v4/balance", body))["balance"] == "10000.00"
+    upper = body.replace(b"f8dcedeafcf22554088e4749617d70c1", b"F8DCEDEAFCF22554088E4749617D70C1")
+    assert error(post(running, "/v4/balance", upper)) == (880011, "invalid sign")  # strict
+
+
+def test_fee_overview_signs_the_secret_alone(running: RunningSandbox) -> None:
+    # No field to sign: the string is `secret=<secret>` (spec §2.3).
+    digest = hashlib.md5(b"secret=tp_test_secret_9f8e7d6c").hexdigest()
+    body = b'{"sign":"' + digest.encode() + b'"}'
+    ok(post(running, "/v4/fee-overview", body), "Fee overview retrieved successfully")

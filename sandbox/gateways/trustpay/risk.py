@@ -104,11 +104,6 @@ def risk_client(sandbox: Sandbox) -> RiskClient:
     return found
 
 
-def start_risk_client(sandbox: Sandbox) -> None:
-    """`on_start` hook: set up the client holder (its HTTP client still waits for first use)."""
-    risk_client(sandbox)
-
-
 async def _close_on_stop(key: int, holder: RiskClient) -> None:
     try:
         await asyncio.Event().wait()  # until the sandbox stops and cancels its tasks
