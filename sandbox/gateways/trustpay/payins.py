@@ -41,7 +41,13 @@ from sandbox.gateways.trustpay.lifecycle import (
 )
 from sandbox.gateways.trustpay.limits import DUPLICATE, MESSAGES, check_payin_rules, payin_totals
 from sandbox.gateways.trustpay.ordering import order_no_taken
-from sandbox.gateways.trustpay.pipeline import Call, TrustPayError, bad_request, trustpay_route
+from sandbox.gateways.trustpay.pipeline import (
+    Call,
+    TrustPayError,
+    bad_request,
+    camel_name,
+    trustpay_route,
+)
 from sandbox.gateways.trustpay.risk import risk_control_verdict
 from sandbox.pages.layout import pay_page_url
 from sandbox.scenarios.engine import Plan
@@ -188,8 +194,6 @@ def _card_data(call: Call, order: Order | None, payin: PayinRequest) -> dict[str
 
 
 def _v3_names(data: dict[str, Any]) -> dict[str, Any]:
-    from sandbox.gateways.trustpay.pipeline import camel_name
-
     return {camel_name(key): value for key, value in data.items()}
 
 
