@@ -9,11 +9,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from bench import delivery, ezpay, goldenpay, startup
+from bench import delivery, ezpay, goldenpay, startup, trustpay
 
 BENCHES: dict[str, Callable[[Sequence[str]], int]] = {
     "startup": startup.main,
     "delivery": delivery.main,
+    "trustpay": trustpay.main,
     "goldenpay": goldenpay.main,
     "ezpay": ezpay.main,
 }

@@ -11,9 +11,13 @@ from collections.abc import Callable
 
 
 class TickFlush:
-    def __init__(self, flush: Callable[[], None]) -> None:
+    """`linger` > 0: wait that many seconds after the first request before flushing, so that
+    under load many ticks share one commit (for rows whose readers flush first anyway)."""
+
+    def __init__(self, flush: Callable[[], None], linger: float = 0.0) -> None:
         self._flush = flush
         self._scheduled = False
+        self._linger = linger
 
     def request(self) -> None:
         """Flush at the end of this tick; outside an event loop (a script, a test), at once."""
@@ -24,7 +28,10 @@ class TickFlush:
             return
         if not self._scheduled:
             self._scheduled = True
-            loop.call_soon(self._run)
+            if self._linger > 0:
+                loop.call_later(self._linger, self._run)
+            else:
+                loop.call_soon(self._run)
 
     def _run(self) -> None:
         self._scheduled = False

@@ -15,6 +15,8 @@ from sandbox.clock import Clock, format_instant, parse_instant
 from sandbox.delivery.batching import TickFlush
 from sandbox.store import Store
 
+JOURNAL_LINGER_S = 0.005
+
 
 @dataclass(frozen=True)
 class JournalEntry:
@@ -60,7 +62,8 @@ class Journal:
         self.clock = clock
         self.limit = limit
         self._buffer: list[tuple[Any, ...]] = []
-        self._tick = TickFlush(self.flush)
+        # Readers (`find`) flush first, so entries may wait a few ms to share one commit.
+        self._tick = TickFlush(self.flush, linger=JOURNAL_LINGER_S)
         self._rows = self._count()
 
     def append(self, entry: JournalEntry) -> None:

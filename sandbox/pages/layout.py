@@ -131,6 +131,9 @@ def public_base(request: Request, settings: Settings) -> str:
     """The base of links the sandbox hands out: `public_url`, else the request's own origin."""
     if settings.public_url:
         return settings.public_url.rstrip("/")
+    host = request.headers.get("host")
+    if host:  # the request's own origin, without building its whole URL (a hot path)
+        return f"{request.scope.get('scheme', 'http')}://{host}"
     return f"{request.url.scheme}://{request.url.netloc}"
 
 

@@ -123,6 +123,11 @@ def compact_json(value: Any, *, normalise: bool = False) -> str:
     `JsonNumber` and `Decimal` values are written as bare number tokens, exactly as held (or
     normalised when `normalise` is true), so a parsed body re-serialises to the same tokens.
     """
+    if not normalise:
+        try:
+            return _compact(value, 0)
+        except _Deep:
+            pass
     encode = _encode_string
     parts: list[str] = []
     # Iterative, so nesting depth is bounded by memory rather than the recursion limit.
@@ -168,7 +173,45 @@ def compact_json(value: Any, *, normalise: bool = False) -> str:
     return "".join(parts)
 
 
-# What `json.dumps(text, ensure_ascii=False)` returns for a string, without its per-call set-up.
+class _Deep(Exception):
+    """Nested deeper than the recursive fast path goes: use the iterative serialiser."""
+
+
+_FAST_DEPTH = 32
+
+
+def _compact(value: Any, depth: int) -> str:
+    """`compact_json` for the common case, recursively (faster than the explicit stack)."""
+    kind = type(value)
+    if kind is str:
+        return _encode_string(value)
+    if kind is JsonNumber:
+        return str.__str__(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if kind is int:
+        return str(value)
+    if kind is Decimal:
+        return _decimal_text(value)
+    if depth >= _FAST_DEPTH:
+        raise _Deep
+    if kind is dict:
+        items = []
+        for key, member in value.items():
+            if type(key) is not str:
+                raise TypeError(f"JSON object keys must be strings, not {type(key).__name__}")
+            items.append(_encode_string(key) + ":" + _compact(member, depth + 1))
+        return "{" + ",".join(items) + "}"
+    if kind is list or kind is tuple:
+        return "[" + ",".join([_compact(member, depth + 1) for member in value]) + "]"
+    raise _Deep  # anything else (subclasses...): the general serialiser decides
+
+
+# The C encoder behind `json.dumps(text, ensure_ascii=False)`, without its per-call set-up.
 _encode_string: Callable[[str], str] = json.encoder.encode_basestring
 
 

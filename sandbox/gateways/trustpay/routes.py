@@ -3,5 +3,30 @@
 from __future__ import annotations
 
 from sandbox.gateways.registry import GatewayApp
+from sandbox.gateways.trustpay import (
+    admin,
+    balances,
+    fees,
+    pages,
+    payins,
+    payouts,
+    queries,
+    refunds,
+)
+from sandbox.gateways.trustpay.notify import start_notify_tracking
 
-GATEWAY = GatewayApp(name="trustpay")
+GATEWAY = GatewayApp(
+    name="trustpay",
+    routes=[
+        *payins.ROUTES,
+        *queries.ROUTES,
+        *balances.ROUTES,
+        *fees.ROUTES,
+        *payouts.ROUTES,
+        *refunds.ROUTES,
+    ],
+    pages=pages.PAGES,
+    complete=admin.complete,
+    trigger=admin.trigger,
+    on_start=[start_notify_tracking],
+)

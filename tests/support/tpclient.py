@@ -1,0 +1,90 @@
+"""Signed TrustPay requests against a running sandbox, as a merchant's integration sends them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from sandbox.signing.md5 import trustpay_sign
+from sandbox.signing.values import JsonNumber, compact_json, parse_json
+from support.server import RunningSandbox
+
+MERCHANT_ID = 8820250900009
+API_KEY = "tp_test_0b1c2d3e4f5a6b7c"
+SECRET = "tp_test_secret_9f8e7d6c"
+
+
+def num(text: str | int | Decimal) -> JsonNumber:
+    """A JSON number token sent exactly as written (`num("5.00")` → `5.00`)."""
+    return JsonNumber(str(text))
+
+
+def signed_body(body: dict[str, Any], secret: str = SECRET) -> bytes:
+    fields = dict(body)
+    fields["sign"] = trustpay_sign(fields, secret)
+    return compact_json(fields).encode()
+
+
+def post(
+    running: RunningSandbox,
+    path: str,
+    body: dict[str, Any] | bytes,
+    *,
+    api_key: str = API_KEY,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    """POST a body (a dict is signed with the demo secret; bytes are sent as they are)."""
+    content = body if isinstance(body, bytes) else signed_body(body)
+    all_headers = {"Content-Type": "application/json", "X-Api-Key": api_key, **(headers or {})}
+    return running.client.post(path, content=content, headers=all_headers)
+
+
+def answer(response: httpx.Response) -> dict[str, Any]:
+    """The envelope with number tokens kept (`JsonNumber`, compare with strings)."""
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    parsed: dict[str, Any] = parse_json(response.content)
+    return parsed
+
+
+def ok(response: httpx.Response, message: str = "success") -> Any:
+    envelope = answer(response)
+    assert (int(envelope["code"]), envelope["message"]) == (880001, message), envelope
+    return envelope.get("data")
+
+
+def error(response: httpx.Response) -> tuple[int, str]:
+    envelope = answer(response)
+    if "data" in envelope:
+        assert envelope["data"] is None, envelope
+    return int(envelope["code"]), envelope["message"]
+
+
+# Spec §7: the message each forced code answers with (880002 and 880011 by their names).
+CODE_NAMES: dict[int, str] = {
+    880002: "bad_request",
+    880003: "database_error",
+    880004: "remote_service_error",
+    880005: "insufficient_balance",
+    880006: "invalid_transaction_type",
+    880007: "system_internal_error",
+    880008: "order_processing_failed",
+    880009: "decrease_payout_amount_failed",
+    880010: "backend_success",
+    880011: "unauthorized",
+    880012: "order_already_exists",
+    880013: "internal_error",
+    880014: "all_channels_failed",
+    880015: "amount_rule_violation",
+    880016: "channel_configuration_error",
+    880017: "user_risk_control_failed",
+    880018: "card_failure_limit_exceeded",
+    880019: "account_limit_exceeded",
+    880020: "daily_amount_limit_exceeded",
+    880021: "daily_transaction_count_limit_exceeded",
+    880022: "transaction_amount_limit_exceeded",
+    880023: "channel_quota_limit_exceeded",
+    880024: "no_channel_available",
+}
