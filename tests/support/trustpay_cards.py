@@ -7,11 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
-from support.receiver import Receiver
-from support.server import RunningSandbox
 
 from sandbox.signing.md5 import trustpay_sign, trustpay_verify
 from sandbox.signing.values import compact_json, parse_json
+from support.receiver import Receiver
+from support.server import RunningSandbox
 
 MERCHANT_ID = 8820250900009
 API_KEY = "tp_test_0b1c2d3e4f5a6b7c"
