@@ -124,7 +124,9 @@ def _schedule_kyc(sandbox: Sandbox, holder: Order, plan: Plan) -> None:
         return
     status = "success" if outcome is None else outcome.status
     reason = None
-    if outcome is not None and status != "success":
+    if rejected_by_name(holder):  # built in (§8.3): no scenario condition reads names
+        status, reason = "failed", KYC_REJECTED
+    elif outcome is not None and status != "success":
         reason = cards.reason_text(status, outcome.reason, outcome.code, KYC_REASONS[status])
     after = KYC_AFTER if outcome is None or outcome.after is None else outcome.after
     args = {"outcome": status, "reason": reason}
@@ -141,8 +143,6 @@ def finish_kyc(sandbox: Sandbox, holder: Order, outcome: str, reason: str | None
     """`PENDING` → `APPROVED` / `REJECTED` with the KYC callback. False if not pending."""
     if holder.status != KYC_PENDING:
         return False
-    if outcome == "success" and rejected_by_name(holder):
-        outcome, reason = "failed", KYC_REJECTED
     with sandbox.store.transaction():
         if outcome == "success":
             holder.status, holder.data["reason"] = APPROVED, ""
