@@ -9,11 +9,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from bench import delivery, startup
+from bench import delivery, startup, trustpay_cards
 
 BENCHES: dict[str, Callable[[Sequence[str]], int]] = {
     "startup": startup.main,
     "delivery": delivery.main,
+    "trustpay-cards": trustpay_cards.main,
 }
 
 
