@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
@@ -15,8 +14,6 @@ import sandbox.app  # noqa: F401 - loads the merchant kinds before the TrustPay 
 from sandbox.gateways.orders import Order
 from sandbox.gateways.trustpay import callbacks, cards
 from sandbox.gateways.trustpay.merchant import CardType, TrustPayMerchant
-from sandbox.scenarios.engine import Plan
-from sandbox.scenarios.model import Callbacks, Delivery
 from sandbox.signing.md5 import trustpay_verify
 from sandbox.signing.values import parse_json
 
@@ -195,23 +192,3 @@ def test_kyc_callbacks_are_vector_v12_and_the_rejected_example() -> None:
         b'{"cardholder_id":"e4d10768-4f56-4579-a40b-29e8d451b74a","cardholder_status":"REJECTED",'
         b'"reason":"KYC rejected","sign":"7e61f850798d1aa9c973f19e09e0ff1a"}'
     )
-
-
-def test_delivery_blocks_survive_a_round_trip_through_json() -> None:
-    plan = Plan(
-        callbacks=Callbacks(
-            copies=2,
-            delay=timedelta(seconds=5),
-            sequence=("success", "failed"),
-            signature="invalid",
-            tamper={"amount": Decimal("1.00"), "status": 9},
-            redeliver_after=timedelta(minutes=1),
-        ),
-        delivery=Delivery(timeout=timedelta(seconds=2), retries=(timedelta(seconds=60),)),
-    )
-    blocks = cards.delivery_blocks(plan)
-    assert blocks is not None
-    back = cards.plan_from_blocks(json.loads(json.dumps(blocks)))
-    assert back is not None
-    assert back.callbacks == plan.callbacks and back.delivery == plan.delivery
-    assert cards.delivery_blocks(Plan()) is None and cards.plan_from_blocks(None) is None

@@ -17,6 +17,7 @@ from sandbox.gateways.timers import Due, register_action
 from sandbox.gateways.trustpay import cards
 from sandbox.gateways.trustpay.callbacks import send_card_order_callback
 from sandbox.gateways.trustpay.merchant import TrustPayMerchant
+from sandbox.gateways.trustpay.ordering import outcome_reason, plan_from_blocks
 from sandbox.gateways.trustpay.pipeline import GATEWAY
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
@@ -47,7 +48,7 @@ def schedule(sandbox: Sandbox, order: Order, plan: Plan) -> None:
     reason = None
     if status != "success":
         assert outcome is not None
-        reason = cards.reason_text(status, outcome.reason, outcome.code, DEFAULT_REASONS[status])
+        reason = outcome_reason(outcome, DEFAULT_REASONS[status])
     timers = sandbox.timers
     timers.schedule(
         GATEWAY, order.merchant, PROCESSING_ACTION, order.platform_id, now + PROCESSING_AFTER
@@ -84,7 +85,7 @@ def finish(
         sandbox.timers.cancel(PROCESSING_ACTION, order.platform_id)
         sandbox.timers.cancel(FINISH_ACTION, order.platform_id)
         if notify and order.data.get("family") == cards.VCARD:
-            plan = cards.plan_from_blocks(order.data.get("delivery_plan"))
+            plan = plan_from_blocks(order.data.get("delivery_plan"))
             send_card_order_callback(sandbox, merchant_of(sandbox, order), order, plan)
     return True
 

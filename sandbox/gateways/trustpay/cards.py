@@ -21,7 +21,7 @@ import functools
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -37,11 +37,10 @@ from sandbox.gateways.trustpay.pipeline import (
     Handler,
     TrustPayError,
     bad_request,
-    trustpay_endpoint,
+    trustpay_route,
 )
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
-from sandbox.scenarios.model import Callbacks, Delivery, TamperValue
 from sandbox.signing.values import JsonNumber
 from sandbox.store import Store
 from sandbox.store.balances import adjust_balance, get_balance
@@ -116,12 +115,9 @@ def card_fee(amount: Decimal, card_type: CardType) -> Decimal:
     return money(amount * card_type.open_card_fee_rate / 100) + card_type.open_card_fee_fixed
 
 
-# Every method reaches the pipeline, which answers anything but POST with 880002 (§4.0 step 2).
-ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-
-
 def card_route(path: str, operation: str, handler: Handler) -> Route:
-    return Route(path, trustpay_endpoint(operation, "v3", handler), methods=ALL_METHODS)
+    """A card endpoint: `/v3/…` paths through the §4.0 pipeline."""
+    return trustpay_route(path, operation, "v3", handler)
 
 
 def fields(call: Call) -> Fields:
@@ -314,90 +310,6 @@ def new_object(
         plan=None if plan is None else plan.to_json(),
     )
     return insert_order(sandbox.store, order)
-
-
-def reason_text(outcome_status: str, reason: str | None, code: int | None, default: str) -> str:
-    """The failure text: the scenario's reason (or the default), prefixed `<code>: ` (§5.8)."""
-    text = reason or default
-    return f"{code}: {text}" if code is not None else text
-
-
-# -- the scenario blocks a later callback needs ------------------------------------------------
-
-
-def _seconds(value: timedelta | None) -> float | None:
-    return None if value is None else value.total_seconds()
-
-
-def _delta(value: Any) -> timedelta | None:
-    return None if value is None else timedelta(seconds=float(value))
-
-
-def _tamper_json(value: TamperValue) -> list[Any]:
-    if isinstance(value, Decimal):
-        return ["decimal", str(value)]
-    return ["plain", value]
-
-
-def delivery_blocks(plan: Plan | None) -> dict[str, Any] | None:
-    """The plan's `callbacks` and `delivery` blocks as JSON, kept on the order so a callback sent
-    by a timer (possibly after a restart) or by admin complete follows them."""
-    if plan is None or (plan.callbacks is None and plan.delivery is None):
-        return None
-    blocks: dict[str, Any] = {}
-    cb = plan.callbacks
-    if cb is not None:
-        blocks["callbacks"] = {
-            "send": cb.send,
-            "delay": _seconds(cb.delay),
-            "copies": cb.copies,
-            "spacing": _seconds(cb.spacing),
-            "sequence": list(cb.sequence),
-            "signature": cb.signature,
-            "tamper": {k: _tamper_json(v) for k, v in cb.tamper.items()},
-            "redeliver_after": _seconds(cb.redeliver_after),
-        }
-    dl = plan.delivery
-    if dl is not None:
-        blocks["delivery"] = {
-            "timeout": _seconds(dl.timeout),
-            "retries": None if dl.retries is None else [d.total_seconds() for d in dl.retries],
-            "ack": dl.ack,
-            "profile": dl.profile,
-        }
-    return blocks
-
-
-def plan_from_blocks(blocks: dict[str, Any] | None) -> Plan | None:
-    if not blocks:
-        return None
-    callbacks = None
-    if "callbacks" in blocks:
-        cb = blocks["callbacks"]
-        tamper: dict[str, TamperValue] = {
-            k: Decimal(v) if kind == "decimal" else v for k, (kind, v) in cb["tamper"].items()
-        }
-        callbacks = Callbacks(
-            send=cb["send"],
-            delay=_delta(cb["delay"]),
-            copies=cb["copies"],
-            spacing=_delta(cb["spacing"]),
-            sequence=tuple(cb["sequence"]),
-            signature=cb["signature"],
-            tamper=tamper,
-            redeliver_after=_delta(cb["redeliver_after"]),
-        )
-    delivery = None
-    if "delivery" in blocks:
-        dl = blocks["delivery"]
-        retries = dl["retries"]
-        delivery = Delivery(
-            timeout=_delta(dl["timeout"]),
-            retries=None if retries is None else tuple(timedelta(seconds=s) for s in retries),
-            ack=dl["ack"],
-            profile=dl["profile"],
-        )
-    return Plan(callbacks=callbacks, delivery=delivery)
 
 
 def not_found(what: str) -> TrustPayError:

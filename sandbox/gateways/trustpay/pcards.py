@@ -16,6 +16,7 @@ from sandbox.gateways.timers import Due, register_action
 from sandbox.gateways.trustpay import cardorders, cards
 from sandbox.gateways.trustpay.callbacks import send_kyc_callback
 from sandbox.gateways.trustpay.cards import card_route, fields, not_found
+from sandbox.gateways.trustpay.ordering import outcome_reason, plan_blocks, plan_from_blocks
 from sandbox.gateways.trustpay.pipeline import GATEWAY, Call, TrustPayError, bad_request
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
@@ -99,7 +100,7 @@ async def create_cardholder(call: Call) -> Response:
         "phone_number": phone,
         "notify_url": notify_url,
         "reason": "",
-        "delivery_plan": cards.delivery_blocks(plan),
+        "delivery_plan": plan_blocks(plan),
     }
     with sandbox.store.transaction():
         holder = cards.new_object(
@@ -127,7 +128,7 @@ def _schedule_kyc(sandbox: Sandbox, holder: Order, plan: Plan) -> None:
     if rejected_by_name(holder):  # built in (§8.3): no scenario condition reads names
         status, reason = "failed", KYC_REJECTED
     elif outcome is not None and status != "success":
-        reason = cards.reason_text(status, outcome.reason, outcome.code, KYC_REASONS[status])
+        reason = outcome_reason(outcome, KYC_REASONS[status])
     after = KYC_AFTER if outcome is None or outcome.after is None else outcome.after
     args = {"outcome": status, "reason": reason}
     due = sandbox.clock.now() + after
@@ -152,7 +153,7 @@ def finish_kyc(sandbox: Sandbox, holder: Order, outcome: str, reason: str | None
         holder.updated_at = sandbox.clock.now()
         save_order(sandbox.store, holder)
         sandbox.timers.cancel(KYC_ACTION, holder.platform_id)
-        plan = cards.plan_from_blocks(holder.data.get("delivery_plan"))
+        plan = plan_from_blocks(holder.data.get("delivery_plan"))
         send_kyc_callback(sandbox, cardorders.merchant_of(sandbox, holder), holder, plan)
     return True
 
@@ -349,7 +350,7 @@ async def charge(call: Call) -> Response:
             reason = None
             if outcome is not None and status != "success":
                 default = cardorders.DEFAULT_REASONS[status]
-                reason = cards.reason_text(status, outcome.reason, outcome.code, default)
+                reason = outcome_reason(outcome, default)
             cardorders.finish(sandbox, order, status, reason, notify=False)
     call.note = f"card charge {order_no} status {order.status}"
     balance = cards.find(store, call.merchant_id, cards.PCARD, card.platform_id)

@@ -9,6 +9,7 @@ request with its signature verdict and the scenario blocks that decided it.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any, Literal
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from sandbox.gateways.directives import answer_as_planned
 from sandbox.gateways.requestlog import log_request
@@ -31,6 +33,9 @@ from sandbox.signing.values import DuplicateKeyError, JsonNumber, compact_json, 
 GATEWAY = "trustpay"
 UNAUTHORIZED = 880011
 BACKEND_SUCCESS = 880010
+INTERNAL_ERROR = 880013
+
+log = logging.getLogger("sandbox.trustpay")
 
 Api = Literal["v2", "v3", "v4"]
 
@@ -38,10 +43,11 @@ Api = Literal["v2", "v3", "v4"]
 class TrustPayError(Exception):
     """Answer the request with this code and message (HTTP 200, `data: null`)."""
 
-    def __init__(self, code: int, message: str) -> None:
+    def __init__(self, code: int, message: str, signature: str = "") -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.signature = signature  # the journal's verdict when the signature was checked
 
 
 def bad_request(message: str) -> TrustPayError:
@@ -61,7 +67,7 @@ def envelope_response(api: Api, code: int, message: str, data: Any = None) -> Re
 
 # -- field reading (step 8) ---------------------------------------------------------------
 
-_AMOUNT = re.compile(r"-?\d+(\.\d{1,2})?")
+_AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]{1,2})?")
 _URL = re.compile(r"https?://[^\s/?#]+[^\s]*", re.IGNORECASE)
 _ORDER_NO_BAD = re.compile(r"[\s\x00-\x1f\x7f]")
 _CAMEL_EXCEPTIONS = {"card_cvv": "cardCVV"}
@@ -180,7 +186,9 @@ class Fields:
 
     def currency(self, snake: str = "currency", *, required: bool = True) -> str | None:
         value = self.string(snake, required=required)
-        if value is not None and (len(value) != 3 or not value.isascii() or not value.isupper()):
+        if value is not None and not (
+            len(value) == 3 and value.isascii() and value.isalpha() and value.isupper()
+        ):
             raise self.invalid(snake, "3 uppercase letters")
         return value
 
@@ -337,7 +345,9 @@ async def _authenticate(
             return TrustPayError(UNAUTHORIZED, "unauthorized")
     verdict = trustpay_verify(body, merchant.secret, merchant.signature_mode)
     if not verdict.ok:
-        return TrustPayError(UNAUTHORIZED, "invalid sign")
+        sign = body.get("sign")
+        signed = isinstance(sign, str) and not isinstance(sign, JsonNumber) and bool(sign)
+        return TrustPayError(UNAUTHORIZED, "invalid sign", "bad" if signed else "missing")
     return Call(
         request=request,
         sandbox=sandbox,
@@ -357,7 +367,7 @@ def trustpay_endpoint(
         call = await _authenticate(request, sandbox, operation, api)
         if isinstance(call, TrustPayError):
             merchant = merchant_by_api_key(sandbox, request.headers.get("x-api-key", ""))
-            signature = "bad" if call.message == "invalid sign" else "not-checked"
+            signature = call.signature or "not-checked"
             log_request(
                 sandbox.journal,
                 request,
@@ -372,8 +382,12 @@ def trustpay_endpoint(
         try:
             response = await handler(call)
         except TrustPayError as exc:
-            call.note = f"{exc.code} {exc.message}"
+            call.note = "; ".join(filter(None, [f"{exc.code} {exc.message}", call.note]))
             response = envelope_response(api, exc.code, exc.message)
+        except Exception:  # never a 5xx from a gateway endpoint (DESIGN §11)
+            log.exception("trustpay %s failed", operation)
+            call.note = f"{INTERNAL_ERROR} internal_error (unexpected: see the server log)"
+            response = envelope_response(api, INTERNAL_ERROR, "internal_error")
         log_request(
             sandbox.journal,
             request,
@@ -389,3 +403,12 @@ def trustpay_endpoint(
 
     endpoint.__name__ = operation.replace(".", "_")
     return endpoint
+
+
+# Every method reaches the pipeline, which answers a non-POST with 880002 (step 2).
+ANY_METHOD = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def trustpay_route(path: str, operation: str, api: Api, handler: Handler) -> Route:
+    """One endpoint of the table: `path` served through the §4.0 pipeline for `operation`."""
+    return Route(path, trustpay_endpoint(operation, api, handler), methods=ANY_METHOD)

@@ -3,11 +3,32 @@
 from __future__ import annotations
 
 from sandbox.gateways.registry import GatewayApp
-from sandbox.gateways.trustpay import cards_admin, pcards, vcards
+from sandbox.gateways.trustpay import (
+    balances,
+    cards_admin,
+    fees,
+    payins,
+    payouts,
+    pcards,
+    queries,
+    refunds,
+    vcards,
+)
+from sandbox.gateways.trustpay.notify import start_notify_tracking
 
 GATEWAY = GatewayApp(
     name="trustpay",
-    routes=[*vcards.ROUTES, *pcards.ROUTES],
+    routes=[
+        *payins.ROUTES,
+        *queries.ROUTES,
+        *balances.ROUTES,
+        *fees.ROUTES,
+        *payouts.ROUTES,
+        *refunds.ROUTES,
+        *vcards.ROUTES,
+        *pcards.ROUTES,
+    ],
     admin_routes=[*cards_admin.ADMIN_ROUTES],
-    complete=cards_admin.complete_card_order,
+    complete=cards_admin.complete_card_order,  # until A's `complete` dispatches card kinds here
+    on_start=[start_notify_tracking],
 )

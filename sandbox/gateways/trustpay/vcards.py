@@ -10,6 +10,7 @@ from starlette.responses import Response
 from sandbox.gateways.orders import Order, order_from_row
 from sandbox.gateways.trustpay import cardorders, cards
 from sandbox.gateways.trustpay.cards import card_route, fields, not_found
+from sandbox.gateways.trustpay.ordering import plan_blocks
 from sandbox.gateways.trustpay.pipeline import GATEWAY, Call, TrustPayError, bad_request
 
 AMOUNT_RULE = TrustPayError(880015, "amount_rule_violation")
@@ -132,7 +133,7 @@ def _accept(
         "fee": str(fee),
         "notify_url": notify_url,
         "reason": "",
-        "delivery_plan": cards.delivery_blocks(call.plan),
+        "delivery_plan": plan_blocks(call.plan),
         **extra,
     }
     with sandbox.store.transaction():

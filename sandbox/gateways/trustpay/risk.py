@@ -1,0 +1,173 @@
+"""The outgoing risk-control call (spec §4.11): the one HTTP request a gateway sends itself.
+
+When a merchant sets `risk_control_url`, card pay-ins (after business rules 1-8) and the hosted
+page's Pay action ask it: `POST` unsigned JSON `{orderId, cardPrefix, cardSuffix,
+cardHolderName}`. HTTP 200 with the body `allow` (trimmed) lets the payment go on; 403 denies;
+anything else, a connection error or no complete answer within 5 s of wall time fails closed.
+
+One keep-alive `httpx.AsyncClient` per running sandbox, created on first use and closed when the
+sandbox stops (a task on the sandbox's own task list closes it when cancelled).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from sandbox import __version__
+from sandbox.delivery.targets import resolve_target
+from sandbox.delivery.transport import post
+from sandbox.gateways.trustpay.merchant import TrustPayMerchant
+from sandbox.runtime import Sandbox
+from sandbox.signing.values import compact_json
+
+if TYPE_CHECKING:
+    import httpx
+
+RISK_TIMEOUT_SECONDS = 5.0  # wall clock, like callback timeouts (D9)
+EXCERPT_CHARS = 200
+
+RiskOutcome = Literal["allow", "deny", "error", "timeout"]
+
+
+@dataclass(frozen=True)
+class RiskVerdict:
+    """What the merchant's risk endpoint said, for the decision and the request journal."""
+
+    verdict: RiskOutcome
+    url: str
+    body: str  # the JSON sent
+    status: int | None  # HTTP status, None when no answer came
+    excerpt: str  # the start of the answer's body, or the error
+    latency_ms: float
+
+    @property
+    def allowed(self) -> bool:
+        return self.verdict == "allow"
+
+    @property
+    def called(self) -> bool:
+        """False when the merchant has no `risk_control_url` (nothing was sent)."""
+        return bool(self.url)
+
+    def journal_note(self) -> str:
+        """One line for the pay-in's journal entry: URL, body, status, excerpt, latency, verdict
+        (empty when no call was made)."""
+        if not self.called:
+            return ""
+        status = "no answer" if self.status is None else f"HTTP {self.status}"
+        return (
+            f"risk-control POST {self.url} {self.body} -> {status} {self.excerpt!r} "
+            f"in {self.latency_ms:.0f} ms: {self.verdict}"
+        )
+
+
+NOT_CALLED = RiskVerdict("allow", "", "", None, "", 0.0)
+
+
+class RiskClient:
+    """The sandbox's one client for risk-control calls; the HTTP client is made on first need."""
+
+    def __init__(self) -> None:
+        self._client: httpx.AsyncClient | None = None
+
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            import httpx
+
+            self._client = httpx.AsyncClient(
+                follow_redirects=False,
+                limits=httpx.Limits(max_connections=32, max_keepalive_connections=8),
+                headers={"User-Agent": f"TrustPay-Sandbox/{__version__}"},
+                trust_env=False,
+            )
+        return self._client
+
+    async def close(self) -> None:
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.aclose()
+
+
+_CLIENTS: dict[int, RiskClient] = {}
+
+
+def risk_client(sandbox: Sandbox) -> RiskClient:
+    """This sandbox's risk client; the first call (on the sandbox's loop) arranges its closing."""
+    key = id(sandbox)
+    found = _CLIENTS.get(key)
+    if found is None:
+        found = _CLIENTS[key] = RiskClient()
+        sandbox.tasks.append(asyncio.create_task(_close_on_stop(key, found), name="trustpay-risk"))
+    return found
+
+
+def start_risk_client(sandbox: Sandbox) -> None:
+    """`on_start` hook: set up the client holder (its HTTP client still waits for first use)."""
+    risk_client(sandbox)
+
+
+async def _close_on_stop(key: int, holder: RiskClient) -> None:
+    try:
+        await asyncio.Event().wait()  # until the sandbox stops and cancels its tasks
+    finally:
+        if _CLIENTS.get(key) is holder:
+            del _CLIENTS[key]
+        await holder.close()
+
+
+def risk_request_body(order_id: str, card_number: str, holder_name: str) -> str:
+    return compact_json(
+        {
+            "orderId": order_id,
+            "cardPrefix": card_number[:6],
+            "cardSuffix": card_number[-4:],
+            "cardHolderName": holder_name,
+        }
+    )
+
+
+async def risk_control_verdict(
+    sandbox: Sandbox,
+    merchant: TrustPayMerchant,
+    *,
+    order_id: str,
+    card_number: str,
+    holder_name: str,
+    timeout: float | None = None,
+) -> RiskVerdict:
+    """Ask the merchant's `risk_control_url`. A merchant without one is allowed without a call
+    (`verdict.called` is False).
+
+    `order_id` is the platform order no just drawn; `holder_name` the name as the payer gave it
+    (v4: first + space + last).
+    """
+    if not merchant.risk_control_url:
+        return NOT_CALLED
+    # SANDBOX_CALLBACK_ORIGIN applies (a container reaching the host); SANDBOX_CALLBACK_URL not.
+    url = resolve_target(merchant.risk_control_url, None, sandbox.settings.callback_origin)
+    assert url is not None
+    body = risk_request_body(order_id, card_number, holder_name)
+    limit = RISK_TIMEOUT_SECONDS if timeout is None else timeout
+    started = time.monotonic()
+    result = await post(
+        risk_client(sandbox).client(),
+        url,
+        body.encode(),
+        {"Content-Type": "application/json"},
+        limit,
+    )
+    latency_ms = (time.monotonic() - started) * 1000
+    if result.status is None:
+        verdict: RiskOutcome = "timeout" if result.error == "timeout" else "error"
+        return RiskVerdict(verdict, url, body, None, result.detail[:EXCERPT_CHARS], latency_ms)
+    text = result.body.decode("utf-8", errors="replace")
+    if result.status == 200 and text.strip() == "allow":
+        verdict = "allow"
+    elif result.status == 403:
+        verdict = "deny"
+    else:
+        verdict = "error"
+    return RiskVerdict(verdict, url, body, result.status, text[:EXCERPT_CHARS], latency_ms)
