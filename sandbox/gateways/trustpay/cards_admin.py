@@ -20,8 +20,9 @@ from starlette.routing import Route
 
 from sandbox.admin.errors import AdminError, reject_unknown_fields
 from sandbox.gateways.orders import Order, get_order, save_order
-from sandbox.gateways.registry import HookError, gateway_app
+from sandbox.gateways.registry import HookError, default_describe
 from sandbox.gateways.trustpay import cardorders, cards, pcards, vcards
+from sandbox.gateways.trustpay.admin import register_completer
 from sandbox.gateways.trustpay.pipeline import GATEWAY
 from sandbox.runtime import Sandbox
 from sandbox.signing.values import JsonNumber, compact_json, parse_json
@@ -188,6 +189,9 @@ async def complete_card_order(
     status = body.get("status")
     if status not in OUTCOMES:
         raise HookError(400, "bad_request", "status: one of " + ", ".join(OUTCOMES))
+    unknown = set(body) - {"status", "paid_amount", "reason"}
+    if unknown:
+        raise HookError(400, "bad_request", f"unknown field: {sorted(unknown)[0]}")
     reason = body.get("reason")
     if reason is not None and not isinstance(reason, str):
         raise HookError(400, "bad_request", "reason: must be a string")
@@ -200,10 +204,12 @@ async def complete_card_order(
     else:
         raise HookError(409, "not_supported", f"a {order.kind} cannot be completed")
     fresh = get_order(sandbox.store, GATEWAY, order.platform_id)
-    gateway = gateway_app(GATEWAY)
-    assert fresh is not None and gateway is not None
-    return gateway.describe(fresh)
+    assert fresh is not None
+    return default_describe(fresh)
 
+
+register_completer(cards.CARD_ORDER, complete_card_order)
+register_completer(cards.CARDHOLDER, complete_card_order)
 
 ADMIN_ROUTES = [
     Route("/cards/{card_id}/spend", spend, methods=["POST"]),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from sandbox.gateways.registry import GatewayApp
 from sandbox.gateways.trustpay import (
+    admin,
     balances,
     cards_admin,
     fees,
+    pages,
     payins,
     payouts,
     pcards,
@@ -28,7 +30,9 @@ GATEWAY = GatewayApp(
         *vcards.ROUTES,
         *pcards.ROUTES,
     ],
+    pages=pages.PAGES,
     admin_routes=[*cards_admin.ADMIN_ROUTES],
-    complete=cards_admin.complete_card_order,  # until A's `complete` dispatches card kinds here
+    complete=admin.complete,
+    trigger=admin.trigger,
     on_start=[start_notify_tracking],
 )
