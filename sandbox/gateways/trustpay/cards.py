@@ -18,17 +18,19 @@ generator, so one `SANDBOX_SEED` gives the same cards; Faker is imported on the 
 from __future__ import annotations
 
 import functools
+import random
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from starlette.routing import Route
 
 from sandbox.clock import format_instant
 from sandbox.gateways.orders import Order, find_order, get_order, insert_order, order_from_row
+from sandbox.gateways.trustpay.fees import cents, fee_for, rate_number
 from sandbox.gateways.trustpay.merchant import CardType, TrustPayMerchant
 from sandbox.gateways.trustpay.pipeline import (
     GATEWAY,
@@ -69,7 +71,6 @@ FROZEN_ACCOUNT = "card-frozen"
 CARD_CURRENCY = "USD"
 PHYSICAL_BIN = "453201"
 
-CENT = Decimal("0.01")
 
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
 PHONE = re.compile(r"\+?[0-9]{4,20}")
@@ -90,20 +91,19 @@ COUNTRIES = frozenset(_COUNTRY_TEXT.split())
 # -- values ---------------------------------------------------------------------------------
 
 
-def money(value: Decimal) -> Decimal:
-    """Two decimals, as every card amount is shown."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 def number(value: Decimal) -> JsonNumber:
     """A JSON number with two decimals (`30.00`)."""
-    return JsonNumber(f"{money(value):f}")
+    return JsonNumber(f"{cents(value):f}")
+
+
+def text(value: Decimal) -> str:
+    """A string amount with two decimals (`"100.00"`), as the physical-card family sends."""
+    return f"{cents(value):f}"
 
 
 def rate(value: Decimal) -> JsonNumber:
     """A rate as the shortest decimal (`0.03`, `1.5`, `0`)."""
-    text = f"{value.normalize():f}"
-    return JsonNumber(text)
+    return JsonNumber(f"{rate_number(value):f}")
 
 
 def timestamp(moment: datetime) -> str:
@@ -112,7 +112,7 @@ def timestamp(moment: datetime) -> str:
 
 def card_fee(amount: Decimal, card_type: CardType) -> Decimal:
     """The §4.6 formula with the card type's rate (a percentage) and fixed part (no minimum)."""
-    return money(amount * card_type.open_card_fee_rate / 100) + card_type.open_card_fee_fixed
+    return fee_for(amount, card_type.open_card_fee_rate, card_type.open_card_fee_fixed)
 
 
 def card_route(path: str, operation: str, handler: Handler) -> Route:
@@ -214,8 +214,8 @@ def move_account(
 
 def account_id(sandbox: Sandbox, merchant: str) -> str:
     """A stable UUID v4 for the merchant's card account (same seed, same id)."""
-    key = f"{sandbox.settings.seed}:{merchant}:card-account".encode()
-    return str(uuid.UUID(bytes=uuid.uuid5(uuid.NAMESPACE_URL, key.hex()).bytes, version=4))
+    bits = random.Random(f"{sandbox.settings.seed}:{merchant}:card-account").getrandbits(128)
+    return str(uuid.UUID(int=bits, version=4))
 
 
 # -- lookups and pages ---------------------------------------------------------------------

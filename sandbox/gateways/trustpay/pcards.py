@@ -28,10 +28,6 @@ KYC_REASONS = {"failed": KYC_REJECTED, "expired": "expired", "canceled": "cancel
 APPROVED, REJECTED, KYC_PENDING = "APPROVED", "REJECTED", "PENDING"
 
 
-def text(value: Decimal) -> str:
-    return f"{cards.money(value):f}"
-
-
 def holder_item(holder: Order) -> dict[str, Any]:
     data = holder.data
     return {
@@ -54,7 +50,7 @@ def pcard_item(card: Order) -> dict[str, Any]:
         "cardholder_id": card.parent_id,
         "card_number": cards.mask(str(card.data["card_number"])),
         "card_currency": card.currency,
-        "available_balance": text(card.amount),
+        "available_balance": cards.text(card.amount),
         "card_status": card.status,
         "created_at": cards.timestamp(card.created_at),
     }
@@ -67,7 +63,7 @@ def transaction_item(txn: Order, card: Order) -> dict[str, Any]:
         "cardholder_id": card.parent_id,
         "transaction_id": txn.platform_id,
         "type": txn.data["type"],
-        "amount": text(txn.amount),
+        "amount": cards.text(txn.amount),
         "currency": txn.currency,
         "merchant_name": txn.data["merchant_name"],
         "status": txn.status,
@@ -264,7 +260,7 @@ async def card_balance(call: Call) -> Response:
     answer = {
         "card_id": card.platform_id,
         "card_currency": card.currency,
-        "available_balance": text(card.amount),
+        "available_balance": cards.text(card.amount),
         "card_status": card.status,
     }
     return await call.answer(plan, lambda: call.success(answer))
@@ -294,8 +290,8 @@ async def account(call: Call) -> Response:
     answer = {
         "account_id": cards.account_id(call.sandbox, call.merchant_id),
         "currency": cards.CARD_CURRENCY,
-        "available_balance": text(balances.available),
-        "frozen_balance": text(balances.frozen),
+        "available_balance": cards.text(balances.available),
+        "frozen_balance": cards.text(balances.frozen),
     }
     return await call.answer(plan, lambda: call.success(answer))
 
@@ -358,9 +354,9 @@ async def charge(call: Call) -> Response:
     answer = {
         "order_no": order_no,
         "card_id": card.platform_id,
-        "amount": text(amount),
+        "amount": cards.text(amount),
         "currency": card.currency,
-        "card_balance": text(balance.amount),
+        "card_balance": cards.text(balance.amount),
         "status": int(order.status),
         "reason": order.data.get("reason", ""),
     }
