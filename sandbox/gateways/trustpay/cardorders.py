@@ -63,10 +63,9 @@ def hold(sandbox: Sandbox, merchant: str, amount: Decimal) -> None:
     )
 
 
-def finish(
-    sandbox: Sandbox, order: Order, outcome: str, reason: str | None, *, notify: bool = True
-) -> bool:
-    """End a pending (1/2) card order: `success` → 4, anything else → 3. False if not pending."""
+def finish(sandbox: Sandbox, order: Order, outcome: str, reason: str | None) -> bool:
+    """End a pending (1/2) card order: `success` → 4, anything else → 3, with the callback of a
+    virtual order (physical Card Charge has none). False if the order is not pending."""
     if order.status not in (cards.PENDING, cards.PROCESSING):
         return False
     store = sandbox.store
@@ -84,7 +83,7 @@ def finish(
         save_order(store, order)
         sandbox.timers.cancel(PROCESSING_ACTION, order.platform_id)
         sandbox.timers.cancel(FINISH_ACTION, order.platform_id)
-        if notify and order.data.get("family") == cards.VCARD:
+        if order.data.get("family") == cards.VCARD:
             plan = plan_from_blocks(order.data.get("delivery_plan"))
             send_card_order_callback(sandbox, merchant_of(sandbox, order), order, plan)
     return True

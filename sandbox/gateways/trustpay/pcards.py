@@ -347,7 +347,7 @@ async def charge(call: Call) -> Response:
             if outcome is not None and status != "success":
                 default = cardorders.DEFAULT_REASONS[status]
                 reason = outcome_reason(outcome, default)
-            cardorders.finish(sandbox, order, status, reason, notify=False)
+            cardorders.finish(sandbox, order, status, reason)
     call.note = f"card charge {order_no} status {order.status}"
     balance = cards.find(store, call.merchant_id, cards.PCARD, card.platform_id)
     assert balance is not None
