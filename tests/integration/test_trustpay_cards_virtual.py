@@ -411,6 +411,7 @@ def test_spend_and_status_admin_errors(server: RunningSandbox, receiver: Receive
         {"amount": "1", "x": 1},
         {"amount": "1", "decline": "yes"},
         {"amount": "1", "currency": "EUR"},
+        {"amount": "\u0661\u0662"},  # Arabic-Indic digits are not an amount
     ):
         answer = server.admin("POST", f"cards/{card_id}/spend", json=body)
         assert answer.status_code == 400, body

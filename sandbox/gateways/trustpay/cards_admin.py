@@ -27,7 +27,7 @@ from sandbox.gateways.trustpay.pipeline import GATEWAY
 from sandbox.runtime import Sandbox
 from sandbox.signing.values import JsonNumber, compact_json, parse_json
 
-_AMOUNT = re.compile(r"\d{1,12}(\.\d{1,2})?")
+_AMOUNT = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?")
 OUTCOMES = ("success", "failed", "expired", "canceled")
 
 
