@@ -13,9 +13,9 @@ from sandbox.gateways.trustpay.cards import card_route, fields, not_found
 from sandbox.gateways.trustpay.ordering import plan_blocks
 from sandbox.gateways.trustpay.pipeline import GATEWAY, Call, TrustPayError, bad_request
 
-AMOUNT_RULE = TrustPayError(880015, "amount_rule_violation")
-DUPLICATE = TrustPayError(880012, "order_already_exists")
-NO_FUNDS = TrustPayError(880005, "insufficient_balance")
+
+def amount_rule() -> TrustPayError:
+    return TrustPayError(880015, "amount_rule_violation")
 
 
 def card_detail(card: Order, *, full: bool) -> dict[str, Any]:
@@ -159,12 +159,12 @@ def _check_order_no(call: Call, order_no: str | None) -> None:
     if order_no is not None and cards.find_card_order(
         call.sandbox.store, call.merchant_id, order_no
     ):
-        raise DUPLICATE
+        raise TrustPayError(880012, "order_already_exists")
 
 
 def _check_funds(call: Call, amount: Decimal) -> None:
     if cards.card_account(call.sandbox.store, call.merchant_id).available < amount:
-        raise NO_FUNDS
+        raise TrustPayError(880005, "insufficient_balance")
 
 
 def _accepted(call: Call, order: Order | None) -> Response:
@@ -191,7 +191,7 @@ async def open_card(call: Call) -> Response:
         raise not_found("card type")
     fee = cards.card_fee(amount, product)
     if amount < product.min_recharge or amount <= fee:
-        raise AMOUNT_RULE
+        raise amount_rule()
     _check_funds(call, amount)
     order = _accept(
         call,
@@ -232,7 +232,7 @@ async def recharge(call: Call) -> Response:
         raise not_found("card type")
     fee = cards.card_fee(amount, product)
     if amount < product.min_recharge or amount <= fee:
-        raise AMOUNT_RULE
+        raise amount_rule()
     _check_funds(call, amount)
     order = _accept(
         call,
