@@ -129,6 +129,14 @@ def test_no_notify_url_no_kyc_callback(server: RunningSandbox, receiver: Receive
     server.advance(3)
     assert receiver.requests == []
     assert ok(server, "/v3/pcard/cardholders")["items"][0]["cardholder_status"] == "APPROVED"
+    assert error(server, "/v3/pcard/cardholders", {"page_size": 0}) == (
+        880002,
+        "invalid field: page_size (1-100)",
+    )
+    assert error(server, "/v3/pcard/cards", {"page": "first"}) == (
+        880002,
+        "invalid field: page (integer)",
+    )
 
 
 @pytest.mark.parametrize(
