@@ -9,11 +9,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from bench import delivery, startup, trustpay_cards
+from bench import delivery, startup, trustpay, trustpay_cards
 
 BENCHES: dict[str, Callable[[Sequence[str]], int]] = {
     "startup": startup.main,
     "delivery": delivery.main,
+    "trustpay": trustpay.main,
     "trustpay-cards": trustpay_cards.main,
 }
 

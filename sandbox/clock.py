@@ -32,7 +32,8 @@ log = logging.getLogger("sandbox.clock")
 
 def format_instant(moment: datetime) -> str:
     """RFC 3339 UTC, microseconds, fixed width (sorts as text): `2026-03-12T08:30:00.118207Z`."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat is several times faster than strftime; "+00:00" becomes "Z".
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def parse_instant(text: str) -> datetime:

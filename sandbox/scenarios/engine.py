@@ -149,12 +149,9 @@ def build_plan(
     """
     decided: dict[str, tuple[Scenario, Rule]] = {}
     for scenario in scenarios:
-        for rule in scenario.rules:
-            if scenario.neutral and skip_reason(scenario, rule, vocab) is not None:
-                continue
-            if not applies(rule, facts.operation, vocab):
-                continue
-            if not when_matches(rule.when, facts, vocab, scenario.neutral):
+        neutral = scenario.neutral
+        for rule in _candidates(scenario, facts.operation, vocab):
+            if not when_matches(rule.when, facts, vocab, neutral):
                 continue
             for block in ("respond", "outcome", "callbacks", "delivery"):
                 if block not in decided and getattr(rule, block) is not None:
@@ -164,6 +161,34 @@ def build_plan(
         if len(decided) == 4:
             break
     return _plan_from(facts, vocab, decided, counters, tuple(s.name for s in scenarios))
+
+
+_CANDIDATES: dict[tuple[int, str, str], tuple[Scenario, tuple[Rule, ...]]] = {}
+
+
+def _candidates(scenario: Scenario, operation: str, vocab: Vocabulary) -> tuple[Rule, ...]:
+    """The scenario's rules that can apply to `operation` at all (what depends on the request's
+    operation only, worked out once per scenario object and operation)."""
+    key = (id(scenario), operation, vocab.gateway)
+    found = _CANDIDATES.get(key)
+    if found is not None and found[0] is scenario:
+        return found[1]
+    kinds = vocab.operation_kinds(operation)
+    rules = tuple(
+        rule
+        for rule in scenario.rules
+        if not (scenario.neutral and skip_reason(scenario, rule, vocab) is not None)
+        and applies(rule, operation, vocab)
+        and (
+            rule.when.operation is None
+            or rule.when.operation == operation
+            or rule.when.operation in kinds
+        )
+    )
+    if len(_CANDIDATES) > 4096:  # scenarios uploaded over a long run: start afresh
+        _CANDIDATES.clear()
+    _CANDIDATES[key] = (scenario, rules)
+    return rules
 
 
 def _source(scenario: Scenario, rule: Rule) -> Source:

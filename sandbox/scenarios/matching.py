@@ -62,8 +62,11 @@ def text_matches(test: TextMatch, value: str) -> bool:
 
 def when_matches(when: When, facts: RequestFacts, vocab: Vocabulary, neutral: bool) -> bool:
     wanted = when.operation
-    kinds = vocab.operation_kinds(facts.operation)
-    if wanted is not None and wanted != facts.operation and wanted not in kinds:
+    if (
+        wanted is not None
+        and wanted != facts.operation
+        and wanted not in vocab.operation_kinds(facts.operation)
+    ):
         return False
     if when.merchant is not None and when.merchant != facts.merchant:
         return False

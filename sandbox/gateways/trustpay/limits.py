@@ -57,9 +57,21 @@ class EffectiveLimits:
     card_failures_24h: int
 
 
+_LIMITS: dict[tuple[int, str], tuple[TrustPayMerchant, EffectiveLimits]] = {}
+
+
 def limits_for(merchant: TrustPayMerchant, currency: str) -> EffectiveLimits:
     """The merchant's limits in `currency` (per-currency values over the general ones)."""
+    key = (id(merchant), currency)
+    found = _LIMITS.get(key)
+    if found is not None and found[0] is merchant:
+        return found[1]
+    limits = _read_limits(merchant, currency)
+    _LIMITS[key] = (merchant, limits)
+    return limits
 
+
+def _read_limits(merchant: TrustPayMerchant, currency: str) -> EffectiveLimits:
     def pick(name: str) -> str:
         return str(limit_for(merchant, currency, name))
 

@@ -28,7 +28,7 @@ _ALPHABET = string.ascii_letters + string.digits
 
 
 def new_platform_order_no(sandbox: Sandbox) -> str:
-    return "".join(sandbox.rng.choice(_ALPHABET) for _ in range(PLATFORM_ORDER_NO_LENGTH))
+    return "".join(sandbox.rng.choices(_ALPHABET, k=PLATFORM_ORDER_NO_LENGTH))
 
 
 def order_no_taken(store: Store, merchant_id: str, order_no: str) -> bool:
