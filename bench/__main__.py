@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from bench import delivery, ezpay, goldenpay, startup, trustpay
+from bench import delivery, ezpay, goldenpay, startup, trustpay, trustpay_cards
 
 BENCHES: dict[str, Callable[[Sequence[str]], int]] = {
     "startup": startup.main,
@@ -17,6 +17,7 @@ BENCHES: dict[str, Callable[[Sequence[str]], int]] = {
     "trustpay": trustpay.main,
     "goldenpay": goldenpay.main,
     "ezpay": ezpay.main,
+    "trustpay-cards": trustpay_cards.main,
 }
 
 

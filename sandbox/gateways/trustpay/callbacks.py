@@ -10,7 +10,7 @@ them to the delivery engine with the TrustPay policy and ack (any 2xx), applying
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -20,6 +20,7 @@ from sandbox import __version__
 from sandbox.clock import parse_instant
 from sandbox.delivery import AckRule, any_2xx, profile
 from sandbox.gateways.directives import (
+    CallbackRenderer,
     CallbackTarget,
     RenderedCallback,
     SignatureMode,
@@ -28,6 +29,7 @@ from sandbox.gateways.directives import (
     submit_callbacks,
 )
 from sandbox.gateways.orders import Order, child_orders, save_order
+from sandbox.gateways.trustpay.merchant import TrustPayMerchant
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
 from sandbox.scenarios.model import TamperValue
@@ -376,3 +378,128 @@ def notify_order(
         order.data["notify_status"] = NOTIFY_PENDING
         save_order(sandbox.store, order)
     return ids
+
+
+# -- card issuing callbacks (§6.6 virtual-card orders, §6.7 cardholder KYC) ---------------------
+#
+# Card orders (`card_order`) and cardholders (`cardholder`) are stored as `cards.py` describes;
+# their callbacks have their own keys, are signed and sent like the others, and carry no tag
+# (card orders have no `notify_status`).
+
+# Neutral statuses (a scenario's `callbacks.sequence`) → card-order status / KYC status.
+_CARD_ORDER_STATUS = {
+    "success": "4",
+    "failed": "3",
+    "expired": "3",
+    "canceled": "3",
+    "pending": "1",
+}
+_KYC_STATUS = {
+    "success": "APPROVED",
+    "failed": "REJECTED",
+    "expired": "REJECTED",
+    "canceled": "REJECTED",
+}
+
+
+def card_order_payload(order: Order, status: str, amount_format: AmountFormat) -> dict[str, Any]:
+    """§6.6 keys in order: order_no, status, card_id, amount, fee, balance, type, reason.
+
+    `card_id` on 4, and on 3 for `CARD_CHARGE` only; `fee` and `balance` (`amount - fee`) on 4."""
+    data = order.data
+    charge_type = str(data["charge_type"])
+    payload: dict[str, Any] = {"order_no": order.merchant_order_id, "status": int(status)}
+    card_id = data.get("card_id")
+    if card_id is not None and (status == "4" or charge_type != "OPEN_CARD"):
+        payload["card_id"] = int(card_id) if str(card_id).isdigit() else card_id
+    payload["amount"] = render_amount(order.amount, amount_format)
+    if status == "4":
+        fee = Decimal(str(data["fee"]))
+        payload["fee"] = render_amount(fee, amount_format)
+        payload["balance"] = render_amount(order.amount - fee, amount_format)
+    payload["type"] = charge_type
+    payload["reason"] = "" if status == "4" else str(data.get("reason") or "")
+    return payload
+
+
+def render_card_order(
+    order: Order,
+    merchant: TrustPayMerchant,
+    status: str,
+    signature: SignatureMode,
+    tamper: Mapping[str, TamperValue],
+) -> RenderedCallback:
+    fields = card_order_payload(order, status, merchant.callback_amount_format)
+    body = render_callback(fields, merchant.secret, signature, tamper)
+    return RenderedCallback(body, HEADERS, f"{str(order.data['charge_type']).lower()}.{status}")
+
+
+def kyc_payload(holder: Order, status: str) -> dict[str, Any]:
+    """§6.7 keys in order: cardholder_id, cardholder_status, reason."""
+    reason = str(holder.data.get("reason") or "") if status == "REJECTED" else ""
+    return {"cardholder_id": holder.platform_id, "cardholder_status": status, "reason": reason}
+
+
+def render_kyc(
+    holder: Order,
+    merchant: TrustPayMerchant,
+    status: str,
+    signature: SignatureMode,
+    tamper: Mapping[str, TamperValue],
+) -> RenderedCallback:
+    body = render_callback(kyc_payload(holder, status), merchant.secret, signature, tamper)
+    return RenderedCallback(body, HEADERS, f"kyc.{status.lower()}")
+
+
+def send_card_order_callback(
+    sandbox: Sandbox, merchant: TrustPayMerchant, order: Order, plan: Plan | None
+) -> list[str]:
+    """The card-order callback for the order's current status, to its `notify_url`."""
+
+    def render(
+        status: str, signature: SignatureMode, tamper: Mapping[str, TamperValue]
+    ) -> RenderedCallback:
+        return render_card_order(order, merchant, status, signature, tamper)
+
+    return _submit_card_callback(sandbox, order, plan, render, _CARD_ORDER_STATUS.get)
+
+
+def send_kyc_callback(
+    sandbox: Sandbox, merchant: TrustPayMerchant, holder: Order, plan: Plan | None
+) -> list[str]:
+    """The KYC callback for the cardholder's current status (none without a `notify_url`)."""
+    if not holder.data.get("notify_url"):
+        return []
+
+    def render(
+        status: str, signature: SignatureMode, tamper: Mapping[str, TamperValue]
+    ) -> RenderedCallback:
+        return render_kyc(holder, merchant, status, signature, tamper)
+
+    return _submit_card_callback(sandbox, holder, plan, render, _KYC_STATUS.get)
+
+
+def _submit_card_callback(
+    sandbox: Sandbox,
+    order: Order,
+    plan: Plan | None,
+    render: CallbackRenderer,
+    sequence_status: Callable[[str], str | None],
+) -> list[str]:
+    target = CallbackTarget(
+        gateway=GATEWAY,
+        merchant=order.merchant,
+        order_id=order.platform_id,
+        merchant_order_id=order.merchant_order_id,
+        url=order.data.get("notify_url"),
+    )
+    return submit_callbacks(
+        sandbox.delivery,
+        plan,
+        target,
+        order.status,
+        render,
+        ack=ack_rule(plan, trustpay_ack()),
+        policy=delivery_policy(plan, profile(GATEWAY)),
+        sequence_status=sequence_status,
+    )

@@ -6,12 +6,15 @@ from sandbox.gateways.registry import GatewayApp
 from sandbox.gateways.trustpay import (
     admin,
     balances,
+    cards_admin,
     fees,
     pages,
     payins,
     payouts,
+    pcards,
     queries,
     refunds,
+    vcards,
 )
 from sandbox.gateways.trustpay.notify import start_notify_tracking
 
@@ -24,8 +27,11 @@ GATEWAY = GatewayApp(
         *fees.ROUTES,
         *payouts.ROUTES,
         *refunds.ROUTES,
+        *vcards.ROUTES,
+        *pcards.ROUTES,
     ],
     pages=pages.PAGES,
+    admin_routes=[*cards_admin.ADMIN_ROUTES],
     complete=admin.complete,
     trigger=admin.trigger,
     on_start=[start_notify_tracking],
