@@ -5,6 +5,7 @@
 - `submit_callbacks`: the `callbacks` block (send, delay, copies, spacing, sequence, signature,
   tamper, redeliver_after) turned into delivery-engine requests; the gateway only renders bodies.
 - `delivery_policy` / `ack_rule`: the `delivery` block over the gateway's own policy and ack.
+- `plan_blocks` / `plan_from_blocks`: the `callbacks` and `delivery` blocks kept with an order.
 
 Gateways stay in charge of what only they know: field names, status values, signing.
 """
@@ -15,7 +16,8 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Literal
+from decimal import Decimal
+from typing import Any, Literal
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -31,7 +33,7 @@ from sandbox.delivery import (
     profile,
 )
 from sandbox.scenarios.engine import Plan, PlannedResponse
-from sandbox.scenarios.model import TamperValue
+from sandbox.scenarios.model import Callbacks, Delivery, TamperValue
 
 SignatureMode = Literal["valid", "invalid", "missing"]
 
@@ -169,3 +171,91 @@ def ack_rule(plan: Plan | None, default: AckRule) -> AckRule:
     if plan is not None and plan.delivery is not None and plan.delivery.ack == "any-2xx":
         return any_2xx()
     return default
+
+
+# -- blocks kept with an order ------------------------------------------------------------
+# A callback sent later (a timer, the hosted page, admin complete) follows the `callbacks` and
+# `delivery` blocks of the request that created the order, also after a restart: they are
+# stored in `order.data` as JSON.
+
+
+def _seconds(value: timedelta | None) -> float | None:
+    return None if value is None else value.total_seconds()
+
+
+def _delta(value: float | None) -> timedelta | None:
+    return None if value is None else timedelta(seconds=value)
+
+
+def _tamper_json(value: TamperValue) -> list[Any]:
+    if isinstance(value, Decimal):
+        return ["decimal", str(value)]
+    return ["value", value]
+
+
+def _tamper_value(item: list[Any]) -> TamperValue:
+    kind, value = item
+    if kind == "decimal":
+        return Decimal(value)
+    assert value is None or isinstance(value, str | int | bool)
+    return value
+
+
+def plan_blocks(plan: Plan | None) -> dict[str, Any]:
+    """The `callbacks` and `delivery` blocks of `plan` as JSON (empty when neither is set)."""
+    blocks: dict[str, Any] = {}
+    if plan is None:
+        return blocks
+    cb = plan.callbacks
+    if cb is not None:
+        blocks["callbacks"] = {
+            "send": cb.send,
+            "delay": _seconds(cb.delay),
+            "copies": cb.copies,
+            "spacing": _seconds(cb.spacing),
+            "sequence": list(cb.sequence),
+            "signature": cb.signature,
+            "tamper": {key: _tamper_json(value) for key, value in cb.tamper.items()},
+            "redeliver_after": _seconds(cb.redeliver_after),
+        }
+    delivery = plan.delivery
+    if delivery is not None:
+        blocks["delivery"] = {
+            "timeout": _seconds(delivery.timeout),
+            "retries": None
+            if delivery.retries is None
+            else [d.total_seconds() for d in delivery.retries],
+            "ack": delivery.ack,
+            "profile": delivery.profile,
+        }
+    return blocks
+
+
+def plan_from_blocks(blocks: Mapping[str, Any] | None) -> Plan | None:
+    """A plan holding only the stored `callbacks`/`delivery` blocks (None when there are none)."""
+    if not blocks:
+        return None
+    callbacks = None
+    if "callbacks" in blocks:
+        cb = blocks["callbacks"]
+        callbacks = Callbacks(
+            send=cb["send"],
+            delay=_delta(cb["delay"]),
+            copies=cb["copies"],
+            spacing=_delta(cb["spacing"]),
+            sequence=tuple(cb["sequence"]),
+            signature=cb["signature"],
+            tamper={key: _tamper_value(item) for key, item in cb["tamper"].items()},
+            redeliver_after=_delta(cb["redeliver_after"]),
+        )
+    delivery = None
+    if "delivery" in blocks:
+        d = blocks["delivery"]
+        retries = d["retries"]
+        delivery = Delivery(
+            timeout=_delta(d["timeout"]),
+            retries=None if retries is None else tuple(timedelta(seconds=s) for s in retries),
+            ack=d["ack"],
+            profile=d["profile"],
+        )
+    return Plan(callbacks=callbacks, delivery=delivery)

@@ -6,13 +6,9 @@ import json
 from datetime import timedelta
 from decimal import Decimal
 
+from sandbox.gateways.directives import plan_blocks, plan_from_blocks
 from sandbox.gateways.trustpay.merchant import CurrencyLimits, Limits, TrustPayMerchant
-from sandbox.gateways.trustpay.ordering import (
-    limit_for,
-    outcome_reason,
-    plan_blocks,
-    plan_from_blocks,
-)
+from sandbox.gateways.trustpay.ordering import limit_for, outcome_reason
 from sandbox.scenarios.engine import Plan, PlannedOutcome, Source
 from sandbox.scenarios.model import Callbacks, Delivery
 

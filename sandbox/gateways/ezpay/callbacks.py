@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +21,7 @@ from sandbox.gateways.directives import (
     SignatureMode,
     ack_rule,
     delivery_policy,
+    plan_from_blocks,
     submit_callbacks,
 )
 from sandbox.gateways.ezpay.codes import DEFAULT_FAILED_CODE, FAILURES
@@ -28,8 +29,7 @@ from sandbox.gateways.ezpay.merchant import EzPayMerchant
 from sandbox.gateways.ezpay.money import fmt_time
 from sandbox.gateways.orders import Order
 from sandbox.runtime import Sandbox
-from sandbox.scenarios.engine import Plan
-from sandbox.scenarios.model import Callbacks, Delivery, TamperValue
+from sandbox.scenarios.model import TamperValue
 from sandbox.signing.rsa import generate_key_pair, load_private_key, sign_param
 from sandbox.signing.values import compact_json
 
@@ -154,89 +154,6 @@ def render_body(
     return compact_json(body).encode("utf-8")
 
 
-# -- directives kept with the order -----------------------------------------------------------
-
-
-def _seconds(value: timedelta | None) -> float | None:
-    return None if value is None else value.total_seconds()
-
-
-def _delta(value: float | None) -> timedelta | None:
-    return None if value is None else timedelta(seconds=value)
-
-
-def _tamper_json(value: TamperValue) -> list[Any]:
-    if isinstance(value, Decimal):
-        return ["decimal", str(value)]
-    return ["value", value]
-
-
-def _tamper_value(item: list[Any]) -> TamperValue:
-    kind, value = item
-    if kind == "decimal":
-        return Decimal(value)
-    assert value is None or isinstance(value, str | int | bool)
-    return value
-
-
-def dump_directives(plan: Plan | None) -> dict[str, Any]:
-    """The plan's `callbacks` and `delivery` blocks as JSON for `order.data`."""
-    if plan is None:
-        return {}
-    out: dict[str, Any] = {}
-    cb = plan.callbacks
-    if cb is not None:
-        out["callbacks"] = {
-            "send": cb.send,
-            "delay": _seconds(cb.delay),
-            "copies": cb.copies,
-            "spacing": _seconds(cb.spacing),
-            "sequence": list(cb.sequence),
-            "signature": cb.signature,
-            "tamper": [[k, *_tamper_json(v)] for k, v in cb.tamper.items()],
-            "redeliver_after": _seconds(cb.redeliver_after),
-        }
-    delivery = plan.delivery
-    if delivery is not None:
-        out["delivery"] = {
-            "timeout": _seconds(delivery.timeout),
-            "retries": None
-            if delivery.retries is None
-            else [d.total_seconds() for d in delivery.retries],
-            "ack": delivery.ack,
-            "profile": delivery.profile,
-        }
-    return out
-
-
-def load_directives(data: Mapping[str, Any]) -> Plan:
-    callbacks = None
-    if "callbacks" in data:
-        cb = data["callbacks"]
-        callbacks = Callbacks(
-            send=cb["send"],
-            delay=_delta(cb["delay"]),
-            copies=cb["copies"],
-            spacing=_delta(cb["spacing"]),
-            sequence=tuple(cb["sequence"]),
-            signature=cb["signature"],
-            tamper={item[0]: _tamper_value(item[1:]) for item in cb["tamper"]},
-            redeliver_after=_delta(cb["redeliver_after"]),
-        )
-    delivery = None
-    if "delivery" in data:
-        d = data["delivery"]
-        delivery = Delivery(
-            timeout=_delta(d["timeout"]),
-            retries=None
-            if d["retries"] is None
-            else tuple(timedelta(seconds=s) for s in d["retries"]),
-            ack=d["ack"],
-            profile=d["profile"],
-        )
-    return Plan(callbacks=callbacks, delivery=delivery)
-
-
 # -- hand-over --------------------------------------------------------------------------------
 
 
@@ -248,9 +165,7 @@ def notify(
     directives: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """Queue the notification(s) for `order`'s current (final) status."""
-    plan = load_directives(
-        directives if directives is not None else order.data.get("directives") or {}
-    )
+    plan = plan_from_blocks(directives if directives is not None else order.data.get("directives"))
     refund = order.kind == "refund"
 
     def render(

@@ -8,8 +8,8 @@ from typing import Any
 
 from starlette.responses import Response
 
-from sandbox.gateways.directives import processes
-from sandbox.gateways.ezpay.callbacks import dump_directives, return_instant
+from sandbox.gateways.directives import plan_blocks, processes
+from sandbox.gateways.ezpay.callbacks import return_instant
 from sandbox.gateways.ezpay.channels import Channel, Country, channel_for
 from sandbox.gateways.ezpay.ids import new_id
 from sandbox.gateways.ezpay.lifecycle import (
@@ -145,7 +145,7 @@ async def create(call: Call) -> Response:
             "redirectUrl": redirect_url,
             "orderAmount": str(amount),
             **extras,
-            "directives": dump_directives(plan),
+            "directives": plan_blocks(plan),
         }
         order = Order(
             gateway="ezpay",

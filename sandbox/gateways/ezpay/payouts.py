@@ -7,8 +7,8 @@ from typing import Any
 
 from starlette.responses import Response
 
-from sandbox.gateways.directives import processes
-from sandbox.gateways.ezpay.callbacks import dump_directives, return_instant
+from sandbox.gateways.directives import plan_blocks, processes
+from sandbox.gateways.ezpay.callbacks import return_instant
 from sandbox.gateways.ezpay.channels import PAYOUT_CODES, Country
 from sandbox.gateways.ezpay.ids import new_id
 from sandbox.gateways.ezpay.lifecycle import (
@@ -184,7 +184,7 @@ async def create(call: Call) -> Response:
             for k, v in fields.items()
             if v is not None and k not in ("mchOrderId", "amount")
         }
-        data.update(country=country.slug, fee=str(fee), directives=dump_directives(plan))
+        data.update(country=country.slug, fee=str(fee), directives=plan_blocks(plan))
         order = Order(
             gateway="ezpay",
             merchant=call.merchant_id,

@@ -8,8 +8,8 @@ from typing import Any
 
 from starlette.responses import Response
 
-from sandbox.gateways.directives import processes
-from sandbox.gateways.ezpay.callbacks import dump_directives, return_instant
+from sandbox.gateways.directives import plan_blocks, processes
+from sandbox.gateways.ezpay.callbacks import return_instant
 from sandbox.gateways.ezpay.ids import new_id
 from sandbox.gateways.ezpay.lifecycle import (
     COMPLETED,
@@ -94,7 +94,7 @@ async def create(call: Call) -> Response:
         data: dict[str, Any] = {
             "feeRefunded": str(share),
             "refundCallbackUrl": url,
-            "directives": dump_directives(plan),
+            "directives": plan_blocks(plan),
         }
         if reason is not None:
             data["refundReason"] = reason

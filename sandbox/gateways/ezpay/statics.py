@@ -9,8 +9,8 @@ from typing import Any
 from starlette.responses import Response
 
 from sandbox.clock import format_instant, parse_instant
-from sandbox.gateways.directives import processes
-from sandbox.gateways.ezpay.callbacks import dump_directives, return_instant
+from sandbox.gateways.directives import plan_blocks, processes
+from sandbox.gateways.ezpay.callbacks import return_instant
 from sandbox.gateways.ezpay.codes import DEFAULT_FAILED_CODE
 from sandbox.gateways.ezpay.lifecycle import (
     ACTIVE,
@@ -73,7 +73,7 @@ async def create(call: Call) -> Response:
             "remark": remark,
             "notifyUrl": notify_url,
             "expiresAt": format_instant(now + STATIC_EXPIRY),
-            "directives": dump_directives(plan),
+            "directives": plan_blocks(plan),
         }
         result = plan_result(plan)
         if result is not None and result.status == "failed" and result.paid_amount is None:

@@ -8,7 +8,7 @@ that shape delivery (`callbacks`, `delivery`) are kept on the order, so a transi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +20,7 @@ from sandbox.gateways.directives import (
     SignatureMode,
     ack_rule,
     delivery_policy,
+    plan_from_blocks,
     submit_callbacks,
 )
 from sandbox.gateways.goldenpay.common import (
@@ -35,8 +36,7 @@ from sandbox.gateways.goldenpay.common import (
 from sandbox.gateways.goldenpay.merchant import GoldenPayMerchant
 from sandbox.gateways.orders import Order
 from sandbox.runtime import Sandbox
-from sandbox.scenarios.engine import Plan
-from sandbox.scenarios.model import Callbacks, Delivery, TamperValue
+from sandbox.scenarios.model import TamperValue
 from sandbox.signing.md5 import goldenpay_sign
 from sandbox.signing.values import compact_json
 
@@ -45,84 +45,6 @@ ACK = body_equals_text("success")
 POLICY = profile("goldenpay")
 
 _EVENTS = {"20": "processing", "60": "success", "30": "failed", "50": "canceled"}
-
-
-# -- the scenario blocks kept on an order ----------------------------------------------------
-
-
-def _seconds(value: timedelta | None) -> float | None:
-    return None if value is None else value.total_seconds()
-
-
-def _delta(value: Any) -> timedelta | None:
-    return None if value is None else timedelta(seconds=float(value))
-
-
-def _tamper_json(value: TamperValue) -> Any:
-    return {"decimal": str(value)} if isinstance(value, Decimal) else value
-
-
-def _tamper_value(value: Any) -> TamperValue:
-    if isinstance(value, dict):
-        return Decimal(str(value["decimal"]))
-    return value  # type: ignore[no-any-return]
-
-
-def plan_blocks(plan: Plan | None) -> dict[str, Any]:
-    """The plan's `callbacks` and `delivery` blocks as JSON for `order.data`."""
-    blocks: dict[str, Any] = {}
-    if plan is None:
-        return blocks
-    cb = plan.callbacks
-    if cb is not None:
-        blocks["callbacks"] = {
-            "send": cb.send,
-            "delay": _seconds(cb.delay),
-            "copies": cb.copies,
-            "spacing": _seconds(cb.spacing),
-            "sequence": list(cb.sequence),
-            "signature": cb.signature,
-            "tamper": {k: _tamper_json(v) for k, v in cb.tamper.items()},
-            "redeliver_after": _seconds(cb.redeliver_after),
-        }
-    delivery = plan.delivery
-    if delivery is not None:
-        blocks["delivery"] = {
-            "timeout": _seconds(delivery.timeout),
-            "retries": None
-            if delivery.retries is None
-            else [d.total_seconds() for d in delivery.retries],
-            "ack": delivery.ack,
-            "profile": delivery.profile,
-        }
-    return blocks
-
-
-def plan_from_blocks(blocks: Mapping[str, Any]) -> Plan:
-    callbacks = None
-    cb = blocks.get("callbacks")
-    if cb is not None:
-        callbacks = Callbacks(
-            send=cb["send"],
-            delay=_delta(cb["delay"]),
-            copies=cb["copies"],
-            spacing=_delta(cb["spacing"]),
-            sequence=tuple(cb["sequence"]),
-            signature=cb["signature"],
-            tamper={k: _tamper_value(v) for k, v in cb["tamper"].items()},
-            redeliver_after=_delta(cb["redeliver_after"]),
-        )
-    delivery = None
-    d = blocks.get("delivery")
-    if d is not None:
-        retries = d["retries"]
-        delivery = Delivery(
-            timeout=_delta(d["timeout"]),
-            retries=None if retries is None else tuple(timedelta(seconds=s) for s in retries),
-            ack=d["ack"],
-            profile=d["profile"],
-        )
-    return Plan(callbacks=callbacks, delivery=delivery)
 
 
 # -- bodies -----------------------------------------------------------------------------------
@@ -198,7 +120,7 @@ def _signed_body(
 
 def send_callbacks(sandbox: Sandbox, order: Order, merchant: GoldenPayMerchant) -> list[str]:
     """The callbacks for the order's (final) status, shaped by the scenario blocks it keeps."""
-    plan = plan_from_blocks(order.data.get("directives") or {})
+    plan = plan_from_blocks(order.data.get("directives"))
     now = sandbox.clock.now()
     collect = order.kind == COLLECT
     statuses = COLLECT_STATUS if collect else PAYOUT_STATUS

@@ -10,7 +10,7 @@ from typing import Any
 from starlette.responses import Response
 
 from sandbox.clock import parse_instant
-from sandbox.gateways.goldenpay.callbacks import plan_blocks
+from sandbox.gateways.directives import plan_blocks
 from sandbox.gateways.goldenpay.common import (
     COLLECT,
     GATEWAY,

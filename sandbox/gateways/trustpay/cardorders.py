@@ -12,12 +12,13 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from sandbox.gateways.directives import plan_from_blocks
 from sandbox.gateways.orders import Order, save_order
 from sandbox.gateways.timers import Due, register_action
 from sandbox.gateways.trustpay import cards
 from sandbox.gateways.trustpay.callbacks import send_card_order_callback
 from sandbox.gateways.trustpay.merchant import TrustPayMerchant
-from sandbox.gateways.trustpay.ordering import outcome_reason, plan_from_blocks
+from sandbox.gateways.trustpay.ordering import outcome_reason
 from sandbox.gateways.trustpay.pipeline import GATEWAY
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan

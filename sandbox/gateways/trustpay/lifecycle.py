@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from sandbox.clock import format_instant, parse_instant
+from sandbox.gateways.directives import plan_blocks, plan_from_blocks
 from sandbox.gateways.orders import Order, get_order, insert_order, save_order
 from sandbox.gateways.timers import Due, register_action
 from sandbox.gateways.trustpay.balances import credit
@@ -25,7 +26,7 @@ from sandbox.gateways.trustpay.callbacks import NOTIFY_PENDING, notify_order
 from sandbox.gateways.trustpay.fees import payin_fee
 from sandbox.gateways.trustpay.limits import payin_totals
 from sandbox.gateways.trustpay.merchant import TrustPayMerchant
-from sandbox.gateways.trustpay.ordering import new_platform_order_no, plan_blocks, plan_from_blocks
+from sandbox.gateways.trustpay.ordering import new_platform_order_no
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
 

@@ -18,6 +18,7 @@ from typing import Any
 from starlette.responses import Response
 
 from sandbox.clock import format_instant
+from sandbox.gateways.directives import plan_blocks, plan_from_blocks
 from sandbox.gateways.orders import Order, get_order, insert_order, save_order
 from sandbox.gateways.registry import HookError
 from sandbox.gateways.timers import Due, register_action
@@ -26,13 +27,7 @@ from sandbox.gateways.trustpay.callbacks import NOTIFY_PENDING, notify_order
 from sandbox.gateways.trustpay.codes import SUCCESS
 from sandbox.gateways.trustpay.fees import ZERO, cents, payout_fee
 from sandbox.gateways.trustpay.merchant import TrustPayMerchant
-from sandbox.gateways.trustpay.ordering import (
-    limit_for,
-    new_platform_order_no,
-    order_no_taken,
-    plan_blocks,
-    plan_from_blocks,
-)
+from sandbox.gateways.trustpay.ordering import limit_for, new_platform_order_no, order_no_taken
 from sandbox.gateways.trustpay.pipeline import Call, Fields, TrustPayError, trustpay_route
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan

@@ -11,12 +11,13 @@ from typing import Any
 
 from starlette.responses import Response
 
+from sandbox.gateways.directives import plan_blocks, plan_from_blocks
 from sandbox.gateways.orders import Order, save_order
 from sandbox.gateways.timers import Due, register_action
 from sandbox.gateways.trustpay import cardorders, cards
 from sandbox.gateways.trustpay.callbacks import send_kyc_callback
 from sandbox.gateways.trustpay.cards import card_route, fields, not_found
-from sandbox.gateways.trustpay.ordering import outcome_reason, plan_blocks, plan_from_blocks
+from sandbox.gateways.trustpay.ordering import outcome_reason
 from sandbox.gateways.trustpay.pipeline import GATEWAY, Call, TrustPayError, bad_request
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan

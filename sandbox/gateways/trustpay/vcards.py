@@ -7,10 +7,10 @@ from typing import Any
 
 from starlette.responses import Response
 
+from sandbox.gateways.directives import plan_blocks
 from sandbox.gateways.orders import Order, order_from_row
 from sandbox.gateways.trustpay import cardorders, cards
 from sandbox.gateways.trustpay.cards import card_route, fields, not_found
-from sandbox.gateways.trustpay.ordering import plan_blocks
 from sandbox.gateways.trustpay.pipeline import GATEWAY, Call, TrustPayError, bad_request
 
 
