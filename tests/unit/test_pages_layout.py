@@ -29,3 +29,21 @@ def test_a_final_page_has_no_form_and_keeps_its_status_code() -> None:
     html = response.body.decode()
     assert response.status_code == 404
     assert "<form" not in html and "Paid" in html
+
+
+def test_qr_codes_are_real_svg_qr_codes_of_the_payload() -> None:
+    import io
+
+    import segno
+
+    from sandbox.pages.qr import qr_svg_response
+
+    payload = "Vietcombank 970436\n0071000123456"
+    response = qr_svg_response(payload)
+    assert response.media_type == "image/svg+xml"
+    expected = io.BytesIO()
+    segno.make(payload, error="m", micro=False).save(
+        expected, kind="svg", scale=4, border=4, xmldecl=False, nl=False
+    )
+    assert bytes(response.body) == expected.getvalue()
+    assert expected.getvalue().startswith(b"<svg")

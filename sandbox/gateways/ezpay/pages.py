@@ -6,7 +6,6 @@ path; the effect is that of an admin complete. Static codes take the amount the 
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal, InvalidOperation
 
 from starlette.requests import Request
@@ -18,6 +17,7 @@ from sandbox.gateways.ezpay.lifecycle import ACTIVE, PENDING, Result, apply
 from sandbox.gateways.ezpay.money import to_major, to_minor
 from sandbox.gateways.orders import Order, get_order
 from sandbox.pages.layout import Button, Field, Image, Notice, Page, read_form, render_page
+from sandbox.pages.qr import qr_svg_response
 from sandbox.runtime import Sandbox
 
 CLOSED = ERRORS["21028"].message  # "Transaction already paid or closed"
@@ -139,12 +139,7 @@ async def qr_image(request: Request) -> Response:
     _sandbox, order = _find(request)
     if order is None or order.data.get("channelType") != "QR":
         return _missing()
-    import segno  # only the pages that show a QR code need it
-
-    qr = segno.make(str(order.data["payData"]), error="m", micro=False)
-    out = io.BytesIO()
-    qr.save(out, kind="svg", scale=4, border=4, xmldecl=False, nl=False)
-    return Response(out.getvalue(), media_type="image/svg+xml")
+    return qr_svg_response(str(order.data["payData"]))
 
 
 PAGES = [

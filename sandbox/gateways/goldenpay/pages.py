@@ -7,9 +7,7 @@ order's `return_url` (303) or shows the result.
 
 from __future__ import annotations
 
-import hashlib
 from decimal import Decimal
-from html import escape
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -27,6 +25,7 @@ from sandbox.gateways.goldenpay.common import (
 from sandbox.gateways.goldenpay.lifecycle import TransitionError, finish_collect, merchant_of
 from sandbox.gateways.orders import Order, get_order
 from sandbox.pages.layout import Button, Field, Notice, Page, read_form, render_page
+from sandbox.pages.qr import qr_svg_response
 from sandbox.runtime import Sandbox
 
 _STATUS_TEXT = {PROCESSING: "awaiting payment (20)", SUCCESS: "paid (60)", FAILED: "failed (30)"}
@@ -112,18 +111,9 @@ async def cashier(request: Request) -> Response:
     return render_page(_page(request, order, Notice(f"Done: {_STATUS_TEXT[order.status]}.", tone)))
 
 
-def _finder(x: int, y: int, size: int) -> bool | None:
-    """The three corner squares of a QR picture (None: not part of one)."""
-    for ox, oy in ((0, 0), (size - 7, 0), (0, size - 7)):
-        fx, fy = x - ox, y - oy
-        if 0 <= fx < 7 and 0 <= fy < 7:
-            return max(abs(fx - 3), abs(fy - 3)) != 2
-    return None
-
-
 async def qr_code(request: Request) -> Response:
-    """A deterministic QR-like picture of the transfer details (its exact content is not part of
-    the contract); the details are also written out as text."""
+    """The transfer details as a scannable QR code (its exact content is not part of the
+    contract): bank and code, account number and name, amount, memo, one per line."""
     order = _collect_order(request)
     meta = order.data.get("meta") if order is not None else None
     if order is None or not meta:
@@ -135,32 +125,7 @@ async def qr_code(request: Request) -> Response:
         f"{amount_text(order.amount, order.currency)} {order.currency}",
         f"memo {meta['remarks']}",
     ]
-    digest = hashlib.sha256("|".join(lines).encode()).digest() * 3
-    size, cell = 25, 8
-    cells = []
-    for y in range(size):
-        for x in range(size):
-            finder = _finder(x, y, size)
-            if finder is not None:
-                dark = finder
-            else:
-                bit = y * size + x
-                dark = bool(digest[(bit // 8) % len(digest)] >> (bit % 8) & 1)
-            if dark:
-                cells.append(
-                    f"<rect x='{x * cell}' y='{y * cell}' width='{cell}' height='{cell}'/>"
-                )
-    width = size * cell
-    text = "".join(
-        f"<text x='0' y='{width + 18 * (i + 1)}' font-size='13'>{escape(line)}</text>"
-        for i, line in enumerate(lines)
-    )
-    svg = (
-        f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{width + 18 * 6}'>"
-        f"<title>{escape(' / '.join(lines))}</title><rect width='100%' height='100%' fill='#fff'/>"
-        f"<g fill='#000'>{''.join(cells)}</g><g font-family='monospace'>{text}</g></svg>"
-    )
-    return Response(svg, media_type="image/svg+xml")
+    return qr_svg_response("\n".join(lines))
 
 
 pages = [
