@@ -71,7 +71,7 @@ def test_receiver_slower_than_timeout_is_a_timeout_and_retried(
     attempt = detail(manual_server, mid)["attempts"][0]
     assert attempt["error"] == "timeout"
     assert attempt["status"] is None
-    assert attempt["latency_ms"] >= 500
+    assert attempt["latency_ms"] >= 490  # the timeout; asyncio may fire a hair early
     manual_server.advance(60)
     message = detail(manual_server, mid)
     assert [a["acked"] for a in message["attempts"]] == [False, True]
