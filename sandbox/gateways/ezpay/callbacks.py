@@ -30,7 +30,6 @@ from sandbox.gateways.ezpay.money import fmt_time
 from sandbox.gateways.orders import Order
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.model import TamperValue
-from sandbox.signing.rsa import generate_key_pair, load_private_key, sign_param
 from sandbox.signing.values import compact_json
 
 GATEWAY = "ezpay"
@@ -128,6 +127,8 @@ def return_instant(order: Order) -> datetime:
 @functools.cache
 def _throwaway_key() -> str:
     """A well-formed key nobody holds: `signature: invalid` signs with it."""
+    from sandbox.signing.rsa import generate_key_pair
+
     private, _public = generate_key_pair(2048)
     return private
 
@@ -139,6 +140,8 @@ def render_body(
     tamper: Mapping[str, TamperValue] | None = None,
 ) -> bytes:
     """`{"sign","param"}`: compact `param`, signed over exactly those bytes; tamper after."""
+    from sandbox.signing.rsa import load_private_key, sign_param  # `cryptography`: not at start-up
+
     text = compact_json(param)
     key = load_private_key(
         _throwaway_key() if signature == "invalid" else merchant.platform_private_key

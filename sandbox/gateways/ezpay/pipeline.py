@@ -34,7 +34,6 @@ from sandbox.gateways.ezpay.money import daily_totals, to_minor
 from sandbox.gateways.requestlog import log_request
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan, PlannedResponse, RequestFacts
-from sandbox.signing.rsa import load_public_key, verify_param
 from sandbox.signing.values import DuplicateKeyError, JsonNumber, parse_json
 
 GATEWAY = "ezpay"
@@ -359,6 +358,8 @@ async def _authenticate(
         return _Rejected(EzPayError(MERCHANT_UNAVAILABLE), app_id)
     if not _ip_allowed(merchant, request):
         return _Rejected(EzPayError(IP_FORBIDDEN), app_id)
+    from sandbox.signing.rsa import load_public_key, verify_param  # `cryptography`: not at start-up
+
     param_text: str = body["param"]
     key = load_public_key(merchant.merchant_public_key)  # cached per key text
     verdict = verify_param(key, param_text, body["sign"], merchant.signature_mode)
