@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -27,11 +26,11 @@ from starlette.responses import Response
 
 from sandbox.connection import TRANSPORT_KEY
 from sandbox.gateways.directives import answer_as_planned
+from sandbox.gateways.endpoint import Refusal, journaled_endpoint
 from sandbox.gateways.ezpay.channels import COUNTRIES, Country
 from sandbox.gateways.ezpay.codes import ERRORS, PARAM_ERROR, SUCCESS
 from sandbox.gateways.ezpay.merchant import EzPayMerchant
 from sandbox.gateways.ezpay.money import daily_totals, to_minor
-from sandbox.gateways.requestlog import log_request
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan, PlannedResponse, RequestFacts
 from sandbox.signing.values import DuplicateKeyError, JsonNumber, parse_json
@@ -46,8 +45,6 @@ TIMESTAMP_EXPIRED = 21009
 IP_FORBIDDEN = 21016
 NOT_OPENED = 21017
 INT64_MAX = 9223372036854775807
-
-log = logging.getLogger("sandbox.ezpay")
 
 
 class EzPayError(Exception):
@@ -391,59 +388,43 @@ async def _authenticate(
 
 
 def ezpay_endpoint(operation: str, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        sandbox: Sandbox = request.app.state.sandbox
+    async def authenticate(request: Request, sandbox: Sandbox) -> Call | Refusal:
         if request.method != "POST":
             error = param_error(f"method {request.method} not allowed, use POST", 405)
-            return _logged(sandbox, request, operation, _Rejected(error))
-        slug = request.path_params.get("country")
-        try:
-            call = await _authenticate(request, sandbox, operation, slug)
-        except Exception:  # the promise: never a 500
-            log.exception("ezpay %s: unexpected error before the handler", operation)
-            call = _Rejected(EzPayError(GENERAL_ERROR))
-        if isinstance(call, _Rejected):
-            return _logged(sandbox, request, operation, call)
-        try:
-            response = await handler(call)
-        except EzPayError as exc:
-            call.note = f"{exc.code} {exc.message}"
-            response = envelope(exc.code, exc.message, status=exc.http_status)
-        except Exception:
-            log.exception("ezpay %s: unexpected error", operation)
-            error = EzPayError(GENERAL_ERROR)
-            call.note = f"{error.code} {error.message}"
-            response = envelope(error.code, error.message)
-        log_request(
-            sandbox.journal,
-            request,
-            gateway=GATEWAY,
-            operation=operation,
-            merchant=call.merchant_id,
-            status=response.status_code,
-            signature=call.signature,
-            plan=call.plan,
-            note=call.note or "10000 Success",
-        )
-        return response
+            return _refusal(_Rejected(error))
+        call = await _authenticate(request, sandbox, operation, request.path_params.get("country"))
+        return _refusal(call) if isinstance(call, _Rejected) else call
 
-    endpoint.__name__ = operation.replace(".", "_")
-    return endpoint
-
-
-def _logged(sandbox: Sandbox, request: Request, operation: str, rejected: _Rejected) -> Response:
-    error = rejected.error
-    log_request(
-        sandbox.journal,
-        request,
+    return journaled_endpoint(
         gateway=GATEWAY,
         operation=operation,
-        merchant=rejected.merchant,
-        status=error.http_status,
-        signature=rejected.signature,
-        note=f"{error.code} {error.message}",
+        authenticate=authenticate,
+        handler=handler,
+        answer_error=_answer_error,
+        internal_error=_internal_error,
+        success_note="10000 Success",
     )
-    return envelope(error.code, error.message, status=error.http_status)
+
+
+def _refusal(rejected: _Rejected) -> Refusal:
+    error = rejected.error
+    return Refusal(
+        envelope(error.code, error.message, status=error.http_status),
+        f"{error.code} {error.message}",
+        merchant=rejected.merchant,
+        signature=rejected.signature,
+    )
+
+
+def _answer_error(exc: Exception) -> tuple[Response, str] | None:
+    if not isinstance(exc, EzPayError):
+        return None
+    return envelope(exc.code, exc.message, status=exc.http_status), f"{exc.code} {exc.message}"
+
+
+def _internal_error() -> tuple[Response, str]:
+    error = EzPayError(GENERAL_ERROR)
+    return envelope(error.code, error.message), f"{error.code} {error.message}"
 
 
 # -- business checks shared by the endpoints (step 14) ----------------------------------------

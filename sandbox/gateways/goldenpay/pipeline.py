@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sandbox.gateways.directives import answer_as_planned, processes
+from sandbox.gateways.endpoint import Refusal, journaled_endpoint
 from sandbox.gateways.goldenpay.codes import error_envelope
 from sandbox.gateways.goldenpay.common import (
     CHANNEL_CURRENCIES,
@@ -32,7 +33,6 @@ from sandbox.gateways.goldenpay.common import (
 )
 from sandbox.gateways.goldenpay.merchant import GoldenPayMerchant
 from sandbox.gateways.orders import Order, find_order
-from sandbox.gateways.requestlog import log_request
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan, PlannedResponse, RequestFacts
 from sandbox.signing.md5 import goldenpay_sign, goldenpay_verify, parse_query
@@ -418,40 +418,35 @@ async def _authenticate(request: Request, sandbox: Sandbox, operation: str) -> C
 def goldenpay_endpoint(
     operation: str, handler: Handler
 ) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        sandbox: Sandbox = request.app.state.sandbox
+    async def authenticate(request: Request, sandbox: Sandbox) -> Call | Refusal:
         try:
-            call = await _authenticate(request, sandbox, operation)
+            return await _authenticate(request, sandbox, operation)
         except _Rejected as rejected:
             error = rejected.error
-            log_request(
-                sandbox.journal,
-                request,
-                gateway=GATEWAY,
-                operation=operation,
+            return Refusal(
+                error_response(error),
+                f"{error.code} {error.message}",
                 merchant=rejected.merchant,
-                status=error.http_status,
                 signature=rejected.signature,
-                note=f"{error.code} {error.message}",
             )
-            return error_response(error)
-        try:
-            response = await handler(call)
-        except GoldenPayError as exc:
-            call.note = f"{exc.code} {exc.message}"
-            response = error_response(exc)
-        log_request(
-            sandbox.journal,
-            request,
-            gateway=GATEWAY,
-            operation=operation,
-            merchant=call.merchant_id,
-            status=response.status_code,
-            signature=call.signature,
-            plan=call.plan,
-            note=call.note,
-        )
-        return response
 
-    endpoint.__name__ = operation.replace(".", "_")
-    return endpoint
+    return journaled_endpoint(
+        gateway=GATEWAY,
+        operation=operation,
+        authenticate=authenticate,
+        handler=handler,
+        answer_error=_answer_error,
+        internal_error=_internal_error,
+    )
+
+
+def _answer_error(exc: Exception) -> tuple[Response, str] | None:
+    if not isinstance(exc, GoldenPayError):
+        return None
+    return error_response(exc), f"{exc.code} {exc.message}"
+
+
+def _internal_error() -> tuple[Response, str]:
+    """An unexpected failure in the sandbox: the 400 envelope, never a 5xx (DESIGN §11)."""
+    error = GoldenPayError("Internal error: see the sandbox log")
+    return error_response(error), f"{error.code} {error.message}"

@@ -9,7 +9,6 @@ request with its signature verdict and the scenario blocks that decided it.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sandbox.gateways.directives import answer_as_planned
-from sandbox.gateways.requestlog import log_request
+from sandbox.gateways.endpoint import Refusal, journaled_endpoint
 from sandbox.gateways.trustpay.codes import BAD_REQUEST, SUCCESS
 from sandbox.gateways.trustpay.merchant import TrustPayMerchant
 from sandbox.runtime import Sandbox
@@ -35,7 +34,6 @@ UNAUTHORIZED = 880011
 BACKEND_SUCCESS = 880010
 INTERNAL_ERROR = 880013
 
-log = logging.getLogger("sandbox.trustpay")
 
 Api = Literal["v2", "v3", "v4"]
 
@@ -362,47 +360,35 @@ async def _authenticate(
 def trustpay_endpoint(
     operation: str, api: Api, handler: Handler
 ) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        sandbox: Sandbox = request.app.state.sandbox
+    async def authenticate(request: Request, sandbox: Sandbox) -> Call | Refusal:
         call = await _authenticate(request, sandbox, operation, api)
-        if isinstance(call, TrustPayError):
-            merchant = merchant_by_api_key(sandbox, request.headers.get("x-api-key", ""))
-            signature = call.signature or "not-checked"
-            log_request(
-                sandbox.journal,
-                request,
-                gateway=GATEWAY,
-                operation=operation,
-                merchant="" if merchant is None else str(merchant.merchant_id),
-                status=200,
-                signature=signature,
-                note=f"{call.code} {call.message}",
-            )
-            return envelope_response(api, call.code, call.message)
-        try:
-            response = await handler(call)
-        except TrustPayError as exc:
-            call.note = "; ".join(filter(None, [f"{exc.code} {exc.message}", call.note]))
-            response = envelope_response(api, exc.code, exc.message)
-        except Exception:  # never a 5xx from a gateway endpoint (DESIGN §11)
-            log.exception("trustpay %s failed", operation)
-            call.note = f"{INTERNAL_ERROR} internal_error (unexpected: see the server log)"
-            response = envelope_response(api, INTERNAL_ERROR, "internal_error")
-        log_request(
-            sandbox.journal,
-            request,
-            gateway=GATEWAY,
-            operation=operation,
-            merchant=call.merchant_id,
-            status=response.status_code,
-            signature=call.signature,
-            plan=call.plan,
-            note=call.note,
+        if not isinstance(call, TrustPayError):
+            return call
+        merchant = merchant_by_api_key(sandbox, request.headers.get("x-api-key", ""))
+        return Refusal(
+            envelope_response(api, call.code, call.message),
+            f"{call.code} {call.message}",
+            merchant="" if merchant is None else str(merchant.merchant_id),
+            signature=call.signature or "not-checked",
         )
-        return response
 
-    endpoint.__name__ = operation.replace(".", "_")
-    return endpoint
+    def answer_error(exc: Exception) -> tuple[Response, str] | None:
+        if not isinstance(exc, TrustPayError):
+            return None
+        return envelope_response(api, exc.code, exc.message), f"{exc.code} {exc.message}"
+
+    def internal_error() -> tuple[Response, str]:
+        note = f"{INTERNAL_ERROR} internal_error (unexpected: see the server log)"
+        return envelope_response(api, INTERNAL_ERROR, "internal_error"), note
+
+    return journaled_endpoint(
+        gateway=GATEWAY,
+        operation=operation,
+        authenticate=authenticate,
+        handler=handler,
+        answer_error=answer_error,
+        internal_error=internal_error,
+    )
 
 
 # Every method reaches the pipeline, which answers a non-POST with 880002 (step 2).
