@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from sandbox.clock import Clock, ClockMode, format_instant, parse_instant
 from sandbox.delivery import DeliveryEngine, Journal
@@ -24,6 +25,8 @@ from sandbox.store.balances import seed_opening_balances
 from sandbox.store.migrations import MERCHANT_TABLES
 
 log = logging.getLogger("sandbox")
+
+T = TypeVar("T")
 
 CLOCK_META_KEY = "clock.now"
 CLOCK_SAVE_INTERVAL_S = 5.0
@@ -51,6 +54,9 @@ class Sandbox:
     timers: Timers
     reset_hooks: list[Callable[[ResetScope], None]] = field(default_factory=list)
     start_hooks: list[Callable[[Sandbox], None]] = field(default_factory=list)
+    stop_hooks: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # Gateways' runtime state that lives and dies with this sandbox (caches, clients); see `state`.
+    gateway_state: dict[str, Any] = field(default_factory=dict)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
@@ -67,7 +73,19 @@ class Sandbox:
         if not self.store.is_memory:
             self.tasks.append(asyncio.create_task(self._save_clock_periodically()))
 
+    def state(self, key: str, make: Callable[[], T]) -> T:
+        """This sandbox's `key` state (e.g. "trustpay.risk_client"), made on first use."""
+        if key not in self.gateway_state:
+            self.gateway_state[key] = make()
+        found: T = self.gateway_state[key]
+        return found
+
     async def stop(self) -> None:
+        for hook in self.stop_hooks:
+            try:
+                await hook()
+            except Exception:  # one failing hook must not keep the rest from closing
+                log.exception("stop hook failed")
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)

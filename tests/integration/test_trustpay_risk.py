@@ -136,9 +136,9 @@ def test_callback_origin_applies_and_callback_url_does_not(receiver: Receiver) -
     }
     with run_sandbox(flags) as sandbox:
         verdict = ask(sandbox, "http://merchant.invalid:9/risk/check?x=1")
-        key = id(sandbox.sandbox)
-        assert key in risk._CLIENTS
+        holder = sandbox.sandbox.gateway_state["trustpay.risk_client"]
+        assert holder._client is not None
     assert verdict.verdict == "allow"
     assert verdict.url == receiver.url + "/risk/check?x=1"
     assert receiver.requests[0].path == "/risk/check?x=1"
-    assert key not in risk._CLIENTS  # closed with the sandbox
+    assert holder._client is None  # closed with the sandbox

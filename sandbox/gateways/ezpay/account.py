@@ -71,8 +71,6 @@ class Report:
     expires_at: datetime
 
 
-_REPORTS: dict[tuple[int, str], Report] = {}
-
 _PAYOUT_COLUMNS = [
     "transactionId",
     "mchOrderId",
@@ -174,21 +172,27 @@ async def report(call: Call) -> Response:
     body = _csv(call, country.slug, day, payout=kind == 1)
     token = f"{sandbox.rng.getrandbits(128):032x}"
     now = call.now()
-    _prune(now)
-    _REPORTS[(id(sandbox), token)] = Report(body, now + REPORT_LIFETIME)
+    reports = _reports(sandbox)
+    _prune(reports, now)
+    reports[token] = Report(body, now + REPORT_LIFETIME)
     url = f"{public_base(call.request, sandbox.settings)}/_sandbox/reports/{token}.csv"
     return await call.answer(plan, lambda: success({"downloadUrl": url}))
 
 
-def _prune(now: datetime) -> None:
-    for key in [k for k, r in _REPORTS.items() if r.expires_at <= now - REPORT_LIFETIME]:
-        del _REPORTS[key]
+def _reports(sandbox: Sandbox) -> dict[str, Report]:
+    """This sandbox's report links by token (in memory: they do not survive a restart)."""
+    return sandbox.state("ezpay.reports", dict)
+
+
+def _prune(reports: dict[str, Report], now: datetime) -> None:
+    for key in [k for k, r in reports.items() if r.expires_at <= now - REPORT_LIFETIME]:
+        del reports[key]
 
 
 async def download(request: Request) -> Response:
     sandbox: Sandbox = request.app.state.sandbox
     token = request.path_params["token"]
-    found = _REPORTS.get((id(sandbox), token))
+    found = _reports(sandbox).get(token)
     if found is None:
         return admin_error_response(404, "not_found", f"no report {token}")
     if sandbox.clock.now() >= found.expires_at:

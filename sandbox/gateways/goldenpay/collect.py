@@ -108,7 +108,7 @@ def new_collect(
     extra: dict[str, Any],
 ) -> Order:
     """A collect order in 20 (not stored yet): id, cashier URL, `meta` for VND `bank`."""
-    platform_id = next_order_id(sandbox.store, "C", now, merchant)
+    platform_id = next_order_id(sandbox, "C", now, merchant)
     url = f"{base_url}/_sandbox/pay/{GATEWAY}/{platform_id}"
     vnd_bank = channel == "bank" and currency == "VND"
     data: dict[str, Any] = {

@@ -6,10 +6,13 @@ import functools
 import re
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
-from weakref import WeakKeyDictionary
+from typing import TYPE_CHECKING
 
 from sandbox.gateways.goldenpay.merchant import GoldenPayMerchant
 from sandbox.store import Store
+
+if TYPE_CHECKING:
+    from sandbox.runtime import Sandbox
 
 GATEWAY = "goldenpay"
 
@@ -106,24 +109,21 @@ def time_text(moment: datetime, merchant: GoldenPayMerchant) -> str:
     return moment.astimezone(zone(merchant)).strftime("%Y-%m-%d %H:%M:%S")
 
 
-# Last sequence handed out per id prefix and day (`C20260504`), per store; a reset forgets them.
-_SEQUENCES: WeakKeyDictionary[Store, dict[str, int]] = WeakKeyDictionary()
-
-
-def next_order_id(store: Store, prefix: str, now: datetime, merchant: GoldenPayMerchant) -> str:
+def next_order_id(sandbox: Sandbox, prefix: str, now: datetime, merchant: GoldenPayMerchant) -> str:
     """`C`/`P` + `yyyymmdd` + a 4-digit daily sequence shared by every merchant, continuing from
     the highest id stored that day and widening past 9999 (spec §9 decision 15)."""
     day = prefix + now.astimezone(zone(merchant)).strftime("%Y%m%d")
-    sequences = _SEQUENCES.setdefault(store, {})
+    # The last sequence handed out per prefix and day (`C20260504`); a reset forgets them.
+    sequences: dict[str, int] = sandbox.state("goldenpay.sequences", dict)
     last = sequences.get(day)
     if last is None:
-        last = _highest_stored(store, day)
+        last = _highest_stored(sandbox.store, day)
     sequences[day] = last + 1
     return f"{day}{last + 1:04d}"
 
 
-def forget_sequences(store: Store) -> None:
-    _SEQUENCES.pop(store, None)
+def forget_sequences(sandbox: Sandbox) -> None:
+    sandbox.gateway_state.pop("goldenpay.sequences", None)
 
 
 def _highest_stored(store: Store, day: str) -> int:

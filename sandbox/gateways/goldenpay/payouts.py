@@ -85,7 +85,7 @@ def new_payout(
         gateway=GATEWAY,
         merchant=str(merchant.mch_id),
         kind=PAYOUT,
-        platform_id=next_order_id(sandbox.store, "P", now, merchant),
+        platform_id=next_order_id(sandbox, "P", now, merchant),
         merchant_order_id=trans_id,
         amount=amount,
         currency=currency,

@@ -41,7 +41,7 @@ routes = [
 
 
 def _forget_sequences_on_reset(sandbox: Sandbox) -> None:
-    sandbox.reset_hooks.append(lambda scope: forget_sequences(sandbox.store))
+    sandbox.reset_hooks.append(lambda scope: forget_sequences(sandbox))
 
 
 GATEWAY = GatewayApp(

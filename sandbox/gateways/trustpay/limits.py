@@ -158,16 +158,15 @@ class PayinTotals:
         self._totals.clear()
 
 
-_TOTALS: dict[int, PayinTotals] = {}
-
-
 def payin_totals(sandbox: Sandbox) -> PayinTotals:
     """This sandbox's totals (cleared on reset and whenever a transaction rolls back)."""
-    found = _TOTALS.get(id(sandbox))
-    if found is None or found.sandbox is not sandbox:
-        found = _TOTALS[id(sandbox)] = PayinTotals(sandbox)
-        sandbox.reset_hooks.append(found.clear)
-    return found
+
+    def make() -> PayinTotals:
+        totals = PayinTotals(sandbox)
+        sandbox.reset_hooks.append(totals.clear)
+        return totals
+
+    return sandbox.state("trustpay.payin_totals", make)
 
 
 def card_failures(sandbox: Sandbox, merchant: str, card_number: str, now: datetime) -> int:

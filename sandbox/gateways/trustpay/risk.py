@@ -11,7 +11,6 @@ sandbox stops (a task on the sandbox's own task list closes it when cancelled).
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -91,26 +90,15 @@ class RiskClient:
             await client.aclose()
 
 
-_CLIENTS: dict[int, RiskClient] = {}
-
-
 def risk_client(sandbox: Sandbox) -> RiskClient:
-    """This sandbox's risk client; the first call (on the sandbox's loop) arranges its closing."""
-    key = id(sandbox)
-    found = _CLIENTS.get(key)
-    if found is None:
-        found = _CLIENTS[key] = RiskClient()
-        sandbox.tasks.append(asyncio.create_task(_close_on_stop(key, found), name="trustpay-risk"))
-    return found
+    """This sandbox's risk client, closed when the sandbox stops."""
 
+    def make() -> RiskClient:
+        client = RiskClient()
+        sandbox.stop_hooks.append(client.close)
+        return client
 
-async def _close_on_stop(key: int, holder: RiskClient) -> None:
-    try:
-        await asyncio.Event().wait()  # until the sandbox stops and cancels its tasks
-    finally:
-        if _CLIENTS.get(key) is holder:
-            del _CLIENTS[key]
-        await holder.close()
+    return sandbox.state("trustpay.risk_client", make)
 
 
 def risk_request_body(order_id: str, card_number: str, holder_name: str) -> str:
