@@ -7,7 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from sandbox.clock import format_instant
-from sandbox.merchants import MerchantBook, OpeningBalance
+from sandbox.merchant_kinds import OpeningBalance
+from sandbox.merchants import MerchantBook
 from sandbox.store.database import Store
 
 

@@ -21,3 +21,10 @@ def test_building_the_app_loads_no_heavy_library() -> None:
         [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == ""
+
+
+def test_each_gateway_merchant_module_imports_on_its_own() -> None:
+    # No import cycle between a gateway's merchant settings and the merchant registry.
+    for gateway in ("trustpay", "ezpay", "goldenpay"):
+        probe = f"import sandbox.gateways.{gateway}.merchant"
+        subprocess.run([sys.executable, "-c", probe], check=True, timeout=60)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from sandbox.merchants import MerchantKind, OpeningBalance
+from sandbox.merchant_kinds import MerchantKind, OpeningBalance
 from sandbox.schema import check_currency_keys, check_url, check_utc_offset
 from sandbox.signing import demo_keys
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from sandbox.merchants import MerchantKind, OpeningBalance
+from sandbox.merchant_kinds import MerchantKind, OpeningBalance
 from sandbox.schema import check_currency_keys, check_not_empty, check_url
 
 
