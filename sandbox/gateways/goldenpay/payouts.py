@@ -23,7 +23,12 @@ from sandbox.gateways.goldenpay.common import (
 )
 from sandbox.gateways.goldenpay.lifecycle import schedule_payout
 from sandbox.gateways.goldenpay.merchant import GoldenPayMerchant
-from sandbox.gateways.goldenpay.pipeline import Call, GoldenPayError, success_response
+from sandbox.gateways.goldenpay.pipeline import (
+    Call,
+    GoldenPayError,
+    answer_order_query,
+    success_response,
+)
 from sandbox.gateways.orders import Order, find_order, insert_order
 from sandbox.runtime import Sandbox
 from sandbox.store.balances import adjust_balance, get_balance
@@ -161,18 +166,4 @@ async def create(call: Call) -> Response:
 
 
 async def query(call: Call) -> Response:
-    wanted, order = call.order_by_id(PAYOUT)
-    plan = call.plan_for(
-        order_no=order.merchant_order_id if order is not None else wanted,
-        amount=order.amount if order is not None else None,
-        currency=order.currency if order is not None else None,
-        channel=order.data["channel"] if order is not None else None,
-    )
-    if call.processes(plan) and order is None:
-        raise GoldenPayError("Order not found")
-
-    def normal() -> Response:
-        assert order is not None
-        return success_response(query_payload(order, call.merchant), call.merchant)
-
-    return await call.answer(plan, normal if order is not None else None)
+    return await answer_order_query(call, PAYOUT, query_payload)
