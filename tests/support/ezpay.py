@@ -6,52 +6,50 @@ from __future__ import annotations
 
 import functools
 import json
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from sandbox.client.ezpay import ACK as OK_REPLY
+from sandbox.client.ezpay import DEMO_APP_ID
+from sandbox.client.ezpay import EzPayClient as ProductClient
 from sandbox.signing.demo_keys import (
     EZPAY_DEMO_MERCHANT_PRIVATE_KEY,
     EZPAY_DEMO_MERCHANT_PUBLIC_KEY,
     EZPAY_DEMO_PLATFORM_PUBLIC_KEY,
 )
-from sandbox.signing.rsa import generate_key_pair, sign_param, verify_param
+from sandbox.signing.rsa import generate_key_pair
 
-DEMO_APP_ID = "8f3c2a1b9d4e4f6a8b7c6d5e4f3a2b1c"
+__all__ = ["DEMO_APP_ID", "OK_REPLY"]
 
 
-@dataclass
-class EzPayClient:
-    http: httpx.Client
-    app_id: str = DEMO_APP_ID
-    private_key: str = EZPAY_DEMO_MERCHANT_PRIVATE_KEY
-    platform_public_key: str = EZPAY_DEMO_PLATFORM_PUBLIC_KEY
-    headers: dict[str, str] = field(default_factory=dict)
+class EzPayClient(ProductClient):
+    """`sandbox.client.EzPayClient` on a test's `httpx.Client`, with asserting helpers."""
 
-    def envelope(self, param: dict[str, Any] | str, *, stamp: bool = True) -> dict[str, str]:
-        if isinstance(param, dict):
-            if stamp and "timestamp" not in param:
-                param = {**param, "timestamp": int(time.time())}
-            text = json.dumps(param, separators=(",", ":"), ensure_ascii=False)
-        else:
-            text = param
-        return {"appId": self.app_id, "sign": sign_param(self.private_key, text), "param": text}
+    def __init__(
+        self,
+        http: httpx.Client,
+        app_id: str = DEMO_APP_ID,
+        private_key: str = EZPAY_DEMO_MERCHANT_PRIVATE_KEY,
+        platform_public_key: str = EZPAY_DEMO_PLATFORM_PUBLIC_KEY,
+    ) -> None:
+        super().__init__(
+            str(http.base_url),
+            app_id=app_id,
+            private_key=private_key,
+            platform_public_key=platform_public_key,
+            http=http,
+        )
 
     def post(
         self, path: str, param: dict[str, Any] | str, headers: dict[str, str] | None = None
     ) -> httpx.Response:
-        # ensure_ascii: a lone surrogate in `param` travels as a "\ud800" escape, like Java's
-        body = json.dumps(self.envelope(param)).encode("ascii")
-        sent = {"Content-Type": "application/json", **self.headers, **(headers or {})}
-        return self.http.post(path, content=body, headers=sent)
+        return self.send(path, param, headers)
 
-    def call(
-        self, path: str, param: dict[str, Any] | str, headers: dict[str, str] | None = None
-    ) -> dict[str, Any]:
-        response = self.post(path, param, headers)
+    def call(self, path: str, param: Any, headers: Any = None) -> dict[str, Any]:
+        response = self.send(path, param, headers)
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
@@ -60,9 +58,8 @@ class EzPayClient:
         """Check a notification as a merchant must: `sign` over the exact `param` text."""
         outer = json.loads(body)
         assert list(outer) == ["sign", "param"], outer
-        verdict = verify_param(self.platform_public_key, outer["param"], outer["sign"])
-        assert verdict.ok, "notification signature does not verify"
-        param: dict[str, Any] = json.loads(outer["param"])
+        param = self.notification(body)
+        assert param is not None, "notification signature does not verify"
         return param
 
 
@@ -173,9 +170,6 @@ def client_for(http: httpx.Client, app_id: str) -> EzPayClient:
         keys = own_keys()
         return EzPayClient(http, app_id, keys.merchant_private, keys.platform_public)
     return EzPayClient(http, app_id)
-
-
-OK_REPLY = b'{"code":10000,"message":"Success"}'
 
 
 def wait_callbacks(server: Any, count: int, **filters: Any) -> list[dict[str, Any]]:

@@ -3,22 +3,23 @@ for POST, signed query strings for GET (specs/goldenpay.md §2, §4)."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 
-from sandbox.signing.md5 import goldenpay_sign, goldenpay_verify
+from sandbox.client.goldenpay import BALANCE, COLLECT, INFO, PAYOUT, GoldenPayClient, signed_fields
+from sandbox.client.goldenpay import DEMO_API_TOKEN as TOKEN
+from sandbox.client.goldenpay import DEMO_MCH_ID as MCH
+from sandbox.signing.md5 import goldenpay_verify
 from sandbox.signing.values import parse_json
 from support.server import RunningSandbox, run_sandbox
 
-TOKEN = "gp_test_token_5e6f7a8b"
-MCH = 10001
+__all__ = ["BALANCE", "COLLECT", "INFO", "MCH", "PAYOUT", "TOKEN"]
+
 # A second merchant (config file): fewer channels, a small PHP wallet and no other wallet.
 OTHER_MCH = 10002
 OTHER_TOKEN = "gp_token_10002"
@@ -30,11 +31,6 @@ merchants:
       channels: {{collect: [mock, gcash], payout: [mock, gcash]}}
       balances: {{PHP: 100}}
 """
-
-COLLECT = "/api/v1/mch/pmt-orders"
-PAYOUT = "/api/v1/mch/wdl-orders"
-INFO = "/api/v1/mch/info"
-BALANCE = "/api/v1/mch/balance"
 
 _counter = iter(range(1, 10**9))
 
@@ -52,7 +48,7 @@ def common(mch_id: Any = MCH) -> dict[str, Any]:
 
 
 def with_sign(fields: dict[str, Any], token: str = TOKEN) -> dict[str, Any]:
-    return {**fields, "sign": goldenpay_sign(fields, token)}
+    return signed_fields(fields, token)
 
 
 def collect_fields(**overrides: Any) -> dict[str, Any]:
@@ -86,16 +82,15 @@ def payout_fields(**overrides: Any) -> dict[str, Any]:
 def post(
     server: RunningSandbox, path: str, fields: dict[str, Any], *, token: str = TOKEN, **kwargs: Any
 ) -> httpx.Response:
-    body = json.dumps(with_sign(fields, token) if token else fields)
-    headers = {"Content-Type": "application/json", **kwargs.pop("headers", {})}
-    return server.client.post(path, content=body, headers=headers, **kwargs)
+    client = GoldenPayClient(server.url, api_token=token or TOKEN, http=server.client)
+    return client.send("POST", path, fields, sign=bool(token), **kwargs)
 
 
 def get(
     server: RunningSandbox, path: str, fields: dict[str, Any], *, token: str = TOKEN, **kwargs: Any
 ) -> httpx.Response:
-    query = urlencode(with_sign(fields, token) if token else fields)
-    return server.client.get(f"{path}?{query}", **kwargs)
+    client = GoldenPayClient(server.url, api_token=token or TOKEN, http=server.client)
+    return client.send("GET", path, fields, sign=bool(token), **kwargs)
 
 
 def error_of(response: httpx.Response) -> str:

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import httpx
 
-from sandbox.signing.md5 import trustpay_sign
-from sandbox.signing.values import JsonNumber, compact_json, parse_json
+from sandbox.client.trustpay import DEMO_API_KEY as API_KEY
+from sandbox.client.trustpay import DEMO_MERCHANT_ID as MERCHANT_ID
+from sandbox.client.trustpay import DEMO_SECRET as SECRET
+from sandbox.client.trustpay import TrustPayClient, num, signed_body
+from sandbox.signing.values import parse_json
 from support.server import RunningSandbox
 
-MERCHANT_ID = 8820250900009
-API_KEY = "tp_test_0b1c2d3e4f5a6b7c"
-SECRET = "tp_test_secret_9f8e7d6c"
-
-
-def num(text: str | int | Decimal) -> JsonNumber:
-    """A JSON number token sent exactly as written (`num("5.00")` → `5.00`)."""
-    return JsonNumber(str(text))
-
-
-def signed_body(body: dict[str, Any], secret: str = SECRET) -> bytes:
-    fields = dict(body)
-    fields["sign"] = trustpay_sign(fields, secret)
-    return compact_json(fields).encode()
+__all__ = ["API_KEY", "MERCHANT_ID", "SECRET", "num", "signed_body"]
 
 
 def post(
@@ -36,9 +25,8 @@ def post(
     headers: dict[str, str] | None = None,
 ) -> httpx.Response:
     """POST a body (a dict is signed with the demo secret; bytes are sent as they are)."""
-    content = body if isinstance(body, bytes) else signed_body(body)
-    all_headers = {"Content-Type": "application/json", "X-Api-Key": api_key, **(headers or {})}
-    return running.client.post(path, content=content, headers=all_headers)
+    client = TrustPayClient(running.url, http=running.client)
+    return client.send(path, body, api_key=api_key, headers=headers)
 
 
 def answer(response: httpx.Response) -> dict[str, Any]:

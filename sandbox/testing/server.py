@@ -1,0 +1,98 @@
+"""Run the real sandbox (or any ASGI app) on a free loopback port, in a background thread.
+
+The server is the real thing: `create_app(settings)` under uvicorn, listening on a real socket;
+callers talk to it only over HTTP.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import uvicorn
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp
+
+from sandbox.app import create_app
+from sandbox.runtime import Sandbox, open_sandbox
+from sandbox.settings import Settings, resolve_settings
+
+START_TIMEOUT_S = 10
+
+
+@dataclass
+class RunningSandbox:
+    """A sandbox served in this process: its `url`, resolved `settings`, the runtime `sandbox`
+    and an `httpx.Client` on the URL."""
+
+    url: str
+    settings: Settings
+    sandbox: Sandbox
+    client: httpx.Client
+
+    def admin(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """Call /_sandbox/<path> (with the admin token when one is set)."""
+        headers = dict(kwargs.pop("headers", {}))
+        if self.settings.admin_token:
+            headers.setdefault("Authorization", f"Bearer {self.settings.admin_token}")
+        return self.client.request(
+            method, f"/_sandbox/{path.lstrip('/')}", headers=headers, **kwargs
+        )
+
+    def advance(self, seconds: float) -> httpx.Response:
+        """Move the manual clock by `seconds` (raises on an error answer)."""
+        response = self.admin("POST", "clock/advance", json={"seconds": seconds})
+        response.raise_for_status()
+        return response
+
+
+def free_socket(host: str = "127.0.0.1") -> socket.socket:
+    """A listening-ready socket bound to a free port of `host`."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, 0))
+    return listener
+
+
+@contextmanager
+def serve_asgi(app: ASGIApp, host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve an ASGI app (a merchant's app under test, say) on a free port; yields its URL."""
+    listener = free_socket(host)
+    port = listener.getsockname()[1]
+    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            listener.close()
+            raise RuntimeError("the server did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        listener.close()
+
+
+@contextmanager
+def run_sandbox(
+    flags: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    routes: Sequence[BaseRoute] = (),
+) -> Iterator[RunningSandbox]:
+    """A running server with these settings (flag names as in Settings: `{"clock": "manual"}`);
+    `routes` mounts extra (test-only) routes."""
+    settings = resolve_settings(dict(flags or {}), dict(environ or {}))
+    sandbox = open_sandbox(settings)
+    app = create_app(settings, sandbox, routes)
+    with serve_asgi(app) as url, httpx.Client(base_url=url, timeout=30) as client:
+        yield RunningSandbox(url=url, settings=settings, sandbox=sandbox, client=client)
