@@ -20,6 +20,7 @@ from typing import Any
 from sandbox import __version__
 from sandbox.scenarios.cli import add_scenario_commands
 from sandbox.settings import OPTIONS, Settings, SettingsError, resolve_settings
+from sandbox.trigger_cli import add_trigger_command
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 MD5_GATEWAYS = ("trustpay", "goldenpay")
@@ -85,7 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
             action="append" if option.repeatable else "store",
             help=f"{option.help} [{option.env}{default}]",
         )
+    serve.add_argument(
+        "--ready-file",
+        metavar="PATH",
+        help='once ready, write {"url", "port", "pid"} as JSON to this file (removed on exit)',
+    )
     serve.set_defaults(handler=run_serve)
+    add_trigger_command(commands)
 
     sign = commands.add_parser(
         "sign",
@@ -218,6 +225,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
     from sandbox.app import create_app
     from sandbox.logs import configure_logging
+    from sandbox.readiness import AnnouncingServer
     from sandbox.runtime import open_sandbox
     from sandbox.store import StoreError
 
@@ -248,7 +256,9 @@ def run_serve(args: argparse.Namespace) -> int:
     # stop is a clean exit (0), also for `docker stop`.
     signal.signal(signal.SIGTERM, _stop_requested)
     with contextlib.suppress(KeyboardInterrupt, _StopRequested):
-        uvicorn.Server(config).run(sockets=[listener])
+        ready_file = Path(args.ready_file) if args.ready_file else None
+        url = base_url(settings.host, port)
+        AnnouncingServer(config, url, port, ready_file).run(sockets=[listener])
     return EXIT_OK
 
 
