@@ -23,7 +23,7 @@ def write_ready_file(path: Path, url: str, port: int) -> None:
     partial.replace(path)
 
 
-class AnnouncingServer(uvicorn.Server):  # type: ignore[misc]
+class AnnouncingServer(uvicorn.Server):
     """A uvicorn server that announces itself once its start-up (lifespan, socket) is done."""
 
     def __init__(self, config: uvicorn.Config, url: str, port: int, ready_file: Path | None):
