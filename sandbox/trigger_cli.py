@@ -136,6 +136,8 @@ class UsageError(Exception):
 
 
 def run_trigger(args: argparse.Namespace) -> int:
+    import httpx
+
     from sandbox.client import SandboxClient, SandboxError
 
     if args.list:
@@ -159,7 +161,7 @@ def run_trigger(args: argparse.Namespace) -> int:
         except SandboxError as exc:
             print(f"sandbox trigger: error: {exc}", file=sys.stderr)
             return 1
-        except OSError as exc:
+        except httpx.TransportError as exc:
             print(f"sandbox trigger: error: cannot reach {args.url}: {exc}", file=sys.stderr)
             return 1
     if args.json:
