@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -36,6 +38,16 @@ OPTIONS = (
     ("sandbox_clock", "--sandbox-clock", "clock of the started sandbox: manual (default) or real"),
     ("sandbox_gateways", "--sandbox-gateways", "gateways the started sandbox serves (comma list)"),
     ("sandbox_config", "--sandbox-config", "config file (merchants) of the started sandbox"),
+    (
+        "sandbox_receiver_bind",
+        "--sandbox-receiver-bind",
+        "address callback receivers listen on (default 127.0.0.1; 0.0.0.0 for a container)",
+    ),
+    (
+        "sandbox_receiver_host",
+        "--sandbox-receiver-host",
+        "host name a containerised sandbox reaches receivers by (host.docker.internal)",
+    ),
 )
 
 
@@ -72,12 +84,21 @@ class SandboxServer:
     admin_token: str | None = None
     running: RunningSandbox | None = None
     flags: dict[str, Any] = field(default_factory=dict)
+    receiver_bind: str = "127.0.0.1"
+    receiver_host: str | None = None
 
     def client(self) -> SandboxClient:
         """A new `SandboxClient` on this sandbox."""
         from sandbox.client import SandboxClient
 
         return SandboxClient(self.url, self.admin_token)
+
+    def reachable(self, local_url: str) -> str:
+        """The URL the sandbox reaches a local server by (`receiver_host` put in its place)."""
+        if not self.receiver_host:
+            return local_url
+        parts = urlsplit(local_url)
+        return urlunsplit(parts._replace(netloc=f"{self.receiver_host}:{parts.port}"))
 
 
 def server_flags(config: pytest.Config) -> dict[str, Any]:
@@ -106,14 +127,33 @@ def sandbox_server(pytestconfig: pytest.Config) -> Iterator[SandboxServer]:
     """The sandbox of this test session (of this xdist worker)."""
     url = option(pytestconfig, "sandbox_url")
     token = option(pytestconfig, "sandbox_admin_token")
+    receivers = {
+        "receiver_bind": option(pytestconfig, "sandbox_receiver_bind") or "127.0.0.1",
+        "receiver_host": option(pytestconfig, "sandbox_receiver_host"),
+    }
     if url:
-        yield SandboxServer(url=str(url).rstrip("/"), admin_token=token)
+        server = SandboxServer(url=str(url).rstrip("/"), admin_token=token, **receivers)
+        upload_scenarios(server, pytestconfig)
+        yield server
         return
     from sandbox.testing.server import run_sandbox
 
     flags = server_flags(pytestconfig)
     with run_sandbox(flags) as running:
-        yield SandboxServer(running.url, running.settings.admin_token, running, flags)
+        yield SandboxServer(running.url, running.settings.admin_token, running, flags, **receivers)
+
+
+def upload_scenarios(server: SandboxServer, config: pytest.Config) -> None:
+    """Load the project's scenario files into a sandbox that was started elsewhere."""
+    files: list[Path] = []
+    for given in option(config, "sandbox_scenarios") or []:
+        path = config.rootpath / given
+        files += sorted(path.glob("*.y*ml")) if path.is_dir() else [path]
+    if not files:
+        return
+    with server.client() as client:
+        for path in files:
+            client.upload_scenario(path.read_text(encoding="utf-8"), file=path.name)
 
 
 @pytest.fixture
@@ -133,13 +173,14 @@ def sandbox(sandbox_server: SandboxServer, request: pytest.FixtureRequest) -> It
 
 
 @pytest.fixture
-def callback_receiver() -> Iterator[Receiver]:
-    """A real HTTP server on a free loopback port recording what it receives (`.url`,
-    `.requests`); it acknowledges each callback as its gateway expects unless scripted with
-    `.fail()`, `.slow()`, `.wrong_ack()` or `.reply(...)`."""
+def callback_receiver(sandbox_server: SandboxServer) -> Iterator[Receiver]:
+    """A real HTTP server on a free port recording what it receives (`.url`, `.requests`); it
+    acknowledges each callback as its gateway expects unless scripted with `.fail()`,
+    `.slow()`, `.wrong_ack()` or `.reply(...)`."""
     from sandbox.testing.receiver import ACK, run_receiver
 
-    with run_receiver(ACK) as receiver:
+    with run_receiver(ACK, sandbox_server.receiver_bind) as receiver:
+        receiver.url = sandbox_server.reachable(receiver.url)
         yield receiver
 
 

@@ -172,12 +172,14 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 @contextmanager
-def run_receiver(default: Reply | None = None) -> Iterator[Receiver]:
-    """A receiver on a free loopback port, answering `default` (HTTP 200 `ok`) unless scripted."""
-    server = _QuietServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+def run_receiver(default: Reply | None = None, host: str = "127.0.0.1") -> Iterator[Receiver]:
+    """A receiver on a free port of `host`, answering `default` (HTTP 200 `ok`) unless
+    scripted; its `url` names 127.0.0.1 when it listens on every interface."""
+    server = _QuietServer((host, 0), BaseHTTPRequestHandler)
     server.daemon_threads = True
     port = server.server_address[1]
-    receiver = Receiver(url=f"http://127.0.0.1:{port}", port=port, default=default or Reply())
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    receiver = Receiver(url=f"http://{shown}:{port}", port=port, default=default or Reply())
     server.RequestHandlerClass = _handler(receiver)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.daemon = True

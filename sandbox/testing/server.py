@@ -62,9 +62,11 @@ def free_socket(host: str = "127.0.0.1") -> socket.socket:
 
 @contextmanager
 def serve_asgi(app: ASGIApp, host: str = "127.0.0.1") -> Iterator[str]:
-    """Serve an ASGI app (a merchant's app under test, say) on a free port; yields its URL."""
+    """Serve an ASGI app (a merchant's app under test, say) on a free port of `host`; yields its
+    URL (naming 127.0.0.1 when it listens on every interface)."""
     listener = free_socket(host)
     port = listener.getsockname()[1]
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
     config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
@@ -76,7 +78,7 @@ def serve_asgi(app: ASGIApp, host: str = "127.0.0.1") -> Iterator[str]:
             raise RuntimeError("the server did not start")
         time.sleep(0.01)
     try:
-        yield f"http://{host}:{port}"
+        yield f"http://{shown}:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=15)

@@ -1,0 +1,1 @@
+"""A small example merchant: a pay-in endpoint and a notify handler per gateway."""
