@@ -33,6 +33,7 @@ class AnnouncingServer(uvicorn.Server):
         self.ready_file = ready_file
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """Start as uvicorn does, then write the ready file and the log line."""
         await super().startup(sockets=sockets)
         if self.should_exit:
             return  # start-up failed; uvicorn says why
@@ -41,6 +42,7 @@ class AnnouncingServer(uvicorn.Server):
         log.info("listening on %s", self.url)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        """Remove the ready file first, so no one connects to a stopping server."""
         if self.ready_file is not None:
             with contextlib.suppress(FileNotFoundError):
                 self.ready_file.unlink()

@@ -96,6 +96,7 @@ def add_trigger_command(commands: Any) -> None:
 
 
 def list_triggers() -> str:
+    """The `--list` text: each gateway's kinds, statuses and extras."""
     lines = []
     for gateway, kinds in TRIGGERS.items():
         lines.append(gateway)
@@ -132,10 +133,13 @@ def trigger_body(args: argparse.Namespace, merchant: str) -> dict[str, Any]:
 
 
 class UsageError(Exception):
+    """Bad command-line input (exit 2)."""
+
     pass
 
 
 def run_trigger(args: argparse.Namespace) -> int:
+    """The `sandbox trigger` command: exit 0 when the first attempt was acknowledged."""
     import httpx
 
     from sandbox.client import SandboxClient, SandboxError
@@ -173,6 +177,7 @@ def run_trigger(args: argparse.Namespace) -> int:
 
 
 def first_merchant(client: SandboxClient, gateway: str) -> str:
+    """The id of the gateway's first merchant on the sandbox."""
     merchants = client.merchants(gateway)
     if not merchants:
         raise UsageError(f"the sandbox has no {gateway} merchant")
@@ -196,6 +201,7 @@ def first_attempts(
 
 
 def describe(order: dict[str, Any], callbacks: list[dict[str, Any]]) -> str:
+    """The order and each callback's first attempt, as text."""
     lines = [
         f"order     {order['id']} ({order.get('merchant_order_id')}) {order['gateway']} "
         f"{order['kind']} status {order['status']} {order['amount']} {order['currency']}",

@@ -18,6 +18,8 @@ ADMIN = "/_sandbox"
 
 @dataclass(frozen=True)
 class Call:
+    """One admin API request: method, path under `/_sandbox`, query, JSON or raw body."""
+
     method: str
     path: str
     params: dict[str, str] = field(default_factory=dict)
@@ -38,23 +40,28 @@ def query(filters: Mapping[str, object]) -> dict[str, str]:
 
 
 def get(path: str, **filters: object) -> Call:
+    """`GET /_sandbox/<path>` with keyword filters as the query."""
     return Call("GET", f"{ADMIN}/{path}", params=query(filters))
 
 
 def post(path: str, body: Mapping[str, object] | None = None) -> Call:
+    """`POST /_sandbox/<path>` with a JSON object body (`{}` when none)."""
     return Call("POST", f"{ADMIN}/{path}", json=dict(body) if body is not None else {})
 
 
 def put(path: str, body: Mapping[str, object]) -> Call:
+    """`PUT /_sandbox/<path>` with a JSON object body."""
     return Call("PUT", f"{ADMIN}/{path}", json=dict(body))
 
 
 def wait(count: int, timeout: float, filters: Mapping[str, object]) -> Call:
+    """`GET /_sandbox/callbacks/wait`, with an HTTP timeout longer than the wait."""
     params = query({**filters, "count": count, "timeout": f"{timeout:g}"})
     return Call("GET", f"{ADMIN}/callbacks/wait", params=params, timeout=timeout + 10)
 
 
 def upload(yaml_text: str, file: str | None) -> Call:
+    """`POST /_sandbox/scenarios` with YAML text."""
     return Call(
         "POST",
         f"{ADMIN}/scenarios",
@@ -65,6 +72,7 @@ def upload(yaml_text: str, file: str | None) -> Call:
 
 
 def clock_body(mode: str | None, scale: float | None) -> dict[str, object]:
+    """The `PUT /_sandbox/clock` body: only what is given."""
     body: dict[str, object] = {}
     if mode is not None:
         body["mode"] = mode
@@ -74,6 +82,7 @@ def clock_body(mode: str | None, scale: float | None) -> dict[str, object]:
 
 
 def without_none(fields: Mapping[str, object]) -> dict[str, object]:
+    """The fields that have a value."""
     return {name: value for name, value in fields.items() if value is not None}
 
 
@@ -100,6 +109,7 @@ def answer(response: httpx.Response) -> Any:
 
 
 def error_of(response: httpx.Response) -> SandboxError:
+    """The `SandboxError` of an error answer (its code and message, or the HTTP status)."""
     try:
         body = response.json()
         error = body["error"]
@@ -124,6 +134,7 @@ def selection_of(listing: Mapping[str, Any], gateway: str | None, merchant: str 
 
 
 def activate(names: list[str] | None, gateway: str | None, merchant: str | None) -> Call:
+    """`PUT /_sandbox/scenarios/active`, globally or for one merchant."""
     body: dict[str, object] = {"names": names}
     if merchant is not None:
         body.update(gateway=gateway, merchant=merchant)

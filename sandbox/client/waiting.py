@@ -14,6 +14,8 @@ from sandbox.client.errors import CallbackTimeout
 
 
 class WaitPlan:
+    """One `wait_callbacks` call: the requests to make until enough match or time is up."""
+
     def __init__(self, count: int, timeout: float, filters: Mapping[str, object]) -> None:
         if count < 1:
             raise ValueError("count: at least 1")
@@ -24,6 +26,7 @@ class WaitPlan:
         self.deadline = time.monotonic() + timeout
 
     def next_call(self) -> calls.Call:
+        """The next `callbacks/wait` request, waiting at most what is left (and 60 s)."""
         remaining = max(0.0, self.deadline - time.monotonic())
         return calls.wait(self.count, min(remaining, calls.MAX_SERVER_WAIT_S), self.filters)
 

@@ -52,6 +52,7 @@ OPTIONS = (
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    """The plugin's command-line flags and their ini names."""
     group = parser.getgroup("sandbox", "Payment Gateway Sandbox")
     for ini, flag, text in OPTIONS:
         group.addoption(flag, dest=ini, default=None, help=text)
@@ -62,6 +63,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """Register the `sandbox_scenario` marker."""
     config.addinivalue_line(
         "markers", "sandbox_scenario(*names): run the test with these sandbox scenarios active"
     )
@@ -186,6 +188,7 @@ def callback_receiver(sandbox_server: SandboxServer) -> Iterator[Receiver]:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Add the sandbox section to the report of a failed test that used `sandbox`."""
     outcome = yield
     report: pytest.TestReport = outcome.get_result()  # type: ignore[attr-defined]
     client = item.stash.get(CLIENT_KEY, None)
@@ -215,6 +218,7 @@ def sandbox_report(client: SandboxClient) -> str:
 
 
 def describe_entry(entry: dict[str, Any]) -> str:
+    """One line for a journal entry."""
     keys = ("time", "gateway", "operation", "method", "path", "status", "scenario", "rule")
     shown = [f"{key}={entry[key]}" for key in keys if entry.get(key) not in (None, "")]
     signature = entry.get("signature")
@@ -226,5 +230,6 @@ def describe_entry(entry: dict[str, Any]) -> str:
 
 
 def describe_attempt(attempt: dict[str, Any]) -> str:
+    """One line for a delivery attempt."""
     keys = ("number", "started_at", "status", "error", "acked", "latency_ms")
     return "attempt " + " ".join(f"{key}={attempt.get(key)}" for key in keys if key in attempt)
