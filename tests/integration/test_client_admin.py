@@ -190,3 +190,25 @@ def test_async_client_has_the_same_calls(
 
     asyncio.run(scenario())
     assert callback_receiver.requests[0].json()["status"] == 60
+
+
+def test_receiver_scripts_slow_and_wrong_ack(
+    sandbox: SandboxClient, callback_receiver: Receiver
+) -> None:
+    callback_receiver.slow(0.3)
+    callback_receiver.wrong_ack()
+    slow = trigger(sandbox, callback_receiver.url + "/slow")
+    [acked] = sandbox.wait_callbacks(order=slow["id"], state="acked")
+    assert sandbox.callback(acked["id"])["attempts"][0]["latency_ms"] >= 300
+    wrong = sandbox.trigger(
+        gateway="ezpay", merchant="8f3c2a1b9d4e4f6a8b7c6d5e4f3a2b1c", kind="payin",
+        status="success", amount=2500, currency="PHP", notify_url=callback_receiver.url + "/ez",
+    )  # fmt: skip
+    sandbox.advance(0)
+    [pending] = sandbox.callbacks(order=wrong["id"])
+    [attempt] = sandbox.callback(pending["id"])["attempts"]
+    assert (attempt["status"], attempt["acked"]) == (200, False)  # EzPay wants code 10000
+    sandbox.advance(60)
+    [retried] = sandbox.wait_callbacks(order=wrong["id"], state="acked")
+    assert retried["attempt_count"] == 2  # the default reply is EzPay's own acknowledgement
+    assert [r.path for r in callback_receiver.requests] == ["/slow", "/ez", "/ez"]
