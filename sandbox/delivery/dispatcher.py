@@ -202,6 +202,7 @@ class DeliveryEngine:
         message.due_at = attempt.finished_at + delay
         self._record(message, attempt)
         self._schedule(message)
+        await self._notify_gateway(Outcome(message, "pending", attempt))
 
     async def _attempt(self, message: Message, *, resend: bool) -> Attempt:
         assert self._slots is not None

@@ -93,7 +93,8 @@ class Attempt:
 
 @dataclass(frozen=True)
 class Outcome:
-    """Handed to a gateway's outcome handler when a message is acknowledged or given up."""
+    """Handed to a gateway's outcome handler after an attempt: `acked`, `failed` (given up), or
+    `pending` (it failed and a retry is due)."""
 
     message: Message
     state: MessageState
