@@ -23,9 +23,9 @@ from sandbox.gateways.trustpay.cardfields import (
     CVV,
     EMAIL,
     PHONE,
+    accepted_card_number,
     expiry_problem,
     state_problem,
-    accepted_card_number,
 )
 from sandbox.gateways.trustpay.lifecycle import (
     CARD_ATTEMPT,
