@@ -93,8 +93,9 @@ class Attempt:
 
 @dataclass(frozen=True)
 class Outcome:
-    """Handed to a gateway's outcome handler after an attempt: `acked`, `failed` (given up), or
-    `pending` (it failed and a retry is due)."""
+    """Handed to a gateway's outcome handler when a message is `acked` or given up (`failed`),
+    and, for handlers registered with `retries`, after a failed attempt with a retry due
+    (`pending`)."""
 
     message: Message
     state: MessageState

@@ -35,4 +35,6 @@ def record_outcome(sandbox: Sandbox, outcome: Outcome) -> None:
 
 def start_notify_tracking(sandbox: Sandbox) -> None:
     """`on_start` hook: receive the outcomes of TrustPay's callback messages."""
-    sandbox.delivery.on_outcome(GATEWAY, lambda outcome: record_outcome(sandbox, outcome))
+    sandbox.delivery.on_outcome(
+        GATEWAY, lambda outcome: record_outcome(sandbox, outcome), retries=True
+    )
