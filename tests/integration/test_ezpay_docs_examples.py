@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from support.ezpay import EzPayClient
-from support.server import RunningSandbox, run_sandbox
+from support.server import run_sandbox
 
 
 @pytest.fixture(scope="module")
