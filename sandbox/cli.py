@@ -352,9 +352,9 @@ def _md5_fields(args: argparse.Namespace) -> dict[str, Any]:
             raise UsageError("--json: must be a JSON object")
         # A whole GoldenPay answer, `{"code":200,"payload":{…}}`: its payload is what is signed
         # (nested values such as `meta` are signed as compact JSON).
-        if args.gateway == "goldenpay" and set(data) == {"code", "payload"}:
-            if isinstance(data["payload"], dict):
-                return dict(data["payload"])
+        envelope = args.gateway == "goldenpay" and set(data) == {"code", "payload"}
+        if envelope and isinstance(data["payload"], dict):
+            return dict(data["payload"])
         return data
     fields: dict[str, Any] = {}
     for item in args.fields:
