@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sandbox.cli import main
 from sandbox.scenarios.loader import load_scenario_text
 from sandbox.scenarios.model import CustomAck
 from sandbox.settings import resolve_settings
@@ -67,3 +68,13 @@ def test_pages_list_their_differences() -> None:
         text = (DOCS / page).read_text(encoding="utf-8")
         assert "## Known differences from the published pages" in text, page
         assert "shared/specs" not in text and "DESIGN" not in text, page
+
+
+def test_verify_refuses_an_answer_whose_nested_value_was_changed() -> None:
+    line = next(
+        line
+        for line in example("goldenpay.md", "nested-sign").splitlines()
+        if line.startswith("sandbox verify")
+    )
+    argv = shlex.split(line.replace("NGUYEN VAN AN", "NGUYEN VAN BINH"))[1:]
+    assert main(argv) == 1
