@@ -176,7 +176,9 @@ def _signature_arguments(parser: argparse.ArgumentParser, *, verifying: bool) ->
         "--secret", help="TrustPay merchant secret, or GoldenPay api_token (alias --token)"
     )
     parser.add_argument("--token", dest="secret", help=argparse.SUPPRESS)
-    parser.add_argument("--json", metavar="BODY", help="the fields as a JSON object (or @file)")
+    parser.add_argument(
+        "--json", metavar="BODY", help="the fields as a JSON object, nested values too (or @file)"
+    )
     parser.add_argument("--query", metavar="QUERY", help="GoldenPay GET query string to sign")
     parser.add_argument("--param", metavar="TEXT", help="EzPay: the exact param string (or @file)")
     parser.add_argument(
@@ -358,6 +360,11 @@ def _md5_fields(args: argparse.Namespace) -> dict[str, Any]:
             raise UsageError(f"--json: not a valid JSON object ({exc})") from None
         if not isinstance(data, dict):
             raise UsageError("--json: must be a JSON object")
+        # A whole GoldenPay answer, `{"code":200,"payload":{…}}`: its payload is what is signed
+        # (nested values such as `meta` are signed as compact JSON).
+        envelope = args.gateway == "goldenpay" and set(data) == {"code", "payload"}
+        if envelope and isinstance(data["payload"], dict):
+            return dict(data["payload"])
         return data
     fields: dict[str, Any] = {}
     for item in args.fields:

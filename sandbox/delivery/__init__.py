@@ -4,7 +4,14 @@ Gateways build a `CallbackRequest` (ready body bytes, headers, target, ack rule,
 it to `DeliveryEngine.submit`; the engine knows no gateway field names.
 """
 
-from sandbox.delivery.ack import AckRule, acknowledged, any_2xx, body_equals_text, json_field_equals
+from sandbox.delivery.ack import (
+    AckRule,
+    acknowledged,
+    any_2xx,
+    body_equals_text,
+    custom_ack,
+    json_field_equals,
+)
 from sandbox.delivery.dispatcher import DeliveryEngine, NoTarget, OutcomeHandler
 from sandbox.delivery.journal import Journal, JournalEntry
 from sandbox.delivery.model import Attempt, CallbackRequest, Message, MessageState, Outcome
@@ -27,6 +34,7 @@ __all__ = [
     "acknowledged",
     "any_2xx",
     "body_equals_text",
+    "custom_ack",
     "custom_policy",
     "json_field_equals",
     "profile",

@@ -45,6 +45,7 @@ class DeliveryEngine:
         self.changes = ChangeSignal()
         self.loop: asyncio.AbstractEventLoop | None = None
         self._handlers: dict[str, OutcomeHandler] = {}
+        self._retry_handlers: set[str] = set()  # gateways told of failed attempts retried later
         self._live: dict[str, Message] = {}  # pending messages, by id
         self._timers: dict[str, Timer] = {}
         self._resending: dict[str, Message] = {}  # finished messages with a resend in flight
@@ -85,13 +86,18 @@ class DeliveryEngine:
 
     # -- the API for gateways --------------------------------------------------------------
 
-    def on_outcome(self, gateway: str, handler: OutcomeHandler) -> None:
-        """Register `gateway`'s handler, called when one of its messages is acked or given up.
+    def on_outcome(self, gateway: str, handler: OutcomeHandler, *, retries: bool = False) -> None:
+        """Register `gateway`'s handler, called when one of its messages is acked or given up,
+        and with `retries` also after a failed attempt that will be retried (state `pending`).
 
         Handlers are registered by name rather than per message so that messages reloaded after
         a restart still reach them.
         """
         self._handlers[gateway] = handler
+        if retries:
+            self._retry_handlers.add(gateway)
+        else:
+            self._retry_handlers.discard(gateway)
 
     def target_for(self, url: str | None) -> str | None:
         """Where a callback for `url` would go after the overrides; None if nowhere."""
@@ -202,6 +208,8 @@ class DeliveryEngine:
         message.due_at = attempt.finished_at + delay
         self._record(message, attempt)
         self._schedule(message)
+        if message.gateway in self._retry_handlers:
+            await self._notify_gateway(Outcome(message, "pending", attempt))
 
     async def _attempt(self, message: Message, *, resend: bool) -> Attempt:
         assert self._slots is not None

@@ -30,6 +30,8 @@ class JournalEntry:
     method: str = "POST"
     path: str = ""
     note: str = ""
+    # What the signature check expected, when it failed (the answer only says `unauthorized`).
+    signature_detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class JournalRecord:
             "scenario": e.scenario,
             "rule": e.rule,
             "signature": e.signature,
+            "signature_detail": e.signature_detail,
             "note": e.note,
         }
 
@@ -81,6 +84,7 @@ class Journal:
                 e.rule,
                 e.signature,
                 e.note,
+                e.signature_detail,
             )
         )
         self._tick.request()
@@ -92,7 +96,8 @@ class Journal:
         with self.store.transaction():
             self.store.executemany(
                 "INSERT INTO journal (at, gateway, merchant_id, operation, method, path, status, "
-                "scenario, rule, signature, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "scenario, rule, signature, note, signature_detail) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             self._rows += len(rows)
@@ -152,5 +157,6 @@ def _record(row: sqlite3.Row) -> JournalRecord:
         method=row["method"],
         path=row["path"],
         note=row["note"],
+        signature_detail=row["signature_detail"],
     )
     return JournalRecord(row["seq"], parse_instant(row["at"]), entry)

@@ -93,7 +93,9 @@ class Attempt:
 
 @dataclass(frozen=True)
 class Outcome:
-    """Handed to a gateway's outcome handler when a message is acknowledged or given up."""
+    """Handed to a gateway's outcome handler when a message is `acked` or given up (`failed`),
+    and, for handlers registered with `retries`, after a failed attempt with a retry due
+    (`pending`)."""
 
     message: Message
     state: MessageState

@@ -48,11 +48,19 @@ PROFILES: dict[str, RetryPolicy] = {
     "ezpay": RetryPolicy("ezpay", 10.0, _STANDARD),
     "goldenpay": RetryPolicy("goldenpay", 5.0, _seconds(60)),
     "goldenpay-legacy": RetryPolicy("goldenpay-legacy", 10.0, _seconds(30, 30, 30, 30)),
+    # A third GoldenPay transcript: collect every 60 s x 3 attempts, payout every 30 s x 5.
+    "goldenpay-transcript-collect": RetryPolicy(
+        "goldenpay-transcript-collect", 10.0, _seconds(60, 60)
+    ),
+    "goldenpay-transcript-payout": RetryPolicy(
+        "goldenpay-transcript-payout", 10.0, _seconds(30, 30, 30, 30)
+    ),
 }
 
 
 def profile(name: str) -> RetryPolicy:
-    """A named policy: a gateway default (`trustpay`, `ezpay`, `goldenpay`), `goldenpay-legacy`."""
+    """A named policy: a gateway default (`trustpay`, `ezpay`, `goldenpay`), or one of GoldenPay's
+    other published ones (`goldenpay-legacy`, `goldenpay-transcript-collect`/`-payout`)."""
     try:
         return PROFILES[name]
     except KeyError:

@@ -29,11 +29,12 @@ from sandbox.delivery import (
     DeliveryEngine,
     RetryPolicy,
     any_2xx,
+    custom_ack,
     custom_policy,
     profile,
 )
 from sandbox.scenarios.engine import Plan, PlannedResponse
-from sandbox.scenarios.model import Callbacks, Delivery, TamperValue
+from sandbox.scenarios.model import Callbacks, CustomAck, Delivery, TamperValue
 
 SignatureMode = Literal["valid", "invalid", "missing"]
 
@@ -167,9 +168,12 @@ def delivery_policy(plan: Plan | None, default: RetryPolicy) -> RetryPolicy:
 
 
 def ack_rule(plan: Plan | None, default: AckRule) -> AckRule:
-    """The gateway's ack rule, or any 2xx when the plan's `delivery.ack` says so."""
-    if plan is not None and plan.delivery is not None and plan.delivery.ack == "any-2xx":
+    """The gateway's ack rule, or the plan's `delivery.ack`: any 2xx, or a custom rule."""
+    wanted = plan.delivery.ack if plan is not None and plan.delivery is not None else None
+    if wanted == "any-2xx":
         return any_2xx()
+    if isinstance(wanted, CustomAck):
+        return custom_ack(wanted.statuses, wanted.json, wanted.body)
     return default
 
 
@@ -185,6 +189,19 @@ def _seconds(value: timedelta | None) -> float | None:
 
 def _delta(value: float | None) -> timedelta | None:
     return None if value is None else timedelta(seconds=value)
+
+
+def _ack_json(ack: str | CustomAck | None) -> Any:
+    if not isinstance(ack, CustomAck):
+        return ack
+    return {"status": list(ack.statuses), "json": [list(f) for f in ack.json], "body": ack.body}
+
+
+def _ack_value(data: Any) -> str | CustomAck | None:
+    if not isinstance(data, dict):
+        return data  # type: ignore[no-any-return]
+    fields = tuple((str(name), value) for name, value in data["json"])
+    return CustomAck(tuple(data["status"]), fields, data["body"])
 
 
 def _tamper_json(value: TamperValue) -> list[Any]:
@@ -225,7 +242,7 @@ def plan_blocks(plan: Plan | None) -> dict[str, Any]:
             "retries": None
             if delivery.retries is None
             else [d.total_seconds() for d in delivery.retries],
-            "ack": delivery.ack,
+            "ack": _ack_json(delivery.ack),
             "profile": delivery.profile,
         }
     return blocks
@@ -255,7 +272,7 @@ def plan_from_blocks(blocks: Mapping[str, Any] | None) -> Plan | None:
         delivery = Delivery(
             timeout=_delta(d["timeout"]),
             retries=None if retries is None else tuple(timedelta(seconds=s) for s in retries),
-            ack=d["ack"],
+            ack=_ack_value(d["ack"]),
             profile=d["profile"],
         )
     return Plan(callbacks=callbacks, delivery=delivery)

@@ -31,6 +31,7 @@ class Refusal:
     note: str
     merchant: str = ""
     signature: str = "not-checked"
+    signature_detail: str = ""  # what a failed signature check expected
 
 
 class GatewayCall(Protocol):
@@ -77,6 +78,7 @@ def journaled_endpoint(
                 status=call.response.status_code,
                 signature=call.signature,
                 note=call.note,
+                signature_detail=call.signature_detail,
             )
             return call.response
         try:

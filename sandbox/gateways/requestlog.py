@@ -40,6 +40,7 @@ def log_request(
     signature: str,
     plan: Plan | None = None,
     note: str = "",
+    signature_detail: str = "",
 ) -> None:
     """Append the entry; `signature` is the verifier's verdict (`ok`, `bad`, `missing`,
     `not-checked`, `ok (lenient)`...), `note` the outcome in words (e.g. the error code)."""
@@ -56,5 +57,6 @@ def log_request(
             method=request.method,
             path=request.scope.get("path", ""),  # not request.url: building it costs (hot path)
             note=note,
+            signature_detail=signature_detail,
         )
     )

@@ -13,6 +13,7 @@ from sandbox.scenarios.model import (
     OUTCOME_STATUSES,
     SIGNATURES,
     Callbacks,
+    CustomAck,
     Delivery,
     Outcome,
     PaidAmount,
@@ -275,6 +276,42 @@ def _tamper(check: Checker, raw: Any, path: Path) -> dict[str, TamperValue]:
     return result
 
 
+def read_custom_ack(check: Checker, raw: Any, path: Path) -> CustomAck | None:
+    """`{status: [200, 201], json: {code: 1000}}` or `{status: [200], body: "ok"}`."""
+    data = read_mapping(check, raw, path, ("status", "json", "body"))
+    if data is None:
+        return None
+    before = len(check.errors)
+    statuses: list[int] = []
+    items = data.get("status")
+    if not isinstance(items, list) or not items:
+        check.fail((*path, "status"), "must be a list of HTTP statuses, e.g. [200]")
+    else:
+        for i, item in enumerate(items):
+            status = read_int(check, item, (*path, "status", i), 100, 599)
+            if status is not None:
+                statuses.append(status)
+    if "json" in data and "body" in data:
+        check.fail(path, "give json or body, not both")
+    fields: list[tuple[str, Any]] = []
+    if "json" in data:
+        wanted = data["json"]
+        if not isinstance(wanted, dict) or not wanted:
+            check.fail((*path, "json"), "must be a mapping of JSON fields to their values")
+        else:
+            for name, value in wanted.items():
+                if isinstance(value, Decimal) or not isinstance(value, str | int | bool | None):
+                    check.fail(
+                        (*path, "json", name),
+                        f"must be text, an integer, true/false or null, not {kind_of(value)}",
+                    )
+                fields.append((str(name), value))
+    body = read_text(check, data["body"], (*path, "body")) if "body" in data else None
+    if len(check.errors) != before:
+        return None
+    return CustomAck(tuple(statuses), tuple(fields), body)
+
+
 def read_delivery(check: Checker, raw: Any, path: Path) -> Delivery | None:
     data = read_mapping(check, raw, path, ("timeout", "retries", "ack", "profile"))
     if data is None:
@@ -297,11 +334,18 @@ def read_delivery(check: Checker, raw: Any, path: Path) -> Delivery | None:
                 for i, item in enumerate(items)
             ]
             retries = tuple(p for p in parsed if p is not None)
-    ack = None
+    ack: str | CustomAck | None = None
     if "ack" in data:
-        ack = str(data["ack"])
-        if data["ack"] not in ACKS:
-            check.fail((*path, "ack"), f"{data['ack']!r} is not one of: {', '.join(ACKS)}")
+        if isinstance(data["ack"], dict):
+            ack = read_custom_ack(check, data["ack"], (*path, "ack"))
+        else:
+            ack = str(data["ack"])
+            if data["ack"] not in ACKS:
+                known = ", ".join(ACKS)
+                check.fail(
+                    (*path, "ack"),
+                    f"{data['ack']!r} is not one of: {known}, or a mapping {{status, json|body}}",
+                )
     profile = None
     if "profile" in data:
         profile = read_text(check, data["profile"], (*path, "profile"))

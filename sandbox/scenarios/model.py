@@ -93,11 +93,23 @@ class Callbacks:
     redeliver_after: timedelta | None = None
 
 
+AckValue = str | int | bool | None  # a JSON field value a custom ack rule requires
+
+
+@dataclass(frozen=True)
+class CustomAck:
+    """`ack: {status: [200], json: {code: 1000}}` or `ack: {status: [200], body: "ok"}`."""
+
+    statuses: tuple[int, ...]
+    json: tuple[tuple[str, AckValue], ...] = ()
+    body: str | None = None
+
+
 @dataclass(frozen=True)
 class Delivery:
     timeout: timedelta | None = None
     retries: tuple[timedelta, ...] | None = None
-    ack: str | None = None  # "gateway" | "any-2xx"
+    ack: str | CustomAck | None = None  # "gateway" | "any-2xx" | a custom rule
     profile: str | None = None
 
 

@@ -128,6 +128,12 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX timers_subject ON timers (action, subject);
         """,
     ),
+    (
+        4,
+        """
+        ALTER TABLE journal ADD COLUMN signature_detail TEXT NOT NULL DEFAULT '';
+        """,
+    ),
 ]
 
 # Tables emptied by POST /_sandbox/reset (balances are then re-seeded from the opening values).

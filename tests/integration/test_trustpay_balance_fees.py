@@ -18,9 +18,21 @@ FEE_DATA = (
 )
 
 
+# The Fee Query page's example predates INR pay-ins: the demo merchant as it was then.
+USD_PAYINS_ONLY = (
+    "merchants:\n  trustpay:\n"
+    "    - {merchant_id: 8820250900009, api_key: tp_test_0b1c2d3e4f5a6b7c,"
+    " secret: tp_test_secret_9f8e7d6c,"
+    " payin: {USD: {channel_id: 5, fee_rate: 3.5, fee_fixed: 0.30, fee_min: 0.00}}}\n"
+)
+
+
 @pytest.fixture(scope="module")
-def running() -> Iterator[RunningSandbox]:
-    with run_sandbox({"clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}) as sandbox:
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
+    config = tmp_path_factory.mktemp("fees") / "sandbox.yaml"
+    config.write_text(USD_PAYINS_ONLY)
+    flags = {"clock": "manual", "clock_start": "2026-03-12T08:30:00Z", "config": str(config)}
+    with run_sandbox(flags) as sandbox:
         yield sandbox
 
 
@@ -52,7 +64,7 @@ def test_fee_overview_with_merchant_id(running: RunningSandbox) -> None:
 
 
 def test_fee_overview_signature_is_required(running: RunningSandbox) -> None:
-    assert error(post(running, "/v4/fee-overview", b'{"sign":""}')) == (880011, "invalid sign")
+    assert error(post(running, "/v4/fee-overview", b'{"sign":""}')) == (880011, "unauthorized")
     assert error(post(running, "/v4/fee-overview", {}, api_key="nope")) == (
         880011,
         "unauthorized",
@@ -153,7 +165,7 @@ def test_v3_vector_request_byte_for_byte(running: RunningSandbox) -> None:
     body = b'{"currency_id":"USD","sign":"f8dcedeafcf22554088e4749617d70c1"}'
     assert ok(post(running, "/v4/balance", body))["balance"] == "10000.00"
     upper = body.replace(b"f8dcedeafcf22554088e4749617d70c1", b"F8DCEDEAFCF22554088E4749617D70C1")
-    assert error(post(running, "/v4/balance", upper)) == (880011, "invalid sign")  # strict
+    assert error(post(running, "/v4/balance", upper)) == (880011, "unauthorized")  # strict
 
 
 def test_fee_overview_signs_the_secret_alone(running: RunningSandbox) -> None:

@@ -95,7 +95,7 @@ def test_every_card_endpoint_checks_key_sign_json_and_method(
     bad_sign = client.post(
         path, content=b'{"sign":"00000000000000000000000000000000"}', headers=headers
     )
-    assert bad_sign.json() == {"code": 880011, "message": "invalid sign", "data": None}
+    assert bad_sign.json() == {"code": 880011, "message": "unauthorized", "data": None}
     malformed = client.post(path, content=b"{not json", headers=headers)
     assert malformed.json() == {"code": 880002, "message": "malformed JSON", "data": None}
     wrong_method = client.get(path, headers=headers)

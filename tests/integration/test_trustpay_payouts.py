@@ -109,7 +109,7 @@ def test_v6_vector_is_verified(running: RunningSandbox) -> None:
     assert flat_error(post(running, PATH, body)) == (880012, "order_already_exists")
     assert flat_error(post(running, PATH, body.replace(b'"eb34', b'"eb35'))) == (
         880011,
-        "invalid sign",
+        "unauthorized",
     )
 
 

@@ -115,7 +115,7 @@ def test_step5_before_step7_and_digit_strings_accepted(running: RunningSandbox) 
     raw = compact_json({"merchant_id": "8820250900009", "currency_id": "USD"})
     body = {"merchant_id": "8820250900009", "currency_id": "USD"}
     assert ok(post(running, "/v4/balance", body))["balance"] is not None
-    assert error(post(running, "/v4/balance", raw.encode())) == (880011, "invalid sign")
+    assert error(post(running, "/v4/balance", raw.encode())) == (880011, "unauthorized")
 
 
 def test_step6_another_merchants_id(running: RunningSandbox) -> None:
@@ -135,7 +135,7 @@ def test_step7_sign_missing_wrong_uppercase(running: RunningSandbox) -> None:
     ):
         body = dict(fields) if sign is None else {**fields, "sign": sign}
         raw = compact_json(body).encode()
-        assert error(post(running, "/v4/balance", raw)) == (880011, "invalid sign")
+        assert error(post(running, "/v4/balance", raw)) == (880011, "unauthorized")
         assert journal(running)[0]["signature"] == verdict
     raw = compact_json({**fields, "sign": good}).encode()
     assert ok(post(running, "/v4/balance", raw)) is not None
@@ -151,7 +151,7 @@ def test_step7_v1_vector_and_lenient_only_forms(running: RunningSandbox) -> None
     v1l = cashier("ORD-20260312-0001-L")
     v1l["sign"] = trustpay_sign({**v1l, "order_amount": num("5")}, SECRET)
     raw = compact_json(v1l).encode()
-    assert error(post(running, "/v4/payin/create/order", raw)) == (880011, "invalid sign")
+    assert error(post(running, "/v4/payin/create/order", raw)) == (880011, "unauthorized")
 
 
 def test_lenient_merchant_accepts_normalised_and_uppercase(tmp_path: Any) -> None:

@@ -18,6 +18,13 @@ from sandbox.gateways.trustpay.merchant import FeeSchedule, RefundFee, TrustPayM
 from sandbox.signing.values import compact_json
 
 DEMO = TrustPayMerchant(merchant_id=8820250900009, api_key="k", secret="s")
+# The Fee Query page's example, printed before INR pay-ins were enabled for the demo merchant.
+USD_PAYINS_ONLY = TrustPayMerchant(
+    merchant_id=8820250900009,
+    api_key="k",
+    secret="s",
+    payin={"USD": FeeSchedule(5, Decimal("3.5"), Decimal("0.30"), Decimal("0.00"))},
+)
 
 
 @pytest.mark.parametrize(
@@ -36,7 +43,7 @@ def test_demo_payout_and_refund_fees() -> None:
 
 
 def test_currency_not_enabled_has_no_fee() -> None:
-    assert payin_fee(DEMO, "INR", Decimal("20.00")) == Decimal("0.00")
+    assert payin_fee(USD_PAYINS_ONLY, "INR", Decimal("20.00")) == Decimal("0.00")
     assert payout_fee(DEMO, "USD", Decimal("20.00")) == Decimal("0.00")
 
 
@@ -77,7 +84,17 @@ def test_fee_overview_matches_the_spec_example() -> None:
         '"dispute_configs":[{"channel_id":5,"currency_id":"USD","chargeback_fee":15.00,'
         '"refund_fee_rate":0,"refund_fee_fixed_amount":0.00}]}'
     )
-    assert compact_json(fee_overview(DEMO)) == expected
+    assert compact_json(fee_overview(USD_PAYINS_ONLY)) == expected
+
+
+def test_demo_merchant_takes_inr_payins() -> None:
+    assert str(payin_fee(DEMO, "INR", Decimal("20.00"))) == "0.70"
+    configs = fee_overview(DEMO)["fee_configs"]
+    assert [(c["currency_id"], c["business_type"]) for c in configs] == [
+        ("USD", 0),
+        ("INR", 0),
+        ("INR", 1),
+    ]
 
 
 def test_fee_overview_lists_every_enabled_currency() -> None:

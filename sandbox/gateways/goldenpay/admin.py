@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from sandbox.gateways.goldenpay import revisions
 from sandbox.gateways.goldenpay.collect import new_collect
 from sandbox.gateways.goldenpay.common import (
     CHANNEL_CURRENCIES,
@@ -133,7 +134,10 @@ async def trigger(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
                 channel=channel,
                 base_url=base.rstrip("/"),
                 now=now,
-                extra={"callback_url": url, "return_url": None, "directives": {}},
+                extra=revisions.stamp(
+                    {"callback_url": url, "return_url": None, "directives": {}},
+                    merchant.api_revision,
+                ),
             )
         else:
             data = {
@@ -144,6 +148,7 @@ async def trigger(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
                 "callback_url": url,
                 "directives": {},
             }
+            revisions.stamp(data, merchant.api_revision)
             order = new_payout(
                 sandbox, merchant, trans_id=order_no or "", amount=amount, currency=currency,
                 now=now, data=data,

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from sandbox.clock import parse_instant
-from sandbox.delivery import body_equals_text, profile
+from sandbox.delivery import body_equals_text
 from sandbox.gateways.directives import (
     CallbackTarget,
     RenderedCallback,
@@ -23,6 +23,7 @@ from sandbox.gateways.directives import (
     plan_from_blocks,
     submit_callbacks,
 )
+from sandbox.gateways.goldenpay import revisions
 from sandbox.gateways.goldenpay.common import (
     CANCELED,
     COLLECT,
@@ -40,9 +41,8 @@ from sandbox.scenarios.model import TamperValue
 from sandbox.signing.md5 import goldenpay_sign
 from sandbox.signing.values import compact_json
 
-# Spec §6.3: HTTP 200 and the trimmed body `success`; 5 s, one retry 60 s later.
+# Spec §6.3: HTTP 200 and the trimmed body `success`; the policy follows the order's revision.
 ACK = body_equals_text("success")
-POLICY = profile("goldenpay")
 
 _EVENTS = {"20": "processing", "60": "success", "30": "failed", "50": "canceled"}
 
@@ -129,7 +129,8 @@ def send_callbacks(sandbox: Sandbox, order: Order, merchant: GoldenPayMerchant) 
         status: str, signature: SignatureMode, tamper: Mapping[str, TamperValue]
     ) -> RenderedCallback:
         build = collect_payload if collect else payout_payload
-        body = _signed_body(build(order, merchant, status, now), merchant, signature, tamper)
+        payload = revisions.callback_body(build(order, merchant, status, now), order)
+        body = _signed_body(payload, merchant, signature, tamper)
         event = f"{order.kind}.{_EVENTS.get(status, status)}"
         return RenderedCallback(body, {"Content-Type": "application/json"}, event)
 
@@ -147,6 +148,6 @@ def send_callbacks(sandbox: Sandbox, order: Order, merchant: GoldenPayMerchant) 
         order.status,
         render,
         ack=ack_rule(plan, ACK),
-        policy=delivery_policy(plan, POLICY),
+        policy=delivery_policy(plan, revisions.callback_policy(revisions.of_order(order))),
         sequence_status=statuses.get,
     )

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from sandbox.clock import parse_instant
 from sandbox.gateways.directives import plan_blocks
+from sandbox.gateways.goldenpay import revisions
 from sandbox.gateways.goldenpay.common import (
     COLLECT,
     GATEWAY,
@@ -26,6 +27,7 @@ from sandbox.gateways.goldenpay.pipeline import (
     Call,
     GoldenPayError,
     answer_order_query,
+    missing,
     success_response,
 )
 from sandbox.gateways.orders import Order, find_order, insert_order
@@ -149,6 +151,8 @@ async def create(call: Call) -> Response:
     callback_url = fields.url("callback_url")
     return_url = fields.url("return_url", required=False)
     extra = fields.optional(*_OPTIONAL)
+    if revisions.uid_required(channel, call.revision) and "uid" not in extra:
+        raise missing("uid")
 
     plan = call.plan_for(
         order_no=trans_id, amount=amount.facts_value, currency=currency, channel=channel
@@ -162,6 +166,7 @@ async def create(call: Call) -> Response:
             raise GoldenPayError("Duplicate trans_id")
         extra.update({"callback_url": callback_url, "return_url": return_url})
         extra["directives"] = plan_blocks(plan)
+        revisions.stamp(extra, call.revision)
         order = new_collect(
             sandbox,
             call.merchant,
@@ -180,10 +185,15 @@ async def create(call: Call) -> Response:
 
     def normal() -> Response:
         assert order is not None
-        return success_response(create_payload(order, call.merchant), call.merchant)
+        payload = create_payload(order, call.merchant)
+        answer = revisions.collect_answer(payload, call.merchant, call.revision)
+        return success_response(answer, call.merchant)
 
     return await call.answer(plan, normal if order is not None else None)
 
 
 async def query(call: Call) -> Response:
-    return await answer_order_query(call, COLLECT, query_payload)
+    def payload(order: Order, merchant: GoldenPayMerchant) -> dict[str, Any]:
+        return revisions.rendered(query_payload(order, merchant), call.revision)
+
+    return await answer_order_query(call, COLLECT, payload)

@@ -61,6 +61,8 @@ class GoldenPayMerchant:
     timestamp_window_s: int = 300
     signature_mode: Literal["strict", "lenient"] = "strict"
     time_zone: str = field(default="+07:00", metadata={"check": check_utc_offset})
+    # Which published revision of the docs the merchant is coded against (`revisions.py`).
+    api_revision: Literal["current", "legacy"] = "current"
 
 
 DEMO_MERCHANT: dict[str, Any] = {"mch_id": 10001, "api_token": "gp_test_token_5e6f7a8b"}

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from sandbox.clock import parse_instant
 from sandbox.gateways.directives import plan_blocks
+from sandbox.gateways.goldenpay import revisions
 from sandbox.gateways.goldenpay.common import (
     CANCELED,
     GATEWAY,
@@ -143,6 +144,7 @@ async def create(call: Call) -> Response:
         if wallet.available < amount.value + fee(amount.value, merchant.payout_fee_rate, currency):
             raise GoldenPayError("Insufficient balance")
         data["directives"] = plan_blocks(plan)
+        revisions.stamp(data, call.revision)
         order = new_payout(
             sandbox,
             merchant,
@@ -160,10 +162,14 @@ async def create(call: Call) -> Response:
 
     def normal() -> Response:
         assert order is not None
-        return success_response(create_payload(order, call.merchant), call.merchant)
+        payload = revisions.rendered(create_payload(order, call.merchant), call.revision)
+        return success_response(payload, call.merchant)
 
     return await call.answer(plan, normal if order is not None else None)
 
 
 async def query(call: Call) -> Response:
-    return await answer_order_query(call, PAYOUT, query_payload)
+    def payload(order: Order, merchant: GoldenPayMerchant) -> dict[str, Any]:
+        return revisions.rendered(query_payload(order, merchant), call.revision)
+
+    return await answer_order_query(call, PAYOUT, payload)

@@ -32,6 +32,13 @@ from sandbox.gateways.goldenpay.common import (
     amount_format_ok,
 )
 from sandbox.gateways.goldenpay.merchant import GoldenPayMerchant
+from sandbox.gateways.goldenpay.revisions import (
+    HEADER,
+    Revision,
+    UnknownRevision,
+    nonce_ok,
+    request_revision,
+)
 from sandbox.gateways.orders import Order, find_order
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan, PlannedResponse, RequestFacts
@@ -223,6 +230,7 @@ class Call:
     params: dict[str, Any]
     operation: str
     signature: str  # the journal's verdict: "ok (raw)", "ok (normalised)"
+    revision: Revision = "current"
     plan: Plan | None = None
     note: str = ""
     fields: Fields = field(init=False)
@@ -388,14 +396,16 @@ def find_merchant(sandbox: Sandbox, params: dict[str, Any]) -> GoldenPayMerchant
     return merchant
 
 
-def check_common(params: dict[str, Any], merchant: GoldenPayMerchant) -> None:
+def check_common(
+    params: dict[str, Any], merchant: GoldenPayMerchant, revision: Revision = "current"
+) -> None:
     """Step 2 after `mch_id`: `sign` present, then `nonce`, then `timestamp` (spec §4.0.1)."""
     if is_empty(params.get("sign")):
         raise missing("sign")
     nonce = params.get("nonce")
     if is_empty(nonce):
         raise missing("nonce")
-    if not isinstance(nonce, str) or isinstance(nonce, JsonNumber) or not 6 <= len(nonce) <= 24:
+    if not isinstance(nonce, str) or isinstance(nonce, JsonNumber) or not nonce_ok(nonce, revision):
         raise GoldenPayError("Invalid nonce")
     stamp = params.get("timestamp")
     if is_empty(stamp):
@@ -425,16 +435,20 @@ async def _authenticate(request: Request, sandbox: Sandbox, operation: str) -> C
         params = await read_params(request)
         merchant = find_merchant(sandbox, params)
         merchant_id = str(merchant.mch_id)
+        try:
+            revision = request_revision(request.headers, merchant)
+        except UnknownRevision as exc:
+            raise invalid(HEADER, str(exc)) from None
         if is_empty(params.get("sign")):
             checked = "missing"
-        check_common(params, merchant)
+        check_common(params, merchant, revision)
         verdict = goldenpay_verify(params, merchant.api_token, merchant.signature_mode)
         if not verdict.ok:
             checked = "bad"
             raise GoldenPayError("Invalid sign")
     except GoldenPayError as exc:
         raise _Rejected(exc, merchant_id, checked) from None
-    return Call(request, sandbox, merchant, params, operation, f"ok ({verdict.form})")
+    return Call(request, sandbox, merchant, params, operation, f"ok ({verdict.form})", revision)
 
 
 def goldenpay_endpoint(

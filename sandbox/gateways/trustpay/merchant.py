@@ -108,7 +108,9 @@ class TrustPayMerchant:
     callback_amount_format: Literal["fixed2", "trimmed"] = "fixed2"
     payin: dict[str, FeeSchedule] = field(
         default_factory=lambda: {
-            "USD": FeeSchedule(5, Decimal("3.5"), Decimal("0.30"), Decimal("0.00"))
+            "USD": FeeSchedule(5, Decimal("3.5"), Decimal("0.30"), Decimal("0.00")),
+            # The Enums page lists INR as a v4 pay-in currency too.
+            "INR": FeeSchedule(6, Decimal("3.5"), Decimal("0.00"), Decimal("0.00")),
         },
         metadata={"check": check_currency_keys},
     )

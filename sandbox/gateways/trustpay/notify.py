@@ -2,7 +2,8 @@
 
 Callbacks are submitted with the tag `<platform id>:<status>`; when a message is acknowledged the
 order's `notify_status` becomes 2 (sent), when every attempt failed 3 (failed); `notify_time` is
-that attempt's time. Each new message sets the order back to 1 (`callbacks.notify_order`).
+the time of the latest attempt, also while a retry is still due (`notify_status` then stays 1).
+Each new message sets the order back to 1 (`callbacks.notify_order`).
 """
 
 from __future__ import annotations
@@ -25,11 +26,15 @@ def record_outcome(sandbox: Sandbox, outcome: Outcome) -> None:
         order = get_order(sandbox.store, GATEWAY, platform_id)
         if order is None or order.kind not in _TRACKED_KINDS:
             return
-        order.data["notify_status"] = NOTIFY_SENT if outcome.state == "acked" else NOTIFY_FAILED
+        if outcome.state != "pending":
+            sent = outcome.state == "acked"
+            order.data["notify_status"] = NOTIFY_SENT if sent else NOTIFY_FAILED
         order.data["notify_time"] = format_instant(outcome.attempt.started_at)
         save_order(sandbox.store, order)
 
 
 def start_notify_tracking(sandbox: Sandbox) -> None:
     """`on_start` hook: receive the outcomes of TrustPay's callback messages."""
-    sandbox.delivery.on_outcome(GATEWAY, lambda outcome: record_outcome(sandbox, outcome))
+    sandbox.delivery.on_outcome(
+        GATEWAY, lambda outcome: record_outcome(sandbox, outcome), retries=True
+    )

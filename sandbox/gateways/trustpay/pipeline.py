@@ -26,7 +26,7 @@ from sandbox.gateways.trustpay.codes import BAD_REQUEST, SUCCESS
 from sandbox.gateways.trustpay.merchant import TrustPayMerchant
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan, PlannedResponse, RequestFacts
-from sandbox.signing.md5 import trustpay_verify
+from sandbox.signing.md5 import trustpay_sign, trustpay_string_to_sign, trustpay_verify
 from sandbox.signing.values import DuplicateKeyError, JsonNumber, compact_json, parse_json
 
 GATEWAY = "trustpay"
@@ -41,11 +41,14 @@ Api = Literal["v2", "v3", "v4"]
 class TrustPayError(Exception):
     """Answer the request with this code and message (HTTP 200, `data: null`)."""
 
-    def __init__(self, code: int, message: str, signature: str = "") -> None:
+    def __init__(
+        self, code: int, message: str, signature: str = "", signature_detail: str = ""
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.signature = signature  # the journal's verdict when the signature was checked
+        self.signature_detail = signature_detail  # what the failed check expected
 
 
 def bad_request(message: str) -> TrustPayError:
@@ -345,7 +348,9 @@ async def _authenticate(
     if not verdict.ok:
         sign = body.get("sign")
         signed = isinstance(sign, str) and not isinstance(sign, JsonNumber) and bool(sign)
-        return TrustPayError(UNAUTHORIZED, "invalid sign", "bad" if signed else "missing")
+        # The Enums page words 880011 `unauthorized`; what was expected goes to the journal.
+        detail = signature_detail(body, merchant.secret) if signed else "no sign field"
+        return TrustPayError(UNAUTHORIZED, "unauthorized", "bad" if signed else "missing", detail)
     return Call(
         request=request,
         sandbox=sandbox,
@@ -355,6 +360,13 @@ async def _authenticate(
         api=api,
         signature=f"ok ({verdict.form})",
     )
+
+
+def signature_detail(body: dict[str, Any], secret: str) -> str:
+    """The expected digest and the string it is computed over, the secret masked."""
+    fields = {key: value for key, value in body.items() if key != "sign"}
+    text = trustpay_string_to_sign(fields, "***")
+    return f"invalid sign: expected {trustpay_sign(fields, secret)} over {text}"
 
 
 def trustpay_endpoint(
@@ -370,6 +382,7 @@ def trustpay_endpoint(
             f"{call.code} {call.message}",
             merchant="" if merchant is None else str(merchant.merchant_id),
             signature=call.signature or "not-checked",
+            signature_detail=call.signature_detail,
         )
 
     def answer_error(exc: Exception) -> tuple[Response, str] | None:
