@@ -219,6 +219,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from sandbox.app import create_app
     from sandbox.logs import configure_logging
     from sandbox.runtime import open_sandbox
+    from sandbox.serving import server_config
     from sandbox.store import StoreError
 
     flags = {option.name: getattr(args, option.name) for option in OPTIONS}
@@ -241,9 +242,7 @@ def run_serve(args: argparse.Namespace) -> int:
     port = listener.getsockname()[1]
     print(banner(settings, port), flush=True)
     app = create_app(settings, sandbox)
-    config = uvicorn.Config(
-        app, log_config=None, access_log=False, lifespan="on", server_header=False, ws="none"
-    )
+    config = server_config(app)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal; a requested
     # stop is a clean exit (0), also for `docker stop`.
     signal.signal(signal.SIGTERM, _stop_requested)

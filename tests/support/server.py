@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute
 
 from sandbox.app import create_app
 from sandbox.runtime import Sandbox, open_sandbox
+from sandbox.serving import server_config
 from sandbox.settings import Settings, resolve_settings
 
 
@@ -57,15 +58,17 @@ def run_sandbox(
     flags: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
     routes: Sequence[BaseRoute] = (),
+    server_options: Mapping[str, Any] | None = None,
 ) -> Iterator[RunningSandbox]:
     """A running server with these settings (flag names as in Settings: `{"clock": "manual"}`);
-    `routes` mounts extra (test-only) routes, e.g. the test gateway."""
+    `routes` mounts extra (test-only) routes, e.g. the test gateway; `server_options` override
+    the uvicorn options `sandbox serve` uses (e.g. shorter timeouts)."""
     settings = resolve_settings(dict(flags or {}), dict(environ or {}))
     sandbox = open_sandbox(settings)
     app = create_app(settings, sandbox, routes)
     listener = free_socket()
     port = listener.getsockname()[1]
-    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")
+    config = server_config(app, **dict(server_options or {}))
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()

@@ -337,7 +337,7 @@ async def _authenticate(
     if given is not None:
         name, value = given
         text = value if isinstance(value, str) else None
-        if text is None or not text.isdigit() or not text.isascii():
+        if text is None or not text.isdigit() or not text.isascii() or len(text) > 19:
             return bad_request(f"invalid field: {name} (integer)")
         if int(text) != merchant.merchant_id:
             return TrustPayError(UNAUTHORIZED, "unauthorized")
