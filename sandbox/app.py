@@ -28,6 +28,7 @@ from sandbox.connection import remember_transport
 from sandbox.gateways.envelopes import fault_envelopes_for
 from sandbox.gateways.registry import gateway_apps
 from sandbox.runtime import Sandbox, open_sandbox
+from sandbox.security import SecurityMiddleware, admin_token_for
 from sandbox.settings import Settings
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -86,7 +87,8 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.sandbox = sandbox
-    app.add_middleware(SandboxMiddleware, admin_token=settings.admin_token)
+    app.add_middleware(SecurityMiddleware, settings=settings)
+    app.add_middleware(SandboxMiddleware, admin_token=admin_token_for(settings))
     return app
 
 

@@ -219,12 +219,13 @@ def run_serve(args: argparse.Namespace) -> int:
     from sandbox.app import create_app
     from sandbox.logs import configure_logging
     from sandbox.runtime import open_sandbox
+    from sandbox.security import with_generated_token
     from sandbox.serving import server_config
     from sandbox.store import StoreError
 
     flags = {option.name: getattr(args, option.name) for option in OPTIONS}
     flags["config"] = args.config
-    settings = resolve_settings(flags, os.environ)
+    settings, token_generated = with_generated_token(resolve_settings(flags, os.environ))
     configure_logging(settings.log_format)
     try:
         sandbox = open_sandbox(settings)
@@ -240,7 +241,7 @@ def run_serve(args: argparse.Namespace) -> int:
         sandbox.store.close()
         return EXIT_FAILURE
     port = listener.getsockname()[1]
-    print(banner(settings, port), flush=True)
+    print(banner(settings, port, token_generated), flush=True)
     app = create_app(settings, sandbox)
     config = server_config(app)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal; a requested
@@ -279,7 +280,7 @@ def base_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
-def banner(settings: Settings, port: int) -> str:
+def banner(settings: Settings, port: int, token_generated: bool = False) -> str:
     url = base_url(settings.host, port)
     listen = " (listening on all interfaces)" if settings.host in ("0.0.0.0", "::") else ""
     clock = settings.clock if settings.clock == "manual" else f"real, x{settings.time_scale:g}"
@@ -291,7 +292,12 @@ def banner(settings: Settings, port: int) -> str:
         f"  clock      {clock}",
         "  scenarios  " + (", ".join(settings.scenario) or "each gateway's default"),
     ]
-    if settings.admin_token:
+    if token_generated:
+        lines.append(f"  admin API  needs Authorization: Bearer {settings.admin_token}")
+        lines.append("             (generated: listening beyond loopback; set SANDBOX_ADMIN_TOKEN)")
+    elif settings.admin_token and settings.admin_token.lower() == "off":
+        lines.append("  admin API  open to anyone who can connect (SANDBOX_ADMIN_TOKEN=off)")
+    elif settings.admin_token:
         lines.append("  admin API  needs Authorization: Bearer <SANDBOX_ADMIN_TOKEN>")
     if settings.callback_url:
         lines.append(f"  callbacks  all sent to {settings.callback_url}")

@@ -78,7 +78,10 @@ def run_sandbox(
             raise RuntimeError("the sandbox server did not start")
         time.sleep(0.01)
     url = f"http://127.0.0.1:{port}"
-    with httpx.Client(base_url=url, timeout=30) as client:
+    # Admin bodies must be JSON (scenario uploads may be YAML, JSON being YAML too): the
+    # client says so by default, as a merchant's JSON client does; a test may send another type.
+    json_default = {"Content-Type": "application/json"}
+    with httpx.Client(base_url=url, timeout=30, headers=json_default) as client:
         try:
             yield RunningSandbox(url=url, settings=settings, sandbox=sandbox, client=client)
         finally:
