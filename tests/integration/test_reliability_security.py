@@ -1,4 +1,4 @@
-"""The container's security model (README, Docker section): one test per rule, on the real server."""
+"""The container's security model (README, Docker section): one test per rule, real server."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def test_the_bound_name_is_allowed_when_it_is_not_a_wildcard() -> None:
     )
 
 
-# -- JSON-only admin bodies, no cross-site admin calls ----------------------------------------------
+# -- JSON-only admin bodies, no cross-site admin calls --
 
 
 @pytest.mark.parametrize(
