@@ -310,7 +310,9 @@ def banner(settings: Settings, port: int, token_generated: bool = False) -> str:
             value = str(getattr(merchant, key))
             if "-----BEGIN" in value:
                 continue  # keys are long: `sandbox keys show ezpay` prints them
-            shown.append(f"{key}={value}")
+            # Only the demo merchants' published test values; a config file's are secrets.
+            public = key == kind.id_key or value == str(kind.demo.get(key))
+            shown.append(f"{key}={value}" if public else f"{key}=(from the config file)")
         if kind.gateway == "ezpay":
             shown.append("keys: sandbox keys show ezpay")
         lines.append(f"  {kind.gateway:<10} " + "  ".join(shown))
