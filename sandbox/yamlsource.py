@@ -153,4 +153,7 @@ def _build(loader: Any, node: yaml.Node, path: Path, doc: YamlDocument, budget: 
         if not number.is_finite():
             raise doc.error(path, f"{node.value!r} is not a finite number")
         return number
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise doc.error(path, f"{str(node.value)[:40]!r} is not a usable value ({exc})") from None

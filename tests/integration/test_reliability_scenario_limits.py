@@ -79,3 +79,9 @@ def test_a_look_around_is_refused_naming_the_engine(server: RunningSandbox) -> N
     )
     assert refused.status_code == 422
     assert "RE2" in refused.text
+
+
+def test_a_five_thousand_digit_integer_is_a_validation_error(server: RunningSandbox) -> None:
+    response = server.client.post("/_sandbox/scenarios", content='{"name": 1' + "0" * 5000 + "}")
+    assert response.status_code == 422, response.text
+    assert "not a usable value" in response.text
