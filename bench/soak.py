@@ -3,8 +3,10 @@
 The sandbox runs as users start it, on the manual clock, with a fast local merchant
 (`bench/callback_receiver.py`) for the callbacks. Orders are sent in windows of `--window`
 (GoldenPay `mock` collects paid after 3 s, and TrustPay card pay-ins answered at once, 4:1); after
-each window the clock moves 5 s (`POST /_sandbox/clock/advance` returns once every callback due
-has been attempted), so every order's callback is delivered inside its window.
+each window the clock moves `--advance` (36 min: a sandbox day every 40 windows, so the demo
+TrustPay merchant stays under its 10,000 pay-ins a day, and one-day timers such as settlements
+fall due during the run). `POST /_sandbox/clock/advance` returns once every callback due has
+been attempted, so every order's callback is delivered inside its window.
 
 Per window the server's own CPU time (utime + stime from /proc) and RSS are read. Targets:
 - RSS after warm-up (the first 10 % of orders) stays within 20 % of its warm-up value;
@@ -132,7 +134,7 @@ def _wait_healthy(port: int, process: subprocess.Popen[bytes], errors: object) -
         time.sleep(0.01)
 
 
-def run(orders: int, window: int, connections: int) -> list[Window]:
+def run(orders: int, window: int, connections: int, step_s: float = 2160) -> list[Window]:
     port, merchant_port = free_port(), free_port()
     receiver_script = Path(__file__).with_name("callback_receiver.py")
     notify = f"http://127.0.0.1:{merchant_port}/notify"
@@ -160,7 +162,7 @@ def run(orders: int, window: int, connections: int) -> list[Window]:
                 batch = order_requests(sent, size, port, notify)
                 cpu_before = server_cpu_s(server.pid)
                 _elapsed, samples = asyncio.run(load(port, batch, connections))
-                advance(port, 5)
+                advance(port, step_s)
                 cpu = server_cpu_s(server.pid) - cpu_before
                 sent += size
                 for body in samples:
@@ -215,8 +217,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=100_000, help="default 100000")
     parser.add_argument("--window", type=int, default=1000, help="orders per window (1000)")
     parser.add_argument("--connections", type=int, default=8, help="keep-alive (default 8)")
+    parser.add_argument(
+        "--advance", type=float, default=2160, help="sandbox seconds after each window (2160)"
+    )
     args = parser.parse_args(argv)
-    windows = run(args.orders, args.window, args.connections)
+    windows = run(args.orders, args.window, args.connections, args.advance)
     met, lines = verdict(windows)
     for line in lines:
         print(f"soak: {line}", flush=True)
