@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,9 +21,9 @@ from pathlib import Path
 import httpx
 from support.callbacks import request, submit
 from support.receiver import Receiver, Reply, run_receiver
+from support.serve import spawn_serve
 from support.server import run_sandbox
 
-SANDBOX = [sys.executable, "-m", "sandbox"]
 MANUAL = {"clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}
 
 
@@ -88,27 +85,7 @@ def test_callback_allow_refuses_other_targets_without_contacting_them() -> None:
 
 
 def _start(db: Path) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [*SANDBOX, "serve", "--port", "0", "--db", str(db), "--clock", "manual"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    lines: list[str] = []
-    while not lines or not lines[-1].startswith("Press Ctrl+C"):
-        line = process.stdout.readline()
-        assert line, "".join(lines)
-        lines.append(line)
-    found = re.search(r"URL\s+(http://127\.0\.0\.1:\d+)", "".join(lines))
-    assert found
-    url = found.group(1)
-    for _ in range(250):
-        try:
-            httpx.get(f"{url}/_sandbox/health", timeout=1)
-            break
-        except httpx.TransportError:
-            time.sleep(0.02)  # the process is still starting
+    process, url, _banner = spawn_serve("--db", str(db), "--clock", "manual")
     return process, url
 
 

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from support.serve import spawn_serve
 from support.server import RunningSandbox, run_sandbox
 from support.tpclient import MERCHANT_ID, num, ok, post
 
 from sandbox.security import allowed_host_names, with_generated_token
 from sandbox.settings import resolve_settings
-
-SANDBOX = [sys.executable, "-m", "sandbox"]
 
 
 @pytest.fixture(scope="module")
@@ -142,31 +138,11 @@ def test_admin_token_off_leaves_the_admin_api_open() -> None:
 
 
 def test_serve_on_all_interfaces_prints_a_token_and_requires_it() -> None:
-    process = subprocess.Popen(
-        [*SANDBOX, "serve", "--host", "0.0.0.0", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process, base, banner = spawn_serve("--host", "0.0.0.0")
     try:
-        assert process.stdout is not None
-        lines: list[str] = []
-        while not lines or not lines[-1].startswith("Press Ctrl+C"):
-            line = process.stdout.readline()
-            assert line, "".join(lines)
-            lines.append(line)
-        text = "".join(lines)
-        url = re.search(r"URL\s+(http://127\.0\.0\.1:\d+)", text)
-        token = re.search(r"Bearer (\S+)", text)
-        assert url and token, text
-        base = url.group(1)
-        for _ in range(250):
-            try:
-                health = httpx.get(f"{base}/_sandbox/health", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.02)  # the process is still starting
-        assert health.status_code == 200
+        token = re.search(r"Bearer (\S+)", banner)
+        assert token, banner
+        assert httpx.get(f"{base}/_sandbox/health").status_code == 200
         assert httpx.get(f"{base}/_sandbox/merchants").status_code == 401
         authorised = httpx.get(
             f"{base}/_sandbox/merchants", headers={"Authorization": f"Bearer {token.group(1)}"}
