@@ -14,6 +14,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 from support.server import RunningSandbox, run_sandbox
 from support.tpclient import MERCHANT_ID, SECRET, error, num, ok, post
 
@@ -198,3 +201,15 @@ def test_over_long_request_line_is_answered_with_the_version_header(
     head = reply.split(b"\r\n\r\n")[0].lower()
     assert head.startswith(b"http/1.1 4"), head
     assert b"x-sandbox-version" in head, head
+
+
+def test_an_unexpected_error_says_connection_close_and_the_client_recovers() -> None:
+    async def boom(request: Request) -> Response:
+        raise RuntimeError("boom")
+
+    with run_sandbox(routes=[Route("/boom", boom)]) as running:
+        client = running.client
+        failed = client.get("/boom")
+        assert failed.status_code == 500
+        assert failed.headers["connection"] == "close"
+        assert client.get("/_sandbox/health").status_code == 200
