@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -87,6 +88,18 @@ class _ErrorLog(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.records.append(f"{record.name}: {record.getMessage()}")
+
+
+def admin_endpoints() -> list[tuple[str, str]]:
+    """The shared admin endpoints and each gateway's own admin helpers."""
+    found = list(ADMIN_ENDPOINTS)
+    for gateway in gateway_apps():
+        for route in gateway.admin_routes:
+            if isinstance(route, Route):
+                for method in sorted(route.methods or ()):
+                    path = re.sub(r"\{(\w+)\}", "{id}", route.path)
+                    found.append((method, "/_sandbox" + path))
+    return found
 
 
 def gateway_paths() -> list[tuple[str, str]]:
@@ -178,6 +191,7 @@ class Campaign:
         self.running = running
         self.rng = random.Random(seed)
         self.gateways = gateway_paths()
+        self.admin_targets = admin_endpoints()
         self.ez_key = load_private_key(EZPAY_DEMO_MERCHANT_PRIVATE_KEY)
         self.makers: list[Callable[[], tuple[str, str, str, dict[str, str], Any]]] = [
             self._junk_bytes,
@@ -272,17 +286,17 @@ class Campaign:
         return gateway, "POST", path, headers, body
 
     def _admin(self) -> tuple[str, str, str, dict[str, str], Any]:
-        method, path = self.rng.choice(ADMIN_ENDPOINTS)
+        method, path = self.rng.choice(self.admin_targets)
         path = path.replace("{id}", self.rng.choice(["x", "0", "%00", "9" * 50, "ORD-1"]))
         headers = {"Content-Type": "application/json"}
         kind = self.rng.randrange(4)
-        if method == "GET":
+        if method in ("GET", "HEAD"):
             params = {
                 self.rng.choice(["page", "page_size", "gateway", "status", "order", "merchant"]): (
                     self.rng.choice(["-1", "0", "x", "9" * 30, "\u00e9", "NaN", "1e3"])
                 )
             }
-            return "admin", "GET", path + "?" + httpx.QueryParams(params).__str__(), headers, None
+            return "admin", method, path + "?" + str(httpx.QueryParams(params)), headers, None
         if kind == 0:
             body = _raw_json_variant(self.rng)
         elif kind == 1:
@@ -306,7 +320,7 @@ class Campaign:
         if not response.is_success:
             return False
         if owner == "admin":
-            return response.request.method != "GET"
+            return response.request.method not in ("GET", "HEAD")
         try:
             body = response.json()
         except ValueError:
