@@ -68,14 +68,19 @@ def parse_json(data: bytes | str) -> Any:
     """Parse a JSON document, keeping number tokens as `JsonNumber`.
 
     Raises ValueError (json.JSONDecodeError, DuplicateKeyError for a key given twice in any
-    object, UnicodeDecodeError for bytes that are not UTF-8, nesting too deep, a lone
-    surrogate) and nothing else.
+    object, UnicodeDecodeError for bytes that are not UTF-8, nesting too deep) and nothing else.
     """
     text = data.decode("utf-8") if isinstance(data, bytes) else data
     try:
-        value = _DECODER.decode(text)
+        return _DECODER.decode(text)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
+
+
+def parse_request_json(data: bytes | str) -> Any:
+    """`parse_json` for a request body: also refuses text that is not valid Unicode (a lone
+    surrogate escape such as `"\\ud800"`), which could be neither stored nor answered."""
+    value = parse_json(data)
     if may_hold_surrogates(data) and has_lone_surrogate(value):
         raise ValueError("JSON text holds a lone surrogate (not valid Unicode)")
     return value

@@ -27,7 +27,13 @@ from sandbox.gateways.trustpay.merchant import TrustPayMerchant
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan, PlannedResponse, RequestFacts
 from sandbox.signing.md5 import trustpay_verify
-from sandbox.signing.values import DuplicateKeyError, JsonNumber, compact_json, parse_json
+from sandbox.signing.values import (
+    DuplicateKeyError,
+    JsonNumber,
+    compact_json,
+    parse_json,
+    parse_request_json,
+)
 
 GATEWAY = "trustpay"
 UNAUTHORIZED = 880011
@@ -326,7 +332,7 @@ async def _authenticate(
         return TrustPayError(UNAUTHORIZED, "unauthorized")
     raw = await request.body()
     try:
-        body = parse_json(raw)
+        body = parse_request_json(raw)
     except DuplicateKeyError as exc:
         return bad_request(f"duplicate field: {exc.key}")
     except ValueError:
