@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint format typecheck bench clean
+.PHONY: run test lint format typecheck bench fuzz clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -34,6 +34,11 @@ format: $(TSTAMP)
 
 typecheck: $(TSTAMP)
 	$(VENV)/bin/mypy
+
+# 20,000 malformed requests to every gateway and admin endpoint, state hashed before and after
+# (`make test` runs a 1,500-request slice of the same campaign).
+fuzz: $(TSTAMP)
+	FUZZ_REQUESTS=$${FUZZ_REQUESTS:-20000} $(PY) -m pytest tests/integration/test_reliability_fuzz.py -q -s $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from bench import delivery, ezpay, goldenpay, startup, trustpay, trustpay_cards
+from bench import delivery, ezpay, goldenpay, soak, startup, trustpay, trustpay_cards
 
 BENCHES: dict[str, Callable[[Sequence[str]], int]] = {
     "startup": startup.main,
@@ -18,6 +18,7 @@ BENCHES: dict[str, Callable[[Sequence[str]], int]] = {
     "goldenpay": goldenpay.main,
     "ezpay": ezpay.main,
     "trustpay-cards": trustpay_cards.main,
+    "soak": soak.main,
 }
 
 

@@ -28,6 +28,7 @@ from sandbox.connection import remember_transport
 from sandbox.gateways.envelopes import fault_envelopes_for
 from sandbox.gateways.registry import gateway_apps
 from sandbox.runtime import Sandbox, open_sandbox
+from sandbox.security import SecurityMiddleware, admin_token_for
 from sandbox.settings import Settings
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -86,7 +87,8 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.sandbox = sandbox
-    app.add_middleware(SandboxMiddleware, admin_token=settings.admin_token)
+    app.add_middleware(SecurityMiddleware, settings=settings)
+    app.add_middleware(SandboxMiddleware, admin_token=admin_token_for(settings))
     return app
 
 
@@ -129,6 +131,9 @@ async def internal_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     response = admin_error_response(500, "internal_error", f"internal error: {type(exc).__name__}")
     response.headers["x-sandbox-version"] = __version__
+    # uvicorn closes the connection after an unhandled error; say so, so a keep-alive client
+    # opens a new one instead of having its next request reset.
+    response.headers["connection"] = "close"
     return response
 
 
@@ -179,6 +184,15 @@ class SandboxMiddleware:
             await _send_response(_too_large(path), send)
             return
 
+        if length is None and b"transfer-encoding" in headers:
+            # A chunked body is read here, whole, so that one over the limit is refused before
+            # any endpoint sees it (an endpoint's own error frame would swallow the refusal).
+            body = await _read_body(receive)
+            if body is None:
+                await _send_response(_too_large(path), send)
+                return
+            receive = _replay(body, receive)
+
         started = False
         received = 0
 
@@ -210,6 +224,37 @@ class SandboxMiddleware:
 
 class _BodyTooLarge(Exception):
     pass
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole request body, or None once it passes the limit."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(parts)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        parts.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(parts)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """`receive` that hands over the body read already, then waits on the connection again."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 def _needs_admin_token(path: str) -> bool:

@@ -229,11 +229,13 @@ def run_serve(args: argparse.Namespace) -> int:
     from sandbox.logs import configure_logging
     from sandbox.readiness import AnnouncingServer
     from sandbox.runtime import open_sandbox
+    from sandbox.security import with_generated_token
+    from sandbox.serving import server_config
     from sandbox.store import StoreError
 
     flags = {option.name: getattr(args, option.name) for option in OPTIONS}
     flags["config"] = args.config
-    settings = resolve_settings(flags, os.environ)
+    settings, token_generated = with_generated_token(resolve_settings(flags, os.environ))
     configure_logging(settings.log_format)
     try:
         sandbox = open_sandbox(settings)
@@ -249,11 +251,9 @@ def run_serve(args: argparse.Namespace) -> int:
         sandbox.store.close()
         return EXIT_FAILURE
     port = listener.getsockname()[1]
-    print(banner(settings, port), flush=True)
+    print(banner(settings, port, token_generated), flush=True)
     app = create_app(settings, sandbox)
-    config = uvicorn.Config(
-        app, log_config=None, access_log=False, lifespan="on", server_header=False, ws="none"
-    )
+    config = server_config(app)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal; a requested
     # stop is a clean exit (0), also for `docker stop`.
     signal.signal(signal.SIGTERM, _stop_requested)
@@ -292,7 +292,7 @@ def base_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
-def banner(settings: Settings, port: int) -> str:
+def banner(settings: Settings, port: int, token_generated: bool = False) -> str:
     url = base_url(settings.host, port)
     listen = " (listening on all interfaces)" if settings.host in ("0.0.0.0", "::") else ""
     clock = settings.clock if settings.clock == "manual" else f"real, x{settings.time_scale:g}"
@@ -304,7 +304,12 @@ def banner(settings: Settings, port: int) -> str:
         f"  clock      {clock}",
         "  scenarios  " + (", ".join(settings.scenario) or "each gateway's default"),
     ]
-    if settings.admin_token:
+    if token_generated:
+        lines.append(f"  admin API  needs Authorization: Bearer {settings.admin_token}")
+        lines.append("             (generated: listening beyond loopback; set SANDBOX_ADMIN_TOKEN)")
+    elif settings.admin_token and settings.admin_token.lower() == "off":
+        lines.append("  admin API  open to anyone who can connect (SANDBOX_ADMIN_TOKEN=off)")
+    elif settings.admin_token:
         lines.append("  admin API  needs Authorization: Bearer <SANDBOX_ADMIN_TOKEN>")
     if settings.callback_url:
         lines.append(f"  callbacks  all sent to {settings.callback_url}")
@@ -317,7 +322,9 @@ def banner(settings: Settings, port: int) -> str:
             value = str(getattr(merchant, key))
             if "-----BEGIN" in value:
                 continue  # keys are long: `sandbox keys show ezpay` prints them
-            shown.append(f"{key}={value}")
+            # Only the demo merchants' published test values; a config file's are secrets.
+            public = key == kind.id_key or value == str(kind.demo.get(key))
+            shown.append(f"{key}={value}" if public else f"{key}=(from the config file)")
         if kind.gateway == "ezpay":
             shown.append("keys: sandbox keys show ezpay")
         lines.append(f"  {kind.gateway:<10} " + "  ".join(shown))

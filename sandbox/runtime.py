@@ -30,6 +30,7 @@ T = TypeVar("T")
 
 CLOCK_META_KEY = "clock.now"
 CLOCK_SAVE_INTERVAL_S = 5.0
+SEED_STARTS_META_KEY = "seed.starts"
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,7 @@ def open_sandbox(settings: Settings) -> Sandbox:
         clock=clock,
         store=store,
         merchants=settings.merchants,
-        rng=random.Random(settings.seed),
+        rng=_seeded_rng(settings.seed, store),
         delivery=DeliveryEngine(settings, clock, store),
         journal=Journal(store, clock, settings.journal_limit),
         scenarios=scenarios,
@@ -162,6 +163,17 @@ def open_sandbox(settings: Settings) -> Sandbox:
         sandbox.save_clock()
     clock.on_change(sandbox.save_clock)
     return sandbox
+
+
+def _seeded_rng(seed: int | None, store: Store) -> random.Random:
+    """The sandbox's random source. Same seed on a fresh database, same ids; a file database
+    counts its starts, so a restart with the same seed continues instead of replaying the ids
+    the store already holds."""
+    if seed is None or store.is_memory:
+        return random.Random(seed)
+    starts = int(store.get_meta(SEED_STARTS_META_KEY) or "0")
+    store.set_meta(SEED_STARTS_META_KEY, str(starts + 1))
+    return random.Random(seed if starts == 0 else f"{seed}:{starts}")
 
 
 def _register_merchants(sandbox: Sandbox) -> None:

@@ -172,6 +172,20 @@ OPTIONS: tuple[Option, ...] = (
     Option("journal_limit", _positive_int, 10000, "journal entries and callbacks kept", "N"),
     Option("seed", _seed, None, "seed for generated ids and data (same seed, same data)", "N"),
     Option("log_format", _choice("text", "json"), "text", "log format: text or json", "FORMAT"),
+    Option(
+        "allowed_hosts",
+        _names,
+        (),
+        "Host header names served, comma-separated, * = any (default: local names)",
+        "HOSTS",
+    ),
+    Option(
+        "callback_allow",
+        _names,
+        (),
+        "hosts or CIDRs callbacks may be sent to, comma-separated (default: any)",
+        "TARGETS",
+    ),
 )
 
 OPTION_NAMES = frozenset(o.name for o in OPTIONS)
@@ -196,6 +210,8 @@ class Settings:
     journal_limit: int = 10000
     seed: int | None = None
     log_format: str = "text"
+    allowed_hosts: tuple[str, ...] = ()
+    callback_allow: tuple[str, ...] = ()
     config: str | None = None
     merchants: MerchantBook = field(
         default_factory=lambda: build_merchant_book(None, None, ("merchants",), False)

@@ -77,8 +77,10 @@ def load_yaml(text: str, file: str) -> YamlDocument:
         document = YamlDocument(file=file, data=None)
         if node is not None:
             document.lines[()] = node.start_mark.line + 1
-            document.data = _build(loader, node, (), document)
+            document.data = _build(loader, node, (), document, _Budget())
         return document
+    except RecursionError:  # an alias that contains itself, or absurd nesting
+        raise YamlError(file, None, "", "not valid YAML: nested too deeply") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -90,14 +92,38 @@ def load_yaml(text: str, file: str) -> YamlDocument:
         loader.dispose()
 
 
-def _build(loader: Any, node: yaml.Node, path: Path, doc: YamlDocument) -> Any:
+MAX_VALUES = 100_000  # far more than any config or scenario file; aliases count each time used
+
+
+class _Budget:
+    """Values built so far: aliases let a few hundred bytes expand to billions of values (the
+    "billion laughs"), so building stops at `MAX_VALUES`."""
+
+    def __init__(self) -> None:
+        self.left = MAX_VALUES
+
+    def spend(self, doc: YamlDocument, node: yaml.Node) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise YamlError(
+                doc.file,
+                node.start_mark.line + 1,
+                "",
+                f"the document expands to more than {MAX_VALUES} values "
+                "(aliases repeating aliases?)",
+            )
+
+
+def _build(loader: Any, node: yaml.Node, path: Path, doc: YamlDocument, budget: _Budget) -> Any:
     import yaml
+
+    budget.spend(doc, node)
 
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)  # resolves `<<:` merge keys
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = _build(loader, key_node, path, doc)
+            key = _build(loader, key_node, path, doc, budget)
             if not isinstance(key, str | int | bool) or key is None:
                 raise doc.error(path, f"mapping keys must be plain scalars, not {key!r}")
             if key in result:
@@ -109,14 +135,14 @@ def _build(loader: Any, node: yaml.Node, path: Path, doc: YamlDocument) -> Any:
                 )
             child = (*path, str(key))
             doc.lines[child] = key_node.start_mark.line + 1
-            result[key] = _build(loader, value_node, child, doc)
+            result[key] = _build(loader, value_node, child, doc, budget)
         return result
     if isinstance(node, yaml.SequenceNode):
         items = []
         for index, item_node in enumerate(node.value):
             child = (*path, index)
             doc.lines[child] = item_node.start_mark.line + 1
-            items.append(_build(loader, item_node, child, doc))
+            items.append(_build(loader, item_node, child, doc, budget))
         return items
     if node.tag == _FLOAT_TAG:
         text = str(node.value).replace("_", "")
@@ -127,4 +153,7 @@ def _build(loader: Any, node: yaml.Node, path: Path, doc: YamlDocument) -> Any:
         if not number.is_finite():
             raise doc.error(path, f"{node.value!r} is not a finite number")
         return number
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise doc.error(path, f"{str(node.value)[:40]!r} is not a usable value ({exc})") from None

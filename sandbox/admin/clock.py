@@ -27,8 +27,10 @@ def _number(body: dict[str, Any], name: str, limit: Decimal, *, zero_ok: bool = 
         number = Decimal(str(value))
     except InvalidOperation:
         raise AdminError(400, "bad_request", f"{name}: {value!r} is not a number") from None
-    low_ok = number >= 0 if zero_ok else number > 0
-    if not number.is_finite() or not low_ok or number > limit:
+    # NaN cannot even be compared, so finiteness is checked first.
+    finite = number.is_finite()
+    low_ok = finite and (number >= 0 if zero_ok else number > 0)
+    if not low_ok or number > limit:
         low = "0 or more" if zero_ok else "greater than 0"
         raise AdminError(400, "bad_request", f"{name}: must be {low} and at most {limit}")
     return number

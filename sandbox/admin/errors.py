@@ -8,6 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from sandbox.jsontext import has_lone_surrogate, may_hold_surrogates
 from sandbox.merchants import MERCHANT_KINDS, MerchantBook
 
 
@@ -31,12 +32,20 @@ async def read_json_object(request: Request, *, required: bool = True) -> dict[s
             raise AdminError(400, "bad_request", "a JSON object body is required")
         return {}
     try:
-        data = json.loads(body)
+        data = json.loads(body, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise AdminError(400, "bad_request", f"body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise AdminError(400, "bad_request", "body is not valid JSON: nested too deeply") from None
+    if may_hold_surrogates(body) and has_lone_surrogate(data):
+        raise AdminError(400, "bad_request", "body is not valid JSON: a lone surrogate escape")
     if not isinstance(data, dict):
         raise AdminError(400, "bad_request", "body must be a JSON object")
     return data
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def query_int(request: Request, name: str, default: int, low: int, high: int) -> int:

@@ -20,6 +20,7 @@ from datetime import datetime
 from sandbox import __version__
 from sandbox.clock import Clock, Timer
 from sandbox.delivery.ack import acknowledged
+from sandbox.delivery.allow import TargetRule
 from sandbox.delivery.model import Attempt, CallbackRequest, Message, MessageState, Outcome
 from sandbox.delivery.notify import ChangeSignal
 from sandbox.delivery.outbox import Outbox
@@ -40,6 +41,7 @@ class NoTarget(ValueError):
 class DeliveryEngine:
     def __init__(self, settings: Settings, clock: Clock, store: Store) -> None:
         self.settings = settings
+        self._allow = TargetRule(settings.callback_allow) if settings.callback_allow else None
         self.clock = clock
         self.outbox = Outbox(store, settings.journal_limit)
         self.changes = ChangeSignal()
@@ -229,6 +231,7 @@ class DeliveryEngine:
                     message.body,
                     message.sent_headers(),
                     message.policy.timeout,
+                    self._allow,
                 )
                 latency_ms = (time.perf_counter() - wall) * 1000
         finally:

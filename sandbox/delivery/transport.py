@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
+from sandbox.delivery.allow import TargetRule
 from sandbox.delivery.model import EXCERPT_LIMIT, ErrorKind, SendResult
 
 if TYPE_CHECKING:
@@ -61,11 +62,19 @@ class ClientSlots:
 
 
 async def post(
-    client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str], timeout: float
+    client: httpx.AsyncClient,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    timeout: float,
+    allow: TargetRule | None = None,
 ) -> SendResult:
-    """Never raises for network trouble: the result carries a status or an error kind."""
+    """Never raises for network trouble: the result carries a status or an error kind.
+    With `allow`, a target outside it is not contacted at all."""
     import httpx
 
+    if allow is not None and not await allow.allows(url):
+        return SendResult(error="invalid-url", detail="not an allowed callback target")
     try:
         # httpx times each phase separately; the overall limit covers a reply that trickles in.
         async with asyncio.timeout(timeout):

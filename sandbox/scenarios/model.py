@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from typing import Literal
+
+from sandbox.scenarios.patterns import TextPattern
 
 NEUTRAL = "*"
 OUTCOME_STATUSES = ("success", "failed", "pending", "expired", "canceled")
@@ -29,7 +30,7 @@ class AmountMatch:
     in_: tuple[Decimal, ...] | None = None
     prefix: str | None = None
     suffix: str | None = None
-    regex: re.Pattern[str] | None = None
+    regex: TextPattern | None = None
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class TextMatch:
     exact: str | None = None
     prefix: str | None = None
     suffix: str | None = None
-    regex: re.Pattern[str] | None = None
+    regex: TextPattern | None = None
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ only the first); readers return None after reporting.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -15,6 +14,7 @@ from typing import Any, TypeVar
 
 from sandbox.scenarios import vocabulary as vocab_registry
 from sandbox.scenarios.durations import parse_duration
+from sandbox.scenarios.patterns import PatternError, TextPattern, compile_pattern
 from sandbox.scenarios.vocabulary import Vocabulary
 from sandbox.yamlsource import Path, YamlDocument, YamlError
 
@@ -107,13 +107,13 @@ def read_match_text(check: Checker, raw: Any, path: Path) -> str | None:
     return None
 
 
-def read_regex(check: Checker, raw: Any, path: Path) -> re.Pattern[str] | None:
+def read_regex(check: Checker, raw: Any, path: Path) -> TextPattern | None:
     text = read_match_text(check, raw, path)
     if text is None:
         return None
     try:
-        return re.compile(text)
-    except (re.error, RecursionError, OverflowError) as exc:
+        return compile_pattern(text)
+    except PatternError as exc:
         check.fail(path, f"not a valid regular expression: {exc}")
         return None
 

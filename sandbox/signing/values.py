@@ -13,6 +13,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from sandbox.jsontext import has_lone_surrogate, may_hold_surrogates
+
 
 class JsonNumber(str):
     """A JSON number token kept as its exact text: `5.00` stays "5.00", `1e2` stays "1e2".
@@ -66,13 +68,22 @@ def parse_json(data: bytes | str) -> Any:
     """Parse a JSON document, keeping number tokens as `JsonNumber`.
 
     Raises ValueError (json.JSONDecodeError, DuplicateKeyError for a key given twice in any
-    object, UnicodeDecodeError for bytes that are not UTF-8) and nothing else.
+    object, UnicodeDecodeError for bytes that are not UTF-8, nesting too deep) and nothing else.
     """
     text = data.decode("utf-8") if isinstance(data, bytes) else data
     try:
         return _DECODER.decode(text)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
+
+
+def parse_request_json(data: bytes | str) -> Any:
+    """`parse_json` for a request body: also refuses text that is not valid Unicode (a lone
+    surrogate escape such as `"\\ud800"`), which could be neither stored nor answered."""
+    value = parse_json(data)
+    if may_hold_surrogates(data) and has_lone_surrogate(value):
+        raise ValueError("JSON text holds a lone surrogate (not valid Unicode)")
+    return value
 
 
 def render_value(value: Any) -> str | None:

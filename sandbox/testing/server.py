@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
 from sandbox.app import create_app
+from sandbox.serving import server_config
 from sandbox.runtime import Sandbox, open_sandbox
 from sandbox.settings import Settings, resolve_settings
 
@@ -61,13 +62,17 @@ def free_socket(host: str = "127.0.0.1") -> socket.socket:
 
 
 @contextmanager
-def serve_asgi(app: ASGIApp, host: str = "127.0.0.1") -> Iterator[str]:
+def serve_asgi(
+    app: ASGIApp, host: str = "127.0.0.1", config: uvicorn.Config | None = None
+) -> Iterator[str]:
     """Serve an ASGI app (a merchant's app under test, say) on a free port of `host`; yields its
-    URL (naming 127.0.0.1 when it listens on every interface)."""
+    URL (naming 127.0.0.1 when it listens on every interface). `config` replaces the plain
+    uvicorn configuration (the sandbox itself runs with `sandbox serve`'s limits)."""
     listener = free_socket(host)
     port = listener.getsockname()[1]
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
-    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")
+    if config is None:
+        config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
@@ -90,11 +95,20 @@ def run_sandbox(
     flags: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
     routes: Sequence[BaseRoute] = (),
+    server_options: Mapping[str, Any] | None = None,
 ) -> Iterator[RunningSandbox]:
     """A running server with these settings (flag names as in Settings: `{"clock": "manual"}`);
-    `routes` mounts extra (test-only) routes."""
+    `routes` mounts extra (test-only) routes; `server_options` override the uvicorn options
+    `sandbox serve` uses (e.g. shorter timeouts)."""
     settings = resolve_settings(dict(flags or {}), dict(environ or {}))
     sandbox = open_sandbox(settings)
     app = create_app(settings, sandbox, routes)
-    with serve_asgi(app) as url, httpx.Client(base_url=url, timeout=30) as client:
+    config = server_config(app, **dict(server_options or {}))
+    # Admin bodies must be JSON (scenario uploads may be YAML): the client says so by default, as
+    # a merchant's JSON client does; a test may send another type.
+    json_default = {"Content-Type": "application/json"}
+    with (
+        serve_asgi(app, config=config) as url,
+        httpx.Client(base_url=url, timeout=30, headers=json_default) as client,
+    ):
         yield RunningSandbox(url=url, settings=settings, sandbox=sandbox, client=client)

@@ -20,6 +20,7 @@ FAULTS = FaultEnvelopes(
     prefixes=("/open-api/", "/ezpay/"),
     not_found=lambda path: envelope(PARAM_ERROR, f"Request param error: unknown endpoint {path}"),
     too_large=envelope(PARAM_ERROR, "Request param error: body larger than 1 MiB"),
+    method_not_allowed=envelope(PARAM_ERROR, "Request param error: method not allowed"),
 )
 
 

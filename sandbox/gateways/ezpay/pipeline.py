@@ -33,7 +33,7 @@ from sandbox.gateways.ezpay.merchant import EzPayMerchant
 from sandbox.gateways.ezpay.money import daily_totals, to_minor
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan, PlannedResponse, RequestFacts
-from sandbox.signing.values import DuplicateKeyError, JsonNumber, parse_json
+from sandbox.signing.values import DuplicateKeyError, JsonNumber, parse_request_json
 
 GATEWAY = "ezpay"
 GENERAL_ERROR = 21000
@@ -332,7 +332,7 @@ async def _authenticate(
 ) -> Call | _Rejected:
     raw = await request.body()
     try:
-        body = parse_json(raw)
+        body = parse_request_json(raw)
     except DuplicateKeyError as exc:
         return _Rejected(param_error(f"body has a duplicate key {exc.key}"))
     except ValueError:
@@ -364,7 +364,7 @@ async def _authenticate(
         return _Rejected(EzPayError(SIGN_ERROR), app_id, "bad")
     signature = f"ok ({verdict.form})"
     try:
-        param = parse_json(param_text)
+        param = parse_request_json(param_text)
     except DuplicateKeyError as exc:
         return _Rejected(param_error(f"param has a duplicate key {exc.key}"), app_id, signature)
     except ValueError:

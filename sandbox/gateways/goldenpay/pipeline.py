@@ -43,7 +43,12 @@ from sandbox.gateways.orders import Order, find_order
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan, PlannedResponse, RequestFacts
 from sandbox.signing.md5 import goldenpay_sign, goldenpay_verify, parse_query
-from sandbox.signing.values import DuplicateKeyError, JsonNumber, compact_json, parse_json
+from sandbox.signing.values import (
+    DuplicateKeyError,
+    JsonNumber,
+    compact_json,
+    parse_request_json,
+)
 
 
 class GoldenPayError(Exception):
@@ -349,7 +354,7 @@ async def read_params(request: Request) -> dict[str, Any]:
     if request.method == "POST":
         raw = await request.body()
         try:
-            body = parse_json(raw)
+            body = parse_request_json(raw)
         except DuplicateKeyError as exc:
             raise invalid("body", f"duplicate key {exc.key}") from None
         except ValueError:

@@ -130,7 +130,7 @@ def _trigger_kind(body: dict[str, Any]) -> tuple[int, int]:
     order_type = int(order_type)
     raw = body.get("status")
     if isinstance(raw, bool) or not (
-        isinstance(raw, int) or (isinstance(raw, str) and raw.isdigit())
+        isinstance(raw, int) or (isinstance(raw, str) and raw.isdigit() and len(raw) < 20)
     ):
         raise _invalid("status: a TrustPay status number")
     status = int(raw)

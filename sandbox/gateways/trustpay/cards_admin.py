@@ -25,7 +25,7 @@ from sandbox.gateways.trustpay import cardorders, cards, pcards, vcards
 from sandbox.gateways.trustpay.admin import register_completer
 from sandbox.gateways.trustpay.pipeline import GATEWAY
 from sandbox.runtime import Sandbox
-from sandbox.signing.values import JsonNumber, compact_json, parse_json
+from sandbox.signing.values import JsonNumber, compact_json, parse_request_json
 
 _AMOUNT = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?")
 OUTCOMES = ("success", "failed", "expired", "canceled")
@@ -40,7 +40,7 @@ async def _body(request: Request) -> dict[str, Any]:
     """The JSON object body, numbers kept exact."""
     raw = await request.body()
     try:
-        body = parse_json(raw) if raw.strip() else {}
+        body = parse_request_json(raw) if raw.strip() else {}
     except ValueError as exc:
         raise AdminError(400, "bad_request", f"body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):

@@ -20,6 +20,7 @@ FAULTS = FaultEnvelopes(
     prefixes=("/v2/", "/v3/", "/v4/", "/trustpay/"),
     not_found=lambda path: envelope(BAD_REQUEST, "unknown endpoint"),
     too_large=envelope(BAD_REQUEST, "request body too large (limit 1 MiB)"),
+    method_not_allowed=envelope(BAD_REQUEST, "method not allowed: use POST"),
 )
 
 

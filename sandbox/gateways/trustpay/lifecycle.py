@@ -23,6 +23,7 @@ from sandbox.gateways.orders import Order, get_order, insert_order, save_order
 from sandbox.gateways.timers import Due, register_action
 from sandbox.gateways.trustpay.balances import credit
 from sandbox.gateways.trustpay.callbacks import NOTIFY_PENDING, notify_order
+from sandbox.gateways.trustpay.cardprivacy import card_fingerprint, mask_pan
 from sandbox.gateways.trustpay.fees import payin_fee
 from sandbox.gateways.trustpay.limits import payin_totals
 from sandbox.gateways.trustpay.merchant import TrustPayMerchant
@@ -65,8 +66,13 @@ class Card:
     number: str
     holder: str
 
-    def to_json(self) -> dict[str, str]:
-        return {"number": self.number, "holder": self.holder}
+    def to_json(self, sandbox: Sandbox) -> dict[str, str]:
+        """Masked number and fingerprint only: the full number is never stored."""
+        return {
+            "number": mask_pan(self.number),
+            "fingerprint": card_fingerprint(sandbox, self.number),
+            "holder": self.holder,
+        }
 
 
 def new_payin(
@@ -99,7 +105,7 @@ def new_payin(
         "settled": False,
     }
     if card is not None:
-        data["card"] = card.to_json()
+        data["card"] = card.to_json(sandbox)
     scenario = plan_blocks(plan)
     if scenario:
         data["scenario"] = scenario

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from sandbox.clock import format_instant
+from sandbox.gateways.trustpay.cardprivacy import card_fingerprint
 from sandbox.gateways.trustpay.merchant import TrustPayMerchant
 from sandbox.gateways.trustpay.ordering import limit_for, order_no_taken
 
@@ -171,12 +172,17 @@ def payin_totals(sandbox: Sandbox) -> PayinTotals:
 
 def card_failures(sandbox: Sandbox, merchant: str, card_number: str, now: datetime) -> int:
     """Rule 8: this card's failed attempts in the last 24 h (status 3 card pay-ins and 880014
-    attempts). Card pay-ins keep the number in `data.card.number`."""
+    attempts). Card pay-ins keep the card's fingerprint in `data.card.fingerprint`."""
     row = sandbox.store.fetchone(
         "SELECT COUNT(*) AS n FROM orders WHERE gateway = ? AND merchant_id = ? "
         "AND ((kind = 'payin' AND status = '3') OR kind = 'card_attempt') "
-        "AND updated_at >= ? AND json_extract(data, '$.card.number') = ?",
-        (GATEWAY, merchant, format_instant(now - _CARD_FAILURE_WINDOW), card_number),
+        "AND updated_at >= ? AND json_extract(data, '$.card.fingerprint') = ?",
+        (
+            GATEWAY,
+            merchant,
+            format_instant(now - _CARD_FAILURE_WINDOW),
+            card_fingerprint(sandbox, card_number),
+        ),
     )
     return 0 if row is None else int(row["n"])
 

@@ -195,7 +195,7 @@ async def _pay(sandbox: Sandbox, request: Request, order: Order, card: Card, pai
         fresh = _payin(sandbox, order.platform_id)
         if fresh is None or fresh.status != PENDING or fresh.data.get("card"):
             return  # another action won the race while risk control answered
-        fresh.data["card"] = card.to_json()
+        fresh.data["card"] = card.to_json(sandbox)
         save_order(sandbox.store, fresh)
         if failures >= limit:
             fail(sandbox, fresh, FAILED, "card failure limit exceeded")

@@ -212,7 +212,7 @@ def _record_failed_attempt(call: Call, payin: PayinRequest, card: CardRequest) -
         status="880014",
         created_at=now,
         updated_at=now,
-        data={"card": Card(card.number, card.holder).to_json(), "api": call.api},
+        data={"card": Card(card.number, card.holder).to_json(call.sandbox), "api": call.api},
     )
     with call.sandbox.store.transaction():
         insert_order(call.sandbox.store, attempt)

@@ -27,7 +27,13 @@ from sandbox.gateways.trustpay.merchant import TrustPayMerchant
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan, PlannedResponse, RequestFacts
 from sandbox.signing.md5 import trustpay_sign, trustpay_string_to_sign, trustpay_verify
-from sandbox.signing.values import DuplicateKeyError, JsonNumber, compact_json, parse_json
+from sandbox.signing.values import (
+    DuplicateKeyError,
+    JsonNumber,
+    compact_json,
+    parse_json,
+    parse_request_json,
+)
 
 GATEWAY = "trustpay"
 UNAUTHORIZED = 880011
@@ -329,7 +335,7 @@ async def _authenticate(
         return TrustPayError(UNAUTHORIZED, "unauthorized")
     raw = await request.body()
     try:
-        body = parse_json(raw)
+        body = parse_request_json(raw)
     except DuplicateKeyError as exc:
         return bad_request(f"duplicate field: {exc.key}")
     except ValueError:
@@ -340,7 +346,7 @@ async def _authenticate(
     if given is not None:
         name, value = given
         text = value if isinstance(value, str) else None
-        if text is None or not text.isdigit() or not text.isascii():
+        if text is None or not text.isdigit() or not text.isascii() or len(text) > 19:
             return bad_request(f"invalid field: {name} (integer)")
         if int(text) != merchant.merchant_id:
             return TrustPayError(UNAUTHORIZED, "unauthorized")
