@@ -223,7 +223,6 @@ def _signature_arguments(parser: argparse.ArgumentParser, *, verifying: bool) ->
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    import uvicorn
 
     from sandbox.app import create_app
     from sandbox.logs import configure_logging

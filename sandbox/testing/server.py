@@ -20,8 +20,8 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
 from sandbox.app import create_app
-from sandbox.serving import server_config
 from sandbox.runtime import Sandbox, open_sandbox
+from sandbox.serving import server_config
 from sandbox.settings import Settings, resolve_settings
 
 START_TIMEOUT_S = 10
