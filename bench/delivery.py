@@ -2,7 +2,7 @@
 
 Throughput: the delivery engine (one process, its shared keep-alive client, the configured
 concurrency) delivers N callbacks to a bare uvicorn receiver in another process; the baseline is
-a plain `httpx.AsyncClient` loop posting the same bodies to the same receiver with the same
+a plain `aiohttp.ClientSession` loop posting the same bodies to the same receiver with the same
 concurrency. Engine and baseline runs alternate; the medians are compared.
 
 Retry timing: on the real clock, every callback's first attempt gets a 500 and the retry is due
@@ -113,14 +113,16 @@ async def engine_run(url: str, count: int, concurrency: int, db: str) -> float:
 
 
 async def baseline_run(url: str, count: int, concurrency: int) -> float:
-    """Callbacks per second through a plain httpx loop with the same concurrency."""
+    """Callbacks per second through a plain aiohttp loop with the same concurrency."""
+    import aiohttp
+
     slots = asyncio.Semaphore(concurrency)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, follow_redirects=False) as client:
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as client:
 
         async def one(n: int) -> None:
-            async with slots:
-                response = await client.post(url, content=BODY, headers=HEADERS, timeout=10)
+            async with slots, client.post(url, data=BODY, headers=HEADERS) as response:
+                await response.read()
                 response.raise_for_status()
 
         start = time.perf_counter()
@@ -159,7 +161,7 @@ def percentile(values: list[float], p: float) -> float:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench delivery",
-        description="Callback throughput vs a plain httpx loop; retry timing on the real clock.",
+        description="Callback throughput vs a plain aiohttp loop; retry timing on the real clock.",
     )
     parser.add_argument("--count", type=int, default=10000, help="callbacks per run")
     parser.add_argument("--runs", type=int, default=3, help="alternating runs of each")
@@ -178,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             baseline.append(asyncio.run(baseline_run(url, args.count, args.concurrency)))
             print(
                 f"delivery: run {n}/{args.runs} engine {engine[-1]:,.0f}/s  "
-                f"httpx loop {baseline[-1]:,.0f}/s",
+                f"aiohttp loop {baseline[-1]:,.0f}/s",
                 flush=True,
             )
     with receiver(fail_first=True) as url:

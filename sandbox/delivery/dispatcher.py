@@ -2,8 +2,8 @@
 
 Every due time is on the sandbox clock (`clock.call_at`), so a manual-clock `advance` returns only
 after every attempt that fell due has run, and a 60 s retry takes 60/scale real seconds in real
-mode. At most `delivery_concurrency` attempts are in flight, over keep-alive httpx clients that
-are created once and reused (`transport.ClientSlots`).
+mode. At most `delivery_concurrency` attempts are in flight, over one keep-alive aiohttp session
+that is created once and reused (`transport.ClientSlots`).
 The engine and its store are touched only on the server's event-loop thread (`engine.loop`).
 """
 

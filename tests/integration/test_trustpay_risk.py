@@ -124,9 +124,9 @@ def test_no_url_means_no_call(running: RunningSandbox) -> None:
 
 def test_one_client_is_reused(running: RunningSandbox, receiver: Receiver) -> None:
     ask(running, receiver.url)
-    first = risk.risk_client(running.sandbox).client()
+    first = risk.risk_client(running.sandbox).slots.session
     ask(running, receiver.url)
-    assert risk.risk_client(running.sandbox).client() is first
+    assert first is not None and risk.risk_client(running.sandbox).slots.session is first
 
 
 def test_callback_origin_applies_and_callback_url_does_not(receiver: Receiver) -> None:
@@ -137,8 +137,8 @@ def test_callback_origin_applies_and_callback_url_does_not(receiver: Receiver) -
     with run_sandbox(flags) as sandbox:
         verdict = ask(sandbox, "http://merchant.invalid:9/risk/check?x=1")
         holder = sandbox.sandbox.gateway_state["trustpay.risk_client"]
-        assert holder._client is not None
+        assert holder.slots.session is not None
     assert verdict.verdict == "allow"
     assert verdict.url == receiver.url + "/risk/check?x=1"
     assert receiver.requests[0].path == "/risk/check?x=1"
-    assert holder._client is None  # closed with the sandbox
+    assert holder.slots.session is None  # closed with the sandbox

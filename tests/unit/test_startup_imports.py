@@ -4,7 +4,7 @@ requests need (EzPay's RSA, the HTTP client, Faker for cards, the QR renderer)."
 import subprocess
 import sys
 
-HEAVY = ("cryptography", "httpx", "faker", "segno")
+HEAVY = ("cryptography", "httpx", "aiohttp", "faker", "segno")
 
 PROBE = f"""
 import sys

@@ -5,25 +5,22 @@ page's Pay action ask it: `POST` unsigned JSON `{orderId, cardPrefix, cardSuffix
 cardHolderName}`. HTTP 200 with the body `allow` (trimmed) lets the payment go on; 403 denies;
 anything else, a connection error or no complete answer within 5 s of wall time fails closed.
 
-One keep-alive `httpx.AsyncClient` per running sandbox, created on first use and closed when the
-sandbox stops (a task on the sandbox's own task list closes it when cancelled).
+It goes out through the same transport as callbacks (`delivery.transport`: one keep-alive session
+per running sandbox, created on first use and closed when the sandbox stops).
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from sandbox import __version__
 from sandbox.delivery.targets import resolve_target
-from sandbox.delivery.transport import post
+from sandbox.delivery.transport import ClientSlots, post
 from sandbox.gateways.trustpay.merchant import TrustPayMerchant
 from sandbox.runtime import Sandbox
 from sandbox.signing.values import compact_json
-
-if TYPE_CHECKING:
-    import httpx
 
 RISK_TIMEOUT_SECONDS = 5.0  # wall clock, like callback timeouts (D9)
 EXCERPT_CHARS = 200
@@ -67,27 +64,13 @@ NOT_CALLED = RiskVerdict("allow", "", "", None, "", 0.0)
 
 
 class RiskClient:
-    """The sandbox's one client for risk-control calls; the HTTP client is made on first need."""
+    """The sandbox's one client for risk-control calls (at most 32 in flight)."""
 
     def __init__(self) -> None:
-        self._client: httpx.AsyncClient | None = None
-
-    def client(self) -> httpx.AsyncClient:
-        if self._client is None:
-            import httpx
-
-            self._client = httpx.AsyncClient(
-                follow_redirects=False,
-                limits=httpx.Limits(max_connections=32, max_keepalive_connections=8),
-                headers={"User-Agent": f"TrustPay-Sandbox/{__version__}"},
-                trust_env=False,
-            )
-        return self._client
+        self.slots = ClientSlots(32, f"TrustPay-Sandbox/{__version__}")
 
     async def close(self) -> None:
-        if self._client is not None:
-            client, self._client = self._client, None
-            await client.aclose()
+        await self.slots.close()
 
 
 def risk_client(sandbox: Sandbox) -> RiskClient:
@@ -135,13 +118,8 @@ async def risk_control_verdict(
     body = risk_request_body(order_id, card_number, holder_name)
     limit = RISK_TIMEOUT_SECONDS if timeout is None else timeout
     started = time.monotonic()
-    result = await post(
-        risk_client(sandbox).client(),
-        url,
-        body.encode(),
-        {"Content-Type": "application/json"},
-        limit,
-    )
+    async with risk_client(sandbox).slots.client() as client:
+        result = await post(client, url, body.encode(), {"Content-Type": "application/json"}, limit)
     latency_ms = (time.monotonic() - started) * 1000
     if result.status is None:
         verdict: RiskOutcome = "timeout" if result.error == "timeout" else "error"
