@@ -11,6 +11,7 @@ from starlette.responses import Response
 from sandbox.gateways.directives import plan_blocks, processes
 from sandbox.gateways.ezpay.callbacks import return_instant
 from sandbox.gateways.ezpay.channels import Channel, Country, channel_for
+from sandbox.gateways.ezpay.codes import EzPayError, param_error
 from sandbox.gateways.ezpay.ids import new_id
 from sandbox.gateways.ezpay.lifecycle import (
     PAYMENT_EXPIRY,
@@ -22,15 +23,8 @@ from sandbox.gateways.ezpay.lifecycle import (
 )
 from sandbox.gateways.ezpay.money import fmt_time
 from sandbox.gateways.ezpay.paydata import qr_payload, va_number
-from sandbox.gateways.ezpay.pipeline import (
-    Call,
-    EzPayError,
-    check_amount,
-    check_daily_limits,
-    not_found,
-    param_error,
-    success,
-)
+from sandbox.gateways.ezpay.pipeline import Call, success
+from sandbox.gateways.ezpay.rules import check_amount, check_daily_limits, not_found
 from sandbox.gateways.orders import Order, find_order, insert_order
 from sandbox.pages.layout import pay_page_url
 

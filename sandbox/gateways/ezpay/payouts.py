@@ -10,6 +10,7 @@ from starlette.responses import Response
 from sandbox.gateways.directives import plan_blocks, processes
 from sandbox.gateways.ezpay.callbacks import return_instant
 from sandbox.gateways.ezpay.channels import PAYOUT_CODES, Country
+from sandbox.gateways.ezpay.codes import EzPayError, param_error
 from sandbox.gateways.ezpay.ids import new_id
 from sandbox.gateways.ezpay.lifecycle import (
     PAYOUT_DELAY,
@@ -21,15 +22,8 @@ from sandbox.gateways.ezpay.lifecycle import (
     schedule,
 )
 from sandbox.gateways.ezpay.money import balance_minor, fmt_time, move, payout_fee
-from sandbox.gateways.ezpay.pipeline import (
-    Call,
-    EzPayError,
-    check_amount,
-    check_daily_limits,
-    not_found,
-    param_error,
-    success,
-)
+from sandbox.gateways.ezpay.pipeline import Call, success
+from sandbox.gateways.ezpay.rules import check_amount, check_daily_limits, not_found
 from sandbox.gateways.orders import Order, find_order, insert_order
 
 DUPLICATE_ORDER = 21007

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from sandbox.gateways.directives import plan_blocks, processes
 from sandbox.gateways.ezpay.callbacks import return_instant
+from sandbox.gateways.ezpay.codes import EzPayError, param_error
 from sandbox.gateways.ezpay.ids import new_id
 from sandbox.gateways.ezpay.lifecycle import (
     COMPLETED,
@@ -21,7 +22,8 @@ from sandbox.gateways.ezpay.lifecycle import (
     schedule,
 )
 from sandbox.gateways.ezpay.money import balance_minor, fee_refunded, fmt_time, move
-from sandbox.gateways.ezpay.pipeline import Call, EzPayError, not_found, param_error, success
+from sandbox.gateways.ezpay.pipeline import Call, success
+from sandbox.gateways.ezpay.rules import not_found
 from sandbox.gateways.orders import Order, child_orders, find_order, insert_order
 
 NOT_ALLOWED = 21402

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from sandbox.clock import format_instant, parse_instant
 from sandbox.gateways.directives import plan_blocks, processes
 from sandbox.gateways.ezpay.callbacks import return_instant
-from sandbox.gateways.ezpay.codes import DEFAULT_FAILED_CODE
+from sandbox.gateways.ezpay.codes import DEFAULT_FAILED_CODE, EzPayError
 from sandbox.gateways.ezpay.lifecycle import (
     ACTIVE,
     STATIC_EXPIRY,
@@ -23,13 +23,8 @@ from sandbox.gateways.ezpay.lifecycle import (
 )
 from sandbox.gateways.ezpay.money import fmt_time
 from sandbox.gateways.ezpay.payments import new_open_id, pay_data, read_channel, read_mobile
-from sandbox.gateways.ezpay.pipeline import (
-    Call,
-    EzPayError,
-    check_daily_limits,
-    not_found,
-    success,
-)
+from sandbox.gateways.ezpay.pipeline import Call, success
+from sandbox.gateways.ezpay.rules import check_daily_limits, not_found
 from sandbox.gateways.orders import Order, child_orders, find_order, insert_order
 from sandbox.scenarios.engine import Plan
 

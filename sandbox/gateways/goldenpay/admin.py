@@ -18,10 +18,10 @@ from sandbox.gateways.goldenpay.common import (
     PAYOUT_STATUS,
     amount_format_ok,
 )
+from sandbox.gateways.goldenpay.fields import valid_url
 from sandbox.gateways.goldenpay.lifecycle import finish
 from sandbox.gateways.goldenpay.merchant import GoldenPayMerchant
 from sandbox.gateways.goldenpay.payouts import debit, new_payout
-from sandbox.gateways.goldenpay.pipeline import valid_url
 from sandbox.gateways.orders import Order, find_order, insert_order
 from sandbox.gateways.registry import HookError, default_describe
 from sandbox.runtime import Sandbox

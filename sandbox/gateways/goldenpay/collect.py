@@ -12,6 +12,7 @@ from starlette.responses import Response
 from sandbox.clock import parse_instant
 from sandbox.gateways.directives import plan_blocks
 from sandbox.gateways.goldenpay import revisions
+from sandbox.gateways.goldenpay.codes import GoldenPayError, missing
 from sandbox.gateways.goldenpay.common import (
     COLLECT,
     GATEWAY,
@@ -23,13 +24,7 @@ from sandbox.gateways.goldenpay.common import (
 )
 from sandbox.gateways.goldenpay.lifecycle import schedule_collect
 from sandbox.gateways.goldenpay.merchant import GoldenPayMerchant
-from sandbox.gateways.goldenpay.pipeline import (
-    Call,
-    GoldenPayError,
-    answer_order_query,
-    missing,
-    success_response,
-)
+from sandbox.gateways.goldenpay.pipeline import Call, answer_order_query, success_response
 from sandbox.gateways.orders import Order, find_order, insert_order
 from sandbox.pages.layout import public_base
 from sandbox.runtime import Sandbox

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from sandbox.clock import parse_instant
 from sandbox.gateways.directives import plan_blocks
 from sandbox.gateways.goldenpay import revisions
+from sandbox.gateways.goldenpay.codes import GoldenPayError
 from sandbox.gateways.goldenpay.common import (
     CANCELED,
     GATEWAY,
@@ -24,12 +25,7 @@ from sandbox.gateways.goldenpay.common import (
 )
 from sandbox.gateways.goldenpay.lifecycle import schedule_payout
 from sandbox.gateways.goldenpay.merchant import GoldenPayMerchant
-from sandbox.gateways.goldenpay.pipeline import (
-    Call,
-    GoldenPayError,
-    answer_order_query,
-    success_response,
-)
+from sandbox.gateways.goldenpay.pipeline import Call, answer_order_query, success_response
 from sandbox.gateways.orders import Order, find_order, insert_order
 from sandbox.runtime import Sandbox
 from sandbox.store.balances import adjust_balance, get_balance

@@ -30,17 +30,11 @@ from starlette.routing import Route
 
 from sandbox.clock import format_instant
 from sandbox.gateways.orders import Order, find_order, get_order, insert_order, order_from_row
+from sandbox.gateways.trustpay.codes import TrustPayError, bad_request
 from sandbox.gateways.trustpay.fees import cents, fee_for, rate_number
+from sandbox.gateways.trustpay.fields import Fields
 from sandbox.gateways.trustpay.merchant import CardType, TrustPayMerchant
-from sandbox.gateways.trustpay.pipeline import (
-    GATEWAY,
-    Call,
-    Fields,
-    Handler,
-    TrustPayError,
-    bad_request,
-    trustpay_route,
-)
+from sandbox.gateways.trustpay.pipeline import GATEWAY, Call, Handler, trustpay_route
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
 from sandbox.signing.values import JsonNumber

@@ -27,6 +27,8 @@ from sandbox.gateways.trustpay.cardfields import (
     expiry_problem,
     state_problem,
 )
+from sandbox.gateways.trustpay.codes import TrustPayError, bad_request
+from sandbox.gateways.trustpay.fields import camel_name
 from sandbox.gateways.trustpay.lifecycle import (
     CARD_ATTEMPT,
     GATEWAY,
@@ -41,13 +43,7 @@ from sandbox.gateways.trustpay.lifecycle import (
 )
 from sandbox.gateways.trustpay.limits import DUPLICATE, MESSAGES, check_payin_rules, payin_totals
 from sandbox.gateways.trustpay.ordering import order_no_taken
-from sandbox.gateways.trustpay.pipeline import (
-    Call,
-    TrustPayError,
-    bad_request,
-    camel_name,
-    trustpay_route,
-)
+from sandbox.gateways.trustpay.pipeline import Call, trustpay_route
 from sandbox.gateways.trustpay.risk import risk_control_verdict
 from sandbox.pages.layout import pay_page_url
 from sandbox.scenarios.engine import Plan

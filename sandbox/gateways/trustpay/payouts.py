@@ -24,11 +24,12 @@ from sandbox.gateways.registry import HookError
 from sandbox.gateways.timers import Due, register_action
 from sandbox.gateways.trustpay.balances import available_balance, hold, release, unhold
 from sandbox.gateways.trustpay.callbacks import NOTIFY_PENDING, notify_order
-from sandbox.gateways.trustpay.codes import SUCCESS
+from sandbox.gateways.trustpay.codes import SUCCESS, TrustPayError
 from sandbox.gateways.trustpay.fees import ZERO, cents, payout_fee
+from sandbox.gateways.trustpay.fields import Fields
 from sandbox.gateways.trustpay.merchant import TrustPayMerchant
 from sandbox.gateways.trustpay.ordering import limit_for, new_platform_order_no, order_no_taken
-from sandbox.gateways.trustpay.pipeline import Call, Fields, TrustPayError, trustpay_route
+from sandbox.gateways.trustpay.pipeline import Call, trustpay_route
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
 from sandbox.signing.values import compact_json

@@ -17,8 +17,9 @@ from sandbox.gateways.timers import Due, register_action
 from sandbox.gateways.trustpay import cardorders, cards
 from sandbox.gateways.trustpay.callbacks import send_kyc_callback
 from sandbox.gateways.trustpay.cards import card_route, fields, not_found
+from sandbox.gateways.trustpay.codes import TrustPayError, bad_request
 from sandbox.gateways.trustpay.ordering import outcome_reason
-from sandbox.gateways.trustpay.pipeline import GATEWAY, Call, TrustPayError, bad_request
+from sandbox.gateways.trustpay.pipeline import GATEWAY, Call
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
 

@@ -22,9 +22,10 @@ from sandbox.gateways.registry import HookError
 from sandbox.gateways.timers import Due, register_action
 from sandbox.gateways.trustpay.balances import available_balance, hold, release, unhold
 from sandbox.gateways.trustpay.callbacks import notify_order, refund_totals
+from sandbox.gateways.trustpay.codes import TrustPayError, bad_request
 from sandbox.gateways.trustpay.fees import cents, refund_fee
 from sandbox.gateways.trustpay.ordering import new_platform_order_no
-from sandbox.gateways.trustpay.pipeline import Call, TrustPayError, bad_request, trustpay_route
+from sandbox.gateways.trustpay.pipeline import Call, trustpay_route
 from sandbox.gateways.trustpay.queries import lookup
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan

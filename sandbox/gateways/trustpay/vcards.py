@@ -11,7 +11,8 @@ from sandbox.gateways.directives import plan_blocks
 from sandbox.gateways.orders import Order, order_from_row
 from sandbox.gateways.trustpay import cardorders, cards
 from sandbox.gateways.trustpay.cards import card_route, fields, not_found
-from sandbox.gateways.trustpay.pipeline import GATEWAY, Call, TrustPayError, bad_request
+from sandbox.gateways.trustpay.codes import TrustPayError, bad_request
+from sandbox.gateways.trustpay.pipeline import GATEWAY, Call
 
 
 def amount_rule() -> TrustPayError:
