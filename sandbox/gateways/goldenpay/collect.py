@@ -24,7 +24,8 @@ from sandbox.gateways.goldenpay.common import (
 )
 from sandbox.gateways.goldenpay.lifecycle import schedule_collect
 from sandbox.gateways.goldenpay.merchant import GoldenPayMerchant
-from sandbox.gateways.goldenpay.pipeline import Call, answer_order_query, success_response
+from sandbox.gateways.goldenpay.pipeline import Call, success_response
+from sandbox.gateways.goldenpay.queries import answer_order_query
 from sandbox.gateways.orders import Order, find_order, insert_order
 from sandbox.pages.layout import public_base
 from sandbox.runtime import Sandbox

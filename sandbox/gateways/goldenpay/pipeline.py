@@ -122,28 +122,6 @@ class Call(PipelineCall):
 Handler = Callable[[Call], Awaitable[Response]]
 
 
-async def answer_order_query(
-    call: Call, kind: str, payload: Callable[[Order, GoldenPayMerchant], dict[str, Any]]
-) -> Response:
-    """`collect.query` / `payout.query`: the order `id` names among the merchant's orders of
-    `kind`, planned with its own facts, answered with `payload` (spec §4.2, §4.4)."""
-    wanted, order = call.order_by_id(kind)
-    plan = call.plan_for(
-        order_no=order.merchant_order_id if order is not None else wanted,
-        amount=order.amount if order is not None else None,
-        currency=order.currency if order is not None else None,
-        channel=order.data["channel"] if order is not None else None,
-    )
-    if call.processes(plan) and order is None:
-        raise GoldenPayError("Order not found")
-
-    def normal() -> Response:
-        assert order is not None
-        return success_response(payload(order, call.merchant), call.merchant)
-
-    return await call.answer(plan, normal if order is not None else None)
-
-
 # -- steps 1-3 and the journal ------------------------------------------------------------
 
 
@@ -159,31 +137,11 @@ async def read_params(request: Request) -> dict[str, Any]:
             raise invalid("body", "malformed JSON") from None
         if not isinstance(body, dict):
             raise invalid("body", "must be a JSON object")
-        # A `\ud800` escape parses to a lone surrogate, which no UTF-8 answer or store can hold.
-        if b"\\u" in raw and not _encodable(body):
-            raise invalid("body", "malformed JSON")
         return body
     try:
         return dict(parse_query(request.scope.get("query_string", b"")))
     except DuplicateKeyError as exc:
         raise invalid(exc.key, "repeated parameter") from None
-
-
-def _encodable(value: Any) -> bool:
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                return False
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return True
 
 
 def find_merchant(sandbox: Sandbox, params: dict[str, Any]) -> GoldenPayMerchant:
