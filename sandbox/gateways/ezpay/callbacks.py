@@ -21,6 +21,7 @@ from sandbox.gateways.directives import (
     SignatureMode,
     ack_rule,
     delivery_policy,
+    kept_blocks,
     plan_from_blocks,
     submit_callbacks,
 )
@@ -168,7 +169,7 @@ def notify(
     directives: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """Queue the notification(s) for `order`'s current (final) status."""
-    plan = plan_from_blocks(directives if directives is not None else order.data.get("directives"))
+    plan = plan_from_blocks(directives if directives is not None else kept_blocks(order.data))
     refund = order.kind == "refund"
 
     def render(

@@ -8,7 +8,11 @@ from typing import Any
 
 from starlette.responses import Response
 
-from sandbox.gateways.directives import plan_blocks, processes
+from sandbox.gateways.directives import (
+    PLAN_KEY,
+    plan_blocks,
+    processes,
+)
 from sandbox.gateways.ezpay.callbacks import return_instant
 from sandbox.gateways.ezpay.channels import Channel, Country, channel_for
 from sandbox.gateways.ezpay.codes import EzPayError, param_error
@@ -25,7 +29,7 @@ from sandbox.gateways.ezpay.money import fmt_time
 from sandbox.gateways.ezpay.paydata import qr_payload, va_number
 from sandbox.gateways.ezpay.pipeline import Call, success
 from sandbox.gateways.ezpay.rules import check_amount, check_daily_limits, not_found
-from sandbox.gateways.orders import Order, find_order, insert_order
+from sandbox.gateways.orders import Order, find_order, insert_order, new_order
 from sandbox.pages.layout import pay_page_url
 
 CHANNEL_UNAVAILABLE = 21005
@@ -139,19 +143,18 @@ async def create(call: Call) -> Response:
             "redirectUrl": redirect_url,
             "orderAmount": str(amount),
             **extras,
-            "directives": plan_blocks(plan),
+            PLAN_KEY: plan_blocks(plan),
         }
-        order = Order(
-            gateway="ezpay",
-            merchant=call.merchant_id,
-            kind="payment",
+        order = new_order(
+            "ezpay",
+            call.merchant_id,
+            "payment",
             platform_id=ident,
             merchant_order_id=order_no,
             amount=amount,
             currency=currency,
             status=PENDING,
-            created_at=now,
-            updated_at=now,
+            now=now,
             data={k: v for k, v in data.items() if v is not None},
             plan=plan.to_json(),
         )

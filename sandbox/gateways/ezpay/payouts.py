@@ -24,7 +24,7 @@ from sandbox.gateways.ezpay.lifecycle import (
 from sandbox.gateways.ezpay.money import balance_minor, fmt_time, move, payout_fee
 from sandbox.gateways.ezpay.pipeline import Call, success
 from sandbox.gateways.ezpay.rules import check_amount, check_daily_limits, not_found
-from sandbox.gateways.orders import Order, find_order, insert_order
+from sandbox.gateways.orders import Order, find_order, insert_order, new_order
 
 DUPLICATE_ORDER = 21007
 BALANCE_INSUFFICIENT = 21014
@@ -179,17 +179,16 @@ async def create(call: Call) -> Response:
             if v is not None and k not in ("mchOrderId", "amount")
         }
         data.update(country=country.slug, fee=str(fee), directives=plan_blocks(plan))
-        order = Order(
-            gateway="ezpay",
-            merchant=call.merchant_id,
-            kind="payout",
+        order = new_order(
+            "ezpay",
+            call.merchant_id,
+            "payout",
             platform_id=new_id(call.sandbox, "D"),
             merchant_order_id=order_no,
             amount=amount,
             currency=currency,
             status=PENDING,
-            created_at=now,
-            updated_at=now,
+            now=now,
             data=data,
             plan=plan.to_json(),
         )

@@ -20,7 +20,7 @@ from sandbox.gateways.directives import (
     SignatureMode,
     ack_rule,
     delivery_policy,
-    plan_from_blocks,
+    kept_plan,
     submit_callbacks,
 )
 from sandbox.gateways.goldenpay import revisions
@@ -120,7 +120,7 @@ def _signed_body(
 
 def send_callbacks(sandbox: Sandbox, order: Order, merchant: GoldenPayMerchant) -> list[str]:
     """The callbacks for the order's (final) status, shaped by the scenario blocks it keeps."""
-    plan = plan_from_blocks(order.data.get("directives"))
+    plan = kept_plan(order.data)
     now = sandbox.clock.now()
     collect = order.kind == COLLECT
     statuses = COLLECT_STATUS if collect else PAYOUT_STATUS

@@ -10,7 +10,7 @@ from typing import Any
 from starlette.responses import Response
 
 from sandbox.clock import parse_instant
-from sandbox.gateways.directives import plan_blocks
+from sandbox.gateways.directives import keep_plan
 from sandbox.gateways.goldenpay import revisions
 from sandbox.gateways.goldenpay.codes import GoldenPayError, missing
 from sandbox.gateways.goldenpay.common import (
@@ -26,7 +26,7 @@ from sandbox.gateways.goldenpay.lifecycle import schedule_collect
 from sandbox.gateways.goldenpay.merchant import GoldenPayMerchant
 from sandbox.gateways.goldenpay.pipeline import Call, success_response
 from sandbox.gateways.goldenpay.queries import answer_order_query
-from sandbox.gateways.orders import Order, find_order, insert_order
+from sandbox.gateways.orders import Order, find_order, insert_order, new_order
 from sandbox.pages.layout import public_base
 from sandbox.runtime import Sandbox
 
@@ -123,17 +123,16 @@ def new_collect(
         "payed_at": None,
         **extra,
     }
-    return Order(
-        gateway=GATEWAY,
-        merchant=str(merchant.mch_id),
-        kind=COLLECT,
+    return new_order(
+        GATEWAY,
+        str(merchant.mch_id),
+        COLLECT,
         platform_id=platform_id,
         merchant_order_id=trans_id,
         amount=amount,
         currency=currency,
         status=PROCESSING,
-        created_at=now,
-        updated_at=now,
+        now=now,
         data=data,
     )
 
@@ -161,7 +160,7 @@ async def create(call: Call) -> Response:
         ):
             raise GoldenPayError("Duplicate trans_id")
         extra.update({"callback_url": callback_url, "return_url": return_url})
-        extra["directives"] = plan_blocks(plan)
+        keep_plan(extra, plan)
         revisions.stamp(extra, call.revision)
         order = new_collect(
             sandbox,
