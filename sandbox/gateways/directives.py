@@ -33,6 +33,7 @@ from sandbox.delivery import (
     custom_policy,
     profile,
 )
+from sandbox.gateways.orders import Order
 from sandbox.scenarios.engine import Plan, PlannedResponse
 from sandbox.scenarios.model import Callbacks, CustomAck, Delivery, TamperValue
 
@@ -151,6 +152,38 @@ def submit_callbacks(
             )
         )
     return ids
+
+
+def submit_order_callbacks(
+    engine: DeliveryEngine,
+    plan: Plan | None,
+    order: Order,
+    url: str | None,
+    render: CallbackRenderer,
+    *,
+    ack: AckRule,
+    policy: RetryPolicy,
+    sequence_status: Callable[[str], str | None] = lambda status: status,
+) -> list[str]:
+    """`submit_callbacks` for `order`'s current status, the plan's `delivery` block over the
+    gateway's own ack rule and retry policy."""
+    target = CallbackTarget(
+        gateway=order.gateway,
+        merchant=order.merchant,
+        order_id=order.platform_id,
+        merchant_order_id=order.merchant_order_id,
+        url=url,
+    )
+    return submit_callbacks(
+        engine,
+        plan,
+        target,
+        order.status,
+        render,
+        ack=ack_rule(plan, ack),
+        policy=delivery_policy(plan, policy),
+        sequence_status=sequence_status,
+    )
 
 
 def delivery_policy(plan: Plan | None, default: RetryPolicy) -> RetryPolicy:

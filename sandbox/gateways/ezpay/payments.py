@@ -13,7 +13,7 @@ from sandbox.gateways.directives import (
     plan_blocks,
     processes,
 )
-from sandbox.gateways.ezpay.callbacks import return_instant
+from sandbox.gateways.ezpay.callbacks import query_head
 from sandbox.gateways.ezpay.channels import Channel, Country, channel_for
 from sandbox.gateways.ezpay.codes import EzPayError, param_error
 from sandbox.gateways.ezpay.ids import new_id
@@ -25,7 +25,6 @@ from sandbox.gateways.ezpay.lifecycle import (
     planned_after,
     schedule,
 )
-from sandbox.gateways.ezpay.money import fmt_time
 from sandbox.gateways.ezpay.paydata import qr_payload, va_number
 from sandbox.gateways.ezpay.pipeline import Call, success
 from sandbox.gateways.ezpay.rules import check_amount, check_daily_limits, not_found
@@ -187,15 +186,7 @@ async def create(call: Call) -> Response:
 def transaction_view(call: Call, order: Order) -> dict[str, Any]:
     """payment.query `data` (§4.4), keys in table order, valueless fields omitted."""
     d = order.data
-    data: dict[str, Any] = {
-        "mchOrderId": order.merchant_order_id,
-        "transactionId": order.platform_id,
-        "amount": int(order.amount),
-        "transactionStatus": order.status,
-        "createTime": fmt_time(order.created_at, call.merchant),
-    }
-    if order.status != PENDING:
-        data["returnTime"] = fmt_time(return_instant(order), call.merchant)
+    data = query_head(order, call.merchant)
     data["customerName"] = d.get("customerName")
     data["channelCode"] = d.get("channelCode")
     data["channelType"] = d.get("channelType")

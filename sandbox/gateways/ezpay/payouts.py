@@ -8,7 +8,7 @@ from typing import Any
 from starlette.responses import Response
 
 from sandbox.gateways.directives import plan_blocks, processes
-from sandbox.gateways.ezpay.callbacks import return_instant
+from sandbox.gateways.ezpay.callbacks import query_head
 from sandbox.gateways.ezpay.channels import PAYOUT_CODES, Country
 from sandbox.gateways.ezpay.codes import EzPayError, param_error
 from sandbox.gateways.ezpay.ids import new_id
@@ -218,15 +218,7 @@ async def create(call: Call) -> Response:
 
 
 def payout_view(call: Call, order: Order) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "mchOrderId": order.merchant_order_id,
-        "transactionId": order.platform_id,
-        "amount": int(order.amount),
-        "transactionStatus": order.status,
-        "createTime": fmt_time(order.created_at, call.merchant),
-    }
-    if order.status != PENDING:
-        data["returnTime"] = fmt_time(return_instant(order), call.merchant)
+    data = query_head(order, call.merchant)
     if order.data.get("remark"):
         data["remark"] = order.data["remark"]
     if order.status == "FAILED":

@@ -15,20 +15,16 @@ from typing import Any
 from sandbox.clock import parse_instant
 from sandbox.delivery import body_equals_text
 from sandbox.gateways.directives import (
-    CallbackTarget,
     RenderedCallback,
     SignatureMode,
-    ack_rule,
-    delivery_policy,
     kept_plan,
-    submit_callbacks,
+    submit_order_callbacks,
 )
 from sandbox.gateways.goldenpay import revisions
 from sandbox.gateways.goldenpay.common import (
     CANCELED,
     COLLECT,
     COLLECT_STATUS,
-    GATEWAY,
     PAYOUT_STATUS,
     SUCCESS,
     amount_text,
@@ -134,20 +130,13 @@ def send_callbacks(sandbox: Sandbox, order: Order, merchant: GoldenPayMerchant) 
         event = f"{order.kind}.{_EVENTS.get(status, status)}"
         return RenderedCallback(body, {"Content-Type": "application/json"}, event)
 
-    target = CallbackTarget(
-        gateway=GATEWAY,
-        merchant=order.merchant,
-        order_id=order.platform_id,
-        merchant_order_id=order.merchant_order_id,
-        url=order.data.get("callback_url"),
-    )
-    return submit_callbacks(
+    return submit_order_callbacks(
         sandbox.delivery,
         plan,
-        target,
-        order.status,
+        order,
+        order.data.get("callback_url"),
         render,
-        ack=ack_rule(plan, ACK),
-        policy=delivery_policy(plan, revisions.callback_policy(revisions.of_order(order))),
+        ack=ACK,
+        policy=revisions.callback_policy(revisions.of_order(order)),
         sequence_status=statuses.get,
     )
