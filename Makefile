@@ -27,6 +27,7 @@ lint: $(TSTAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/pylint --disable=all --enable=duplicate-code --min-similarity-lines=6 --ignore-imports=yes sandbox
 
 format: $(TSTAMP)
 	$(VENV)/bin/ruff format .

@@ -33,6 +33,7 @@ from sandbox.delivery import (
     custom_policy,
     profile,
 )
+from sandbox.gateways.orders import Order
 from sandbox.scenarios.engine import Plan, PlannedResponse
 from sandbox.scenarios.model import Callbacks, CustomAck, Delivery, TamperValue
 
@@ -153,6 +154,38 @@ def submit_callbacks(
     return ids
 
 
+def submit_order_callbacks(
+    engine: DeliveryEngine,
+    plan: Plan | None,
+    order: Order,
+    url: str | None,
+    render: CallbackRenderer,
+    *,
+    ack: AckRule,
+    policy: RetryPolicy,
+    sequence_status: Callable[[str], str | None] = lambda status: status,
+) -> list[str]:
+    """`submit_callbacks` for `order`'s current status, the plan's `delivery` block over the
+    gateway's own ack rule and retry policy."""
+    target = CallbackTarget(
+        gateway=order.gateway,
+        merchant=order.merchant,
+        order_id=order.platform_id,
+        merchant_order_id=order.merchant_order_id,
+        url=url,
+    )
+    return submit_callbacks(
+        engine,
+        plan,
+        target,
+        order.status,
+        render,
+        ack=ack_rule(plan, ack),
+        policy=delivery_policy(plan, policy),
+        sequence_status=sequence_status,
+    )
+
+
 def delivery_policy(plan: Plan | None, default: RetryPolicy) -> RetryPolicy:
     """The gateway's policy, or the plan's `delivery` block (profile, timeout, retries)."""
     delivery = plan.delivery if plan is not None else None
@@ -180,7 +213,34 @@ def ack_rule(plan: Plan | None, default: AckRule) -> AckRule:
 # -- blocks kept with an order ------------------------------------------------------------
 # A callback sent later (a timer, the hosted page, admin complete) follows the `callbacks` and
 # `delivery` blocks of the request that created the order, also after a restart: they are
-# stored in `order.data` as JSON.
+# stored in `order.data` as JSON under one key, `PLAN_KEY`.
+
+PLAN_KEY = "scenario_blocks"
+# Where older versions kept the same blocks (TrustPay pay-ins and refunds, EzPay and GoldenPay
+# orders, TrustPay cards): still read, so a file database keeps working after an upgrade.
+_OLD_PLAN_KEYS = ("scenario", "directives", "delivery_plan")
+
+
+def keep_plan(data: dict[str, Any], plan: Plan | None) -> dict[str, Any]:
+    """`data` with the plan's `callbacks`/`delivery` blocks kept under `PLAN_KEY` (if any)."""
+    blocks = plan_blocks(plan)
+    if blocks:
+        data[PLAN_KEY] = blocks
+    return data
+
+
+def kept_blocks(data: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The blocks `keep_plan` kept in an order's data (or an older version's key)."""
+    for key in (PLAN_KEY, *_OLD_PLAN_KEYS):
+        blocks = data.get(key)
+        if blocks:
+            return blocks  # type: ignore[no-any-return]
+    return None
+
+
+def kept_plan(data: Mapping[str, Any]) -> Plan | None:
+    """A plan holding the blocks kept in an order's data (None when there are none)."""
+    return plan_from_blocks(kept_blocks(data))
 
 
 def _seconds(value: timedelta | None) -> float | None:

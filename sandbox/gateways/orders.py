@@ -37,6 +37,42 @@ class Order:
     seq: int | None = None  # set once stored
 
 
+def new_order(
+    gateway: str,
+    merchant: str,
+    kind: str,
+    *,
+    platform_id: str,
+    merchant_order_id: str,
+    amount: Decimal,
+    currency: str,
+    status: str,
+    now: datetime,
+    data: dict[str, Any] | None = None,
+    parent_id: str | None = None,
+    plan: dict[str, Any] | None = None,
+) -> Order:
+    """A new order, created and last updated `now`, not stored yet (`insert_order` stores it).
+
+    `plan` is the journal summary of the scenario plan that created it (`Plan.to_json()`).
+    """
+    return Order(
+        gateway=gateway,
+        merchant=merchant,
+        kind=kind,
+        platform_id=platform_id,
+        merchant_order_id=merchant_order_id,
+        amount=amount,
+        currency=currency,
+        status=status,
+        created_at=now,
+        updated_at=now,
+        data={} if data is None else data,
+        parent_id=parent_id,
+        plan=plan,
+    )
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)

@@ -3,6 +3,7 @@ becomes a 5xx — it is answered with the gateway's own internal-error envelope.
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from starlette.requests import Request
@@ -10,33 +11,44 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from support.server import RunningSandbox, run_sandbox
 
-from sandbox.gateways.endpoint import Refusal, journaled_endpoint
+from sandbox.gateways.pipeline import Call, Envelope, Refusal, gateway_endpoint
 from sandbox.runtime import Sandbox
-from sandbox.scenarios.engine import Plan
 
 
-class KnownError(Exception):
-    pass
+class KnownError(Refusal):
+    def __init__(self) -> None:
+        super().__init__("known", "known", note="known error")
 
 
-@dataclass
-class FakeCall:
-    merchant_id: str
-    signature: str = "ok (raw)"
-    plan: Plan | None = None
-    note: str = ""
+def render(refusal: Refusal) -> Response:
+    return JSONResponse({"code": refusal.code})
 
 
-async def authenticate(request: Request, sandbox: Sandbox) -> FakeCall | Refusal:
+@dataclass(kw_only=True)
+class FakeCall(Call):
+    gateway = "goldenpay"
+    who: str
+
+    @property
+    def merchant_id(self) -> str:
+        return self.who
+
+    def render(self, refusal: Refusal) -> Response:
+        return render(refusal)
+
+
+async def authenticate(request: Request, sandbox: Sandbox, operation: str) -> FakeCall:
     who = request.headers.get("x-who", "")
     if who == "":
-        return Refusal(JSONResponse({"code": "denied"}), "denied", signature="missing")
+        raise Refusal("denied", "denied", note="denied").journaled(signature="missing")
     if who == "boom":
         raise RuntimeError("a bug before the handler")
-    return FakeCall(who)
+    return FakeCall(
+        request=request, sandbox=sandbox, operation=operation, signature="ok (raw)", who=who
+    )
 
 
-async def handler(call: FakeCall) -> Response:
+async def handler(call: Any) -> Response:
     if call.merchant_id == "known":
         call.note = "looked at the order"
         raise KnownError
@@ -45,29 +57,18 @@ async def handler(call: FakeCall) -> Response:
     return JSONResponse({"code": "ok"})
 
 
-def answer_error(exc: Exception) -> tuple[Response, str] | None:
-    if isinstance(exc, KnownError):
-        return JSONResponse({"code": "known"}), "known error"
-    return None
+def internal_error() -> Refusal:
+    return Refusal("internal", "internal", note="internal error")
 
 
-def internal_error() -> tuple[Response, str]:
-    return JSONResponse({"code": "internal"}), "internal error"
-
-
-ROUTE = Route(
-    "/frame-test",
-    journaled_endpoint(
-        gateway="goldenpay",
-        operation="frame.test",
-        authenticate=authenticate,
-        handler=handler,
-        answer_error=answer_error,
-        internal_error=internal_error,
-        success_note="fine",
-    ),
-    methods=["POST"],
+ENVELOPE: Envelope[Any] = Envelope(
+    gateway="goldenpay",
+    authenticate=authenticate,
+    render=render,
+    internal_error=internal_error,
+    success_note="fine",
 )
+ROUTE = Route("/frame-test", gateway_endpoint(ENVELOPE, "frame.test", handler), methods=["POST"])
 
 
 @pytest.fixture(scope="module")

@@ -21,9 +21,10 @@ from sandbox.admin.errors import admin_error_response
 from sandbox.gateways.directives import processes
 from sandbox.gateways.ezpay.callbacks import return_instant
 from sandbox.gateways.ezpay.channels import BY_CODE, BY_CURRENCY, CURRENCIES
+from sandbox.gateways.ezpay.codes import EzPayError, param_error
 from sandbox.gateways.ezpay.lifecycle import PENDING
 from sandbox.gateways.ezpay.money import balance_text, day_bounds, fmt_time, to_major, zone
-from sandbox.gateways.ezpay.pipeline import NOT_OPENED, Call, EzPayError, param_error, success
+from sandbox.gateways.ezpay.pipeline import NOT_OPENED, Call, success
 from sandbox.gateways.orders import Order, OrderFilter, list_orders
 from sandbox.pages.layout import public_base
 from sandbox.runtime import Sandbox

@@ -18,7 +18,14 @@ from sandbox.gateways.ezpay.lifecycle import COMPLETED, PENDING, Result, apply
 from sandbox.gateways.ezpay.merchant import EzPayMerchant
 from sandbox.gateways.ezpay.money import fee_refunded, move, payout_fee
 from sandbox.gateways.ezpay.paydata import qr_payload, va_number
-from sandbox.gateways.orders import Order, child_orders, find_order, get_order, insert_order
+from sandbox.gateways.orders import (
+    Order,
+    child_orders,
+    find_order,
+    get_order,
+    insert_order,
+    new_order,
+)
 from sandbox.gateways.registry import HookError, default_describe
 from sandbox.runtime import Sandbox
 
@@ -202,17 +209,16 @@ def _transaction(
         )
         if url:
             data["notifyUrl"] = url
-    return Order(
-        gateway="ezpay",
-        merchant=merchant.app_id,
-        kind=lookup,
+    return new_order(
+        "ezpay",
+        merchant.app_id,
+        lookup,
         platform_id=ident,
         merchant_order_id=order_no,
         amount=amount,
         currency=currency,
         status=PENDING,
-        created_at=now,
-        updated_at=now,
+        now=now,
         data=data,
     )
 
@@ -258,17 +264,16 @@ def _refund(
     data: dict[str, Any] = {"feeRefunded": str(share)}
     if url:
         data["refundCallbackUrl"] = url
-    return Order(
-        gateway="ezpay",
-        merchant=merchant.app_id,
-        kind="refund",
+    return new_order(
+        "ezpay",
+        merchant.app_id,
+        "refund",
         platform_id=new_id(sandbox, ""),
         merchant_order_id=order_no,
         amount=amount,
         currency=original.currency,
         status=PENDING,
-        created_at=now,
-        updated_at=now,
+        now=now,
         parent_id=original.platform_id,
         data=data,
     )

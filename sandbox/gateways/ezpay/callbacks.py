@@ -16,13 +16,11 @@ from typing import Any
 from sandbox.clock import parse_instant
 from sandbox.delivery import AckRule, json_field_equals, profile
 from sandbox.gateways.directives import (
-    CallbackTarget,
     RenderedCallback,
     SignatureMode,
-    ack_rule,
-    delivery_policy,
+    kept_blocks,
     plan_from_blocks,
-    submit_callbacks,
+    submit_order_callbacks,
 )
 from sandbox.gateways.ezpay.codes import DEFAULT_FAILED_CODE, FAILURES
 from sandbox.gateways.ezpay.merchant import EzPayMerchant
@@ -168,7 +166,7 @@ def notify(
     directives: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """Queue the notification(s) for `order`'s current (final) status."""
-    plan = plan_from_blocks(directives if directives is not None else order.data.get("directives"))
+    plan = plan_from_blocks(directives if directives is not None else kept_blocks(order.data))
     refund = order.kind == "refund"
 
     def render(
@@ -182,20 +180,27 @@ def notify(
         return RenderedCallback(body, HEADERS, param["eventName"])
 
     table = _REFUND_SEQUENCE if refund else _TRANSACTION_SEQUENCE
-    target = CallbackTarget(
-        gateway=GATEWAY,
-        merchant=order.merchant,
-        order_id=order.platform_id,
-        merchant_order_id=order.merchant_order_id,
-        url=url,
-    )
-    return submit_callbacks(
+    return submit_order_callbacks(
         sandbox.delivery,
         plan,
-        target,
-        order.status,
+        order,
+        url,
         render,
-        ack=ack_rule(plan, ACK),
-        policy=delivery_policy(plan, profile("ezpay")),
+        ack=ACK,
+        policy=profile("ezpay"),
         sequence_status=table.get,
     )
+
+
+def query_head(order: Order, merchant: EzPayMerchant) -> dict[str, Any]:
+    """The fields a payment or payout query answers first, in table order."""
+    data: dict[str, Any] = {
+        "mchOrderId": order.merchant_order_id,
+        "transactionId": order.platform_id,
+        "amount": int(order.amount),
+        "transactionStatus": order.status,
+        "createTime": fmt_time(order.created_at, merchant),
+    }
+    if order.status != "PENDING":
+        data["returnTime"] = fmt_time(return_instant(order), merchant)
+    return data

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.gateways.envelopes import FaultEnvelopes
+from sandbox.gateways.refusal import Refusal
 from sandbox.scenarios.vocabulary import ErrorCode
 
 SUCCESS = 10000
@@ -81,3 +82,16 @@ FAILURES: dict[int, str] = {
     -10006: "Transaction Network Reject",
     -10007: "Transaction Channel Timeout",
 }
+
+
+class EzPayError(Refusal):
+    """Answer with this code (HTTP 200 unless said otherwise, `data: null`)."""
+
+    def __init__(self, code: int, message: str | None = None, http_status: int = 200) -> None:
+        text = message if message is not None else ERRORS[str(code)].message
+        super().__init__(code, text, http_status=http_status)
+        self.code: int = code
+
+
+def param_error(detail: str, http_status: int = 200) -> EzPayError:
+    return EzPayError(PARAM_ERROR, f"Request param error: {detail}", http_status)

@@ -13,12 +13,13 @@ from decimal import Decimal
 from typing import Any
 
 from sandbox.clock import format_instant
+from sandbox.gateways.directives import kept_blocks
 from sandbox.gateways.ezpay.callbacks import notify
 from sandbox.gateways.ezpay.codes import DEFAULT_FAILED_CODE, FAILURES, TIMEOUT_FAILED_CODE
 from sandbox.gateways.ezpay.ids import new_id
 from sandbox.gateways.ezpay.merchant import EzPayMerchant
 from sandbox.gateways.ezpay.money import move, payment_fee
-from sandbox.gateways.orders import Order, get_order, insert_order, save_order
+from sandbox.gateways.orders import Order, get_order, insert_order, new_order, save_order
 from sandbox.gateways.timers import Due, register_action
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
@@ -223,17 +224,16 @@ def pay_static(sandbox: Sandbox, code: Order, result: Result) -> Order | None:
     now = sandbox.clock.now()
     merchant = merchant_of(sandbox, code)
     paid = result.paid_amount
-    transaction = Order(
-        gateway=GATEWAY,
-        merchant=code.merchant,
-        kind="static_payment",
+    transaction = new_order(
+        GATEWAY,
+        code.merchant,
+        "static_payment",
         platform_id=new_id(sandbox, "C"),
         merchant_order_id=code.merchant_order_id,
         amount=paid,
         currency=code.currency,
         status=COMPLETED,
-        created_at=now,
-        updated_at=now,
+        now=now,
         parent_id=code.platform_id,
         data={
             "country": code.data["country"],
@@ -252,5 +252,5 @@ def pay_static(sandbox: Sandbox, code: Order, result: Result) -> Order | None:
         transaction.data["fee"] = str(fee)
         move(sandbox.store, code.merchant, code.currency, paid - fee, now)
     insert_order(sandbox.store, transaction)
-    notify(sandbox, merchant, transaction, code.data.get("notifyUrl"), code.data.get("directives"))
+    notify(sandbox, merchant, transaction, code.data.get("notifyUrl"), kept_blocks(code.data))
     return transaction

@@ -8,9 +8,14 @@ from typing import Any
 
 from starlette.responses import Response
 
-from sandbox.gateways.directives import plan_blocks, processes
-from sandbox.gateways.ezpay.callbacks import return_instant
+from sandbox.gateways.directives import (
+    PLAN_KEY,
+    plan_blocks,
+    processes,
+)
+from sandbox.gateways.ezpay.callbacks import query_head
 from sandbox.gateways.ezpay.channels import Channel, Country, channel_for
+from sandbox.gateways.ezpay.codes import EzPayError, param_error
 from sandbox.gateways.ezpay.ids import new_id
 from sandbox.gateways.ezpay.lifecycle import (
     PAYMENT_EXPIRY,
@@ -20,18 +25,10 @@ from sandbox.gateways.ezpay.lifecycle import (
     planned_after,
     schedule,
 )
-from sandbox.gateways.ezpay.money import fmt_time
 from sandbox.gateways.ezpay.paydata import qr_payload, va_number
-from sandbox.gateways.ezpay.pipeline import (
-    Call,
-    EzPayError,
-    check_amount,
-    check_daily_limits,
-    not_found,
-    param_error,
-    success,
-)
-from sandbox.gateways.orders import Order, find_order, insert_order
+from sandbox.gateways.ezpay.pipeline import Call, success
+from sandbox.gateways.ezpay.rules import check_amount, check_daily_limits, not_found
+from sandbox.gateways.orders import Order, find_order, insert_order, new_order
 from sandbox.pages.layout import pay_page_url
 
 CHANNEL_UNAVAILABLE = 21005
@@ -145,19 +142,18 @@ async def create(call: Call) -> Response:
             "redirectUrl": redirect_url,
             "orderAmount": str(amount),
             **extras,
-            "directives": plan_blocks(plan),
+            PLAN_KEY: plan_blocks(plan),
         }
-        order = Order(
-            gateway="ezpay",
-            merchant=call.merchant_id,
-            kind="payment",
+        order = new_order(
+            "ezpay",
+            call.merchant_id,
+            "payment",
             platform_id=ident,
             merchant_order_id=order_no,
             amount=amount,
             currency=currency,
             status=PENDING,
-            created_at=now,
-            updated_at=now,
+            now=now,
             data={k: v for k, v in data.items() if v is not None},
             plan=plan.to_json(),
         )
@@ -190,15 +186,7 @@ async def create(call: Call) -> Response:
 def transaction_view(call: Call, order: Order) -> dict[str, Any]:
     """payment.query `data` (§4.4), keys in table order, valueless fields omitted."""
     d = order.data
-    data: dict[str, Any] = {
-        "mchOrderId": order.merchant_order_id,
-        "transactionId": order.platform_id,
-        "amount": int(order.amount),
-        "transactionStatus": order.status,
-        "createTime": fmt_time(order.created_at, call.merchant),
-    }
-    if order.status != PENDING:
-        data["returnTime"] = fmt_time(return_instant(order), call.merchant)
+    data = query_head(order, call.merchant)
     data["customerName"] = d.get("customerName")
     data["channelCode"] = d.get("channelCode")
     data["channelType"] = d.get("channelType")

@@ -8,8 +8,9 @@ from typing import Any
 from starlette.responses import Response
 
 from sandbox.gateways.directives import plan_blocks, processes
-from sandbox.gateways.ezpay.callbacks import return_instant
+from sandbox.gateways.ezpay.callbacks import query_head
 from sandbox.gateways.ezpay.channels import PAYOUT_CODES, Country
+from sandbox.gateways.ezpay.codes import EzPayError, param_error
 from sandbox.gateways.ezpay.ids import new_id
 from sandbox.gateways.ezpay.lifecycle import (
     PAYOUT_DELAY,
@@ -21,16 +22,9 @@ from sandbox.gateways.ezpay.lifecycle import (
     schedule,
 )
 from sandbox.gateways.ezpay.money import balance_minor, fmt_time, move, payout_fee
-from sandbox.gateways.ezpay.pipeline import (
-    Call,
-    EzPayError,
-    check_amount,
-    check_daily_limits,
-    not_found,
-    param_error,
-    success,
-)
-from sandbox.gateways.orders import Order, find_order, insert_order
+from sandbox.gateways.ezpay.pipeline import Call, success
+from sandbox.gateways.ezpay.rules import check_amount, check_daily_limits, not_found
+from sandbox.gateways.orders import Order, find_order, insert_order, new_order
 
 DUPLICATE_ORDER = 21007
 BALANCE_INSUFFICIENT = 21014
@@ -185,17 +179,16 @@ async def create(call: Call) -> Response:
             if v is not None and k not in ("mchOrderId", "amount")
         }
         data.update(country=country.slug, fee=str(fee), directives=plan_blocks(plan))
-        order = Order(
-            gateway="ezpay",
-            merchant=call.merchant_id,
-            kind="payout",
+        order = new_order(
+            "ezpay",
+            call.merchant_id,
+            "payout",
             platform_id=new_id(call.sandbox, "D"),
             merchant_order_id=order_no,
             amount=amount,
             currency=currency,
             status=PENDING,
-            created_at=now,
-            updated_at=now,
+            now=now,
             data=data,
             plan=plan.to_json(),
         )
@@ -225,15 +218,7 @@ async def create(call: Call) -> Response:
 
 
 def payout_view(call: Call, order: Order) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "mchOrderId": order.merchant_order_id,
-        "transactionId": order.platform_id,
-        "amount": int(order.amount),
-        "transactionStatus": order.status,
-        "createTime": fmt_time(order.created_at, call.merchant),
-    }
-    if order.status != PENDING:
-        data["returnTime"] = fmt_time(return_instant(order), call.merchant)
+    data = query_head(order, call.merchant)
     if order.data.get("remark"):
         data["remark"] = order.data["remark"]
     if order.status == "FAILED":

@@ -8,8 +8,13 @@ from typing import Any
 
 from starlette.responses import Response
 
-from sandbox.gateways.directives import plan_blocks, processes
+from sandbox.gateways.directives import (
+    PLAN_KEY,
+    plan_blocks,
+    processes,
+)
 from sandbox.gateways.ezpay.callbacks import return_instant
+from sandbox.gateways.ezpay.codes import EzPayError, param_error
 from sandbox.gateways.ezpay.ids import new_id
 from sandbox.gateways.ezpay.lifecycle import (
     COMPLETED,
@@ -21,8 +26,9 @@ from sandbox.gateways.ezpay.lifecycle import (
     schedule,
 )
 from sandbox.gateways.ezpay.money import balance_minor, fee_refunded, fmt_time, move
-from sandbox.gateways.ezpay.pipeline import Call, EzPayError, not_found, param_error, success
-from sandbox.gateways.orders import Order, child_orders, find_order, insert_order
+from sandbox.gateways.ezpay.pipeline import Call, success
+from sandbox.gateways.ezpay.rules import not_found
+from sandbox.gateways.orders import Order, child_orders, find_order, insert_order, new_order
 
 NOT_ALLOWED = 21402
 TOO_OLD = 21403
@@ -94,21 +100,20 @@ async def create(call: Call) -> Response:
         data: dict[str, Any] = {
             "feeRefunded": str(share),
             "refundCallbackUrl": url,
-            "directives": plan_blocks(plan),
+            PLAN_KEY: plan_blocks(plan),
         }
         if reason is not None:
             data["refundReason"] = reason
-        refund = Order(
-            gateway="ezpay",
-            merchant=call.merchant_id,
-            kind="refund",
+        refund = new_order(
+            "ezpay",
+            call.merchant_id,
+            "refund",
             platform_id=new_id(call.sandbox, ""),
             merchant_order_id=refund_no,
             amount=amount,
             currency=original.currency,
             status=PENDING,
-            created_at=now,
-            updated_at=now,
+            now=now,
             parent_id=original.platform_id,
             data=data,
             plan=plan.to_json(),

@@ -9,9 +9,13 @@ from typing import Any
 from starlette.responses import Response
 
 from sandbox.clock import format_instant, parse_instant
-from sandbox.gateways.directives import plan_blocks, processes
+from sandbox.gateways.directives import (
+    PLAN_KEY,
+    plan_blocks,
+    processes,
+)
 from sandbox.gateways.ezpay.callbacks import return_instant
-from sandbox.gateways.ezpay.codes import DEFAULT_FAILED_CODE
+from sandbox.gateways.ezpay.codes import DEFAULT_FAILED_CODE, EzPayError
 from sandbox.gateways.ezpay.lifecycle import (
     ACTIVE,
     STATIC_EXPIRY,
@@ -23,14 +27,9 @@ from sandbox.gateways.ezpay.lifecycle import (
 )
 from sandbox.gateways.ezpay.money import fmt_time
 from sandbox.gateways.ezpay.payments import new_open_id, pay_data, read_channel, read_mobile
-from sandbox.gateways.ezpay.pipeline import (
-    Call,
-    EzPayError,
-    check_daily_limits,
-    not_found,
-    success,
-)
-from sandbox.gateways.orders import Order, child_orders, find_order, insert_order
+from sandbox.gateways.ezpay.pipeline import Call, success
+from sandbox.gateways.ezpay.rules import check_daily_limits, not_found
+from sandbox.gateways.orders import Order, child_orders, find_order, insert_order, new_order
 from sandbox.scenarios.engine import Plan
 
 DUPLICATE_ORDER = 21007
@@ -73,24 +72,23 @@ async def create(call: Call) -> Response:
             "remark": remark,
             "notifyUrl": notify_url,
             "expiresAt": format_instant(now + STATIC_EXPIRY),
-            "directives": plan_blocks(plan),
+            PLAN_KEY: plan_blocks(plan),
         }
         result = plan_result(plan)
         if result is not None and result.status == "failed" and result.paid_amount is None:
             # F<n>- codes: the code stays ACTIVE and every payment made to it fails (§8.1).
             data["failCode"] = result.code if result.code is not None else DEFAULT_FAILED_CODE
             result = None
-        code = Order(
-            gateway="ezpay",
-            merchant=call.merchant_id,
-            kind="static",
+        code = new_order(
+            "ezpay",
+            call.merchant_id,
+            "static",
             platform_id=ident,
             merchant_order_id=order_no,
             amount=Decimal(0),
             currency=currency,
             status=ACTIVE,
-            created_at=now,
-            updated_at=now,
+            now=now,
             data={k: v for k, v in data.items() if v is not None},
             plan=plan.to_json(),
         )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from sandbox.gateways.goldenpay.codes import GoldenPayError
 from sandbox.gateways.goldenpay.common import GATEWAY
-from sandbox.gateways.goldenpay.pipeline import Call, GoldenPayError, success_response
+from sandbox.gateways.goldenpay.pipeline import Call, success_response
 from sandbox.signing.values import JsonNumber, normalise_number_text
 from sandbox.store.balances import get_balance
 

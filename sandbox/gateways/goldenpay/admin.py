@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from sandbox.gateways.directives import PLAN_KEY
 from sandbox.gateways.goldenpay import revisions
 from sandbox.gateways.goldenpay.collect import new_collect
 from sandbox.gateways.goldenpay.common import (
@@ -18,10 +19,10 @@ from sandbox.gateways.goldenpay.common import (
     PAYOUT_STATUS,
     amount_format_ok,
 )
+from sandbox.gateways.goldenpay.fields import valid_url
 from sandbox.gateways.goldenpay.lifecycle import finish
 from sandbox.gateways.goldenpay.merchant import GoldenPayMerchant
 from sandbox.gateways.goldenpay.payouts import debit, new_payout
-from sandbox.gateways.goldenpay.pipeline import valid_url
 from sandbox.gateways.orders import Order, find_order, insert_order
 from sandbox.gateways.registry import HookError, default_describe
 from sandbox.runtime import Sandbox
@@ -135,7 +136,7 @@ async def trigger(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
                 base_url=base.rstrip("/"),
                 now=now,
                 extra=revisions.stamp(
-                    {"callback_url": url, "return_url": None, "directives": {}},
+                    {"callback_url": url, "return_url": None, PLAN_KEY: {}},
                     merchant.api_revision,
                 ),
             )
@@ -146,7 +147,7 @@ async def trigger(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
                 "account_name": "SANDBOX TRIGGER",
                 "account_org": None,
                 "callback_url": url,
-                "directives": {},
+                PLAN_KEY: {},
             }
             revisions.stamp(data, merchant.api_revision)
             order = new_payout(

@@ -15,20 +15,16 @@ from typing import Any
 from sandbox.clock import parse_instant
 from sandbox.delivery import body_equals_text
 from sandbox.gateways.directives import (
-    CallbackTarget,
     RenderedCallback,
     SignatureMode,
-    ack_rule,
-    delivery_policy,
-    plan_from_blocks,
-    submit_callbacks,
+    kept_plan,
+    submit_order_callbacks,
 )
 from sandbox.gateways.goldenpay import revisions
 from sandbox.gateways.goldenpay.common import (
     CANCELED,
     COLLECT,
     COLLECT_STATUS,
-    GATEWAY,
     PAYOUT_STATUS,
     SUCCESS,
     amount_text,
@@ -120,7 +116,7 @@ def _signed_body(
 
 def send_callbacks(sandbox: Sandbox, order: Order, merchant: GoldenPayMerchant) -> list[str]:
     """The callbacks for the order's (final) status, shaped by the scenario blocks it keeps."""
-    plan = plan_from_blocks(order.data.get("directives"))
+    plan = kept_plan(order.data)
     now = sandbox.clock.now()
     collect = order.kind == COLLECT
     statuses = COLLECT_STATUS if collect else PAYOUT_STATUS
@@ -134,20 +130,13 @@ def send_callbacks(sandbox: Sandbox, order: Order, merchant: GoldenPayMerchant) 
         event = f"{order.kind}.{_EVENTS.get(status, status)}"
         return RenderedCallback(body, {"Content-Type": "application/json"}, event)
 
-    target = CallbackTarget(
-        gateway=GATEWAY,
-        merchant=order.merchant,
-        order_id=order.platform_id,
-        merchant_order_id=order.merchant_order_id,
-        url=order.data.get("callback_url"),
-    )
-    return submit_callbacks(
+    return submit_order_callbacks(
         sandbox.delivery,
         plan,
-        target,
-        order.status,
+        order,
+        order.data.get("callback_url"),
         render,
-        ack=ack_rule(plan, ACK),
-        policy=delivery_policy(plan, revisions.callback_policy(revisions.of_order(order))),
+        ack=ACK,
+        policy=revisions.callback_policy(revisions.of_order(order)),
         sequence_status=statuses.get,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.gateways.envelopes import FaultEnvelopes
+from sandbox.gateways.refusal import Refusal
 from sandbox.scenarios.vocabulary import ErrorCode
 
 
@@ -42,3 +43,20 @@ ERROR_LIST: tuple[ErrorCode, ...] = (
     ErrorCode("too_many_requests", "Too Many Requests", http_status=429),
 )
 ERRORS: dict[str, ErrorCode] = {error.code: error for error in ERROR_LIST}
+
+
+class GoldenPayError(Refusal):
+    """Answer the request with this message: `{"code":400,"errors":{…}}` with HTTP 200, or the
+    rate-limit envelope (code and HTTP 429)."""
+
+    def __init__(self, message: str, code: int = 400, http_status: int = 200) -> None:
+        super().__init__(code, message, http_status=http_status)
+        self.code: int = code
+
+
+def missing(name: str) -> GoldenPayError:
+    return GoldenPayError(f"Missing {name} param")
+
+
+def invalid(name: str, reason: str) -> GoldenPayError:
+    return GoldenPayError(f"Invalid {name}: {reason}")

@@ -10,8 +10,9 @@ from typing import Any
 from starlette.responses import Response
 
 from sandbox.clock import parse_instant
-from sandbox.gateways.directives import plan_blocks
+from sandbox.gateways.directives import keep_plan
 from sandbox.gateways.goldenpay import revisions
+from sandbox.gateways.goldenpay.codes import GoldenPayError, missing
 from sandbox.gateways.goldenpay.common import (
     COLLECT,
     GATEWAY,
@@ -23,14 +24,9 @@ from sandbox.gateways.goldenpay.common import (
 )
 from sandbox.gateways.goldenpay.lifecycle import schedule_collect
 from sandbox.gateways.goldenpay.merchant import GoldenPayMerchant
-from sandbox.gateways.goldenpay.pipeline import (
-    Call,
-    GoldenPayError,
-    answer_order_query,
-    missing,
-    success_response,
-)
-from sandbox.gateways.orders import Order, find_order, insert_order
+from sandbox.gateways.goldenpay.pipeline import Call, success_response
+from sandbox.gateways.goldenpay.queries import answer_order_query
+from sandbox.gateways.orders import Order, find_order, insert_order, new_order
 from sandbox.pages.keys import new_page_key, with_key
 from sandbox.pages.layout import public_base
 from sandbox.runtime import Sandbox
@@ -131,17 +127,16 @@ def new_collect(
     }
     if key is not None:
         data["page_key"] = key
-    return Order(
-        gateway=GATEWAY,
-        merchant=str(merchant.mch_id),
-        kind=COLLECT,
+    return new_order(
+        GATEWAY,
+        str(merchant.mch_id),
+        COLLECT,
         platform_id=platform_id,
         merchant_order_id=trans_id,
         amount=amount,
         currency=currency,
         status=PROCESSING,
-        created_at=now,
-        updated_at=now,
+        now=now,
         data=data,
     )
 
@@ -169,7 +164,7 @@ async def create(call: Call) -> Response:
         ):
             raise GoldenPayError("Duplicate trans_id")
         extra.update({"callback_url": callback_url, "return_url": return_url})
-        extra["directives"] = plan_blocks(plan)
+        keep_plan(extra, plan)
         revisions.stamp(extra, call.revision)
         order = new_collect(
             sandbox,

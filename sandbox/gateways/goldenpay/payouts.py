@@ -9,8 +9,9 @@ from typing import Any
 from starlette.responses import Response
 
 from sandbox.clock import parse_instant
-from sandbox.gateways.directives import plan_blocks
+from sandbox.gateways.directives import keep_plan
 from sandbox.gateways.goldenpay import revisions
+from sandbox.gateways.goldenpay.codes import GoldenPayError
 from sandbox.gateways.goldenpay.common import (
     CANCELED,
     GATEWAY,
@@ -24,13 +25,9 @@ from sandbox.gateways.goldenpay.common import (
 )
 from sandbox.gateways.goldenpay.lifecycle import schedule_payout
 from sandbox.gateways.goldenpay.merchant import GoldenPayMerchant
-from sandbox.gateways.goldenpay.pipeline import (
-    Call,
-    GoldenPayError,
-    answer_order_query,
-    success_response,
-)
-from sandbox.gateways.orders import Order, find_order, insert_order
+from sandbox.gateways.goldenpay.pipeline import Call, success_response
+from sandbox.gateways.goldenpay.queries import answer_order_query
+from sandbox.gateways.orders import Order, find_order, insert_order, new_order
 from sandbox.runtime import Sandbox
 from sandbox.store.balances import adjust_balance, get_balance
 
@@ -87,17 +84,16 @@ def new_payout(
 ) -> Order:
     """A payout in 20 (not stored yet); `data` holds the channel, beneficiary and URL."""
     charge = fee(amount, merchant.payout_fee_rate, currency)
-    return Order(
-        gateway=GATEWAY,
-        merchant=str(merchant.mch_id),
-        kind=PAYOUT,
+    return new_order(
+        GATEWAY,
+        str(merchant.mch_id),
+        PAYOUT,
         platform_id=next_order_id(sandbox, "P", now, merchant),
         merchant_order_id=trans_id,
         amount=amount,
         currency=currency,
         status=PROCESSING,
-        created_at=now,
-        updated_at=now,
+        now=now,
         data={**data, "fee": str(charge), "payed_at": None, "canceled_at": None},
     )
 
@@ -143,7 +139,7 @@ async def create(call: Call) -> Response:
             raise GoldenPayError("Withdrawal amount exceeds limit")
         if wallet.available < amount.value + fee(amount.value, merchant.payout_fee_rate, currency):
             raise GoldenPayError("Insufficient balance")
-        data["directives"] = plan_blocks(plan)
+        keep_plan(data, plan)
         revisions.stamp(data, call.revision)
         order = new_payout(
             sandbox,

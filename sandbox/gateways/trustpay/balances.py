@@ -13,8 +13,9 @@ from decimal import Decimal
 
 from starlette.responses import Response
 
+from sandbox.gateways.trustpay.codes import TrustPayError
 from sandbox.gateways.trustpay.fees import ZERO, cents
-from sandbox.gateways.trustpay.pipeline import Call, TrustPayError, trustpay_route
+from sandbox.gateways.trustpay.pipeline import Call, trustpay_route
 from sandbox.store import Store
 from sandbox.store.balances import adjust_balance, get_balance
 

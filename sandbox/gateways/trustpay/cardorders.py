@@ -12,7 +12,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from sandbox.gateways.directives import plan_from_blocks
+from sandbox.gateways.directives import kept_plan
 from sandbox.gateways.orders import Order, save_order
 from sandbox.gateways.timers import Due, register_action
 from sandbox.gateways.trustpay import cards
@@ -85,7 +85,7 @@ def finish(sandbox: Sandbox, order: Order, outcome: str, reason: str | None) -> 
         sandbox.timers.cancel(PROCESSING_ACTION, order.platform_id)
         sandbox.timers.cancel(FINISH_ACTION, order.platform_id)
         if order.data.get("family") == cards.VCARD:
-            plan = plan_from_blocks(order.data.get("delivery_plan"))
+            plan = kept_plan(order.data)
             send_card_order_callback(sandbox, merchant_of(sandbox, order), order, plan)
     return True
 

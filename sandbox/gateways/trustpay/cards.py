@@ -29,18 +29,19 @@ from typing import TYPE_CHECKING, Any
 from starlette.routing import Route
 
 from sandbox.clock import format_instant
-from sandbox.gateways.orders import Order, find_order, get_order, insert_order, order_from_row
-from sandbox.gateways.trustpay.fees import cents, fee_for, rate_number
-from sandbox.gateways.trustpay.merchant import CardType, TrustPayMerchant
-from sandbox.gateways.trustpay.pipeline import (
-    GATEWAY,
-    Call,
-    Fields,
-    Handler,
-    TrustPayError,
-    bad_request,
-    trustpay_route,
+from sandbox.gateways.orders import (
+    Order,
+    find_order,
+    get_order,
+    insert_order,
+    new_order,
+    order_from_row,
 )
+from sandbox.gateways.trustpay.codes import TrustPayError, bad_request
+from sandbox.gateways.trustpay.fees import cents, fee_for, rate_number
+from sandbox.gateways.trustpay.fields import Fields
+from sandbox.gateways.trustpay.merchant import CardType, TrustPayMerchant
+from sandbox.gateways.trustpay.pipeline import GATEWAY, Call, Handler, trustpay_route
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
 from sandbox.signing.values import JsonNumber
@@ -294,17 +295,16 @@ def new_object(
     plan: Plan | None = None,
 ) -> Order:
     now = sandbox.clock.now()
-    order = Order(
-        gateway=GATEWAY,
-        merchant=merchant,
-        kind=kind,
+    order = new_order(
+        GATEWAY,
+        merchant,
+        kind,
         platform_id=platform_id,
         merchant_order_id=merchant_order_id,
         amount=amount,
         currency=currency,
         status=status,
-        created_at=now,
-        updated_at=now,
+        now=now,
         data=data,
         parent_id=parent_id,
         plan=None if plan is None else plan.to_json(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.gateways.envelopes import FaultEnvelopes
+from sandbox.gateways.refusal import Refusal
 from sandbox.scenarios.vocabulary import ErrorCode
 
 SUCCESS = 880001
@@ -59,3 +60,15 @@ ERROR_LIST: tuple[ErrorCode, ...] = (
     ErrorCode("880024", "no_channel_available", name="no_channel_available"),
 )
 ERRORS: dict[str, ErrorCode] = {error.code: error for error in ERROR_LIST}
+
+
+class TrustPayError(Refusal):
+    """Answer the request with this code and message (HTTP 200, `data: null`)."""
+
+    def __init__(self, code: int, message: str, *, note: str | None = None) -> None:
+        super().__init__(code, message, note=note)
+        self.code: int = code
+
+
+def bad_request(message: str) -> TrustPayError:
+    return TrustPayError(BAD_REQUEST, message)

@@ -18,8 +18,11 @@ from decimal import Decimal
 from typing import Any
 
 from sandbox.clock import format_instant, parse_instant
-from sandbox.gateways.directives import plan_blocks, plan_from_blocks
-from sandbox.gateways.orders import Order, get_order, insert_order, save_order
+from sandbox.gateways.directives import (
+    keep_plan,
+    kept_plan,
+)
+from sandbox.gateways.orders import Order, get_order, insert_order, new_order, save_order
 from sandbox.gateways.timers import Due, register_action
 from sandbox.gateways.trustpay.balances import credit
 from sandbox.gateways.trustpay.callbacks import NOTIFY_PENDING, notify_order
@@ -106,20 +109,17 @@ def new_payin(
     }
     if card is not None:
         data["card"] = card.to_json(sandbox)
-    scenario = plan_blocks(plan)
-    if scenario:
-        data["scenario"] = scenario
-    order = Order(
-        gateway=GATEWAY,
-        merchant=str(merchant.merchant_id),
-        kind=PAYIN,
+    keep_plan(data, plan)
+    order = new_order(
+        GATEWAY,
+        str(merchant.merchant_id),
+        PAYIN,
         platform_id=platform_id,
         merchant_order_id=order_no,
         amount=amount,
         currency=currency,
         status=PENDING,
-        created_at=now,
-        updated_at=now,
+        now=now,
         data=data,
         plan=None if plan is None else plan.to_json(),
     )
@@ -135,7 +135,7 @@ def expected_fee(sandbox: Sandbox, order: Order) -> Decimal:
 
 def order_plan(order: Order) -> Plan | None:
     """The callbacks/delivery blocks of the request that created the order."""
-    return plan_from_blocks(order.data.get("scenario"))
+    return kept_plan(order.data)
 
 
 def with_code(reason: str, code: int | None) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from sandbox.gateways.orders import Order, insert_order
+from sandbox.gateways.orders import Order, insert_order, new_order
 from sandbox.gateways.trustpay.callbacks import render_amount
 from sandbox.gateways.trustpay.cardfields import (
     COUNTRIES,
@@ -27,6 +27,8 @@ from sandbox.gateways.trustpay.cardfields import (
     expiry_problem,
     state_problem,
 )
+from sandbox.gateways.trustpay.codes import TrustPayError, bad_request
+from sandbox.gateways.trustpay.fields import camel_name
 from sandbox.gateways.trustpay.lifecycle import (
     CARD_ATTEMPT,
     GATEWAY,
@@ -41,13 +43,7 @@ from sandbox.gateways.trustpay.lifecycle import (
 )
 from sandbox.gateways.trustpay.limits import DUPLICATE, MESSAGES, check_payin_rules, payin_totals
 from sandbox.gateways.trustpay.ordering import order_no_taken
-from sandbox.gateways.trustpay.pipeline import (
-    Call,
-    TrustPayError,
-    bad_request,
-    camel_name,
-    trustpay_route,
-)
+from sandbox.gateways.trustpay.pipeline import Call, trustpay_route
 from sandbox.gateways.trustpay.risk import risk_control_verdict
 from sandbox.pages.layout import pay_page_url
 from sandbox.scenarios.engine import Plan
@@ -201,17 +197,16 @@ def _v3_names(data: dict[str, Any]) -> dict[str, Any]:
 def _record_failed_attempt(call: Call, payin: PayinRequest, card: CardRequest) -> None:
     """An all-channels-failed attempt: no order, but it counts toward 880018 (rule 8)."""
     now = call.now()
-    attempt = Order(
-        gateway=GATEWAY,
-        merchant=call.merchant_id,
-        kind=CARD_ATTEMPT,
+    attempt = new_order(
+        GATEWAY,
+        call.merchant_id,
+        CARD_ATTEMPT,
         platform_id="attempt-" + platform_order_no(call.sandbox),
         merchant_order_id=payin.order_no,
         amount=payin.amount,
         currency=payin.currency,
         status="880014",
-        created_at=now,
-        updated_at=now,
+        now=now,
         data={"card": Card(card.number, card.holder).to_json(call.sandbox), "api": call.api},
     )
     with call.sandbox.store.transaction():

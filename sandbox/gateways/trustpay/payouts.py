@@ -18,17 +18,22 @@ from typing import Any
 from starlette.responses import Response
 
 from sandbox.clock import format_instant
-from sandbox.gateways.directives import plan_blocks, plan_from_blocks
-from sandbox.gateways.orders import Order, get_order, insert_order, save_order
+from sandbox.gateways.directives import (
+    PLAN_KEY,
+    kept_plan,
+    plan_blocks,
+)
+from sandbox.gateways.orders import Order, get_order, insert_order, new_order, save_order
 from sandbox.gateways.registry import HookError
 from sandbox.gateways.timers import Due, register_action
 from sandbox.gateways.trustpay.balances import available_balance, hold, release, unhold
 from sandbox.gateways.trustpay.callbacks import NOTIFY_PENDING, notify_order
-from sandbox.gateways.trustpay.codes import SUCCESS
+from sandbox.gateways.trustpay.codes import SUCCESS, TrustPayError
 from sandbox.gateways.trustpay.fees import ZERO, cents, payout_fee
+from sandbox.gateways.trustpay.fields import Fields
 from sandbox.gateways.trustpay.merchant import TrustPayMerchant
 from sandbox.gateways.trustpay.ordering import limit_for, new_platform_order_no, order_no_taken
-from sandbox.gateways.trustpay.pipeline import Call, Fields, TrustPayError, trustpay_route
+from sandbox.gateways.trustpay.pipeline import Call, trustpay_route
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
 from sandbox.signing.values import compact_json
@@ -155,17 +160,16 @@ def new_payout(
     now = sandbox.clock.now()
     merchant_id = str(merchant.merchant_id)
     amount = cents(amount)
-    order = Order(
-        gateway=GATEWAY,
-        merchant=merchant_id,
-        kind=KIND,
+    order = new_order(
+        GATEWAY,
+        merchant_id,
+        KIND,
         platform_id=new_platform_order_no(sandbox),
         merchant_order_id=order_no,
         amount=amount,
         currency=currency,
         status=PENDING,
-        created_at=now,
-        updated_at=now,
+        now=now,
         data={
             "api": "v2",
             **details,
@@ -175,7 +179,7 @@ def new_payout(
             "reason": "",
             "notify_status": NOTIFY_PENDING,
             "notify_time": None,
-            "scenario": plan_blocks(plan),
+            PLAN_KEY: plan_blocks(plan),
         },
         plan=None if plan is None else plan.to_json(),
     )
@@ -250,7 +254,7 @@ def finish_payout(
 
 def payout_plan(order: Order) -> Plan | None:
     """The callbacks/delivery blocks of the request that created the payout."""
-    return plan_from_blocks(order.data.get("scenario"))
+    return kept_plan(order.data)
 
 
 async def _finish_due(sandbox: Sandbox, due: Due) -> None:

@@ -11,14 +11,19 @@ from typing import Any
 
 from starlette.responses import Response
 
-from sandbox.gateways.directives import plan_blocks, plan_from_blocks
+from sandbox.gateways.directives import (
+    PLAN_KEY,
+    kept_plan,
+    plan_blocks,
+)
 from sandbox.gateways.orders import Order, save_order
 from sandbox.gateways.timers import Due, register_action
 from sandbox.gateways.trustpay import cardorders, cards
 from sandbox.gateways.trustpay.callbacks import send_kyc_callback
 from sandbox.gateways.trustpay.cards import card_route, fields, not_found
+from sandbox.gateways.trustpay.codes import TrustPayError, bad_request
 from sandbox.gateways.trustpay.ordering import outcome_reason
-from sandbox.gateways.trustpay.pipeline import GATEWAY, Call, TrustPayError, bad_request
+from sandbox.gateways.trustpay.pipeline import GATEWAY, Call
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
 
@@ -97,7 +102,7 @@ async def create_cardholder(call: Call) -> Response:
         "phone_number": phone,
         "notify_url": notify_url,
         "reason": "",
-        "delivery_plan": plan_blocks(plan),
+        PLAN_KEY: plan_blocks(plan),
     }
     with sandbox.store.transaction():
         holder = cards.new_object(
@@ -150,7 +155,7 @@ def finish_kyc(sandbox: Sandbox, holder: Order, outcome: str, reason: str | None
         holder.updated_at = sandbox.clock.now()
         save_order(sandbox.store, holder)
         sandbox.timers.cancel(KYC_ACTION, holder.platform_id)
-        plan = plan_from_blocks(holder.data.get("delivery_plan"))
+        plan = kept_plan(holder.data)
         send_kyc_callback(sandbox, cardorders.merchant_of(sandbox, holder), holder, plan)
     return True
 

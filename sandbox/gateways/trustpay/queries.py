@@ -14,9 +14,11 @@ from starlette.responses import Response
 from sandbox.clock import format_instant
 from sandbox.gateways.orders import Order, find_order
 from sandbox.gateways.trustpay.callbacks import NOTIFY_PENDING, refund_totals, render_amount
+from sandbox.gateways.trustpay.codes import bad_request
 from sandbox.gateways.trustpay.fees import payin_fee, payout_fee
+from sandbox.gateways.trustpay.fields import camel_name
 from sandbox.gateways.trustpay.lifecycle import GATEWAY, PAYIN, PAYOUT, trustpay_merchant
-from sandbox.gateways.trustpay.pipeline import Call, bad_request, camel_name, trustpay_route
+from sandbox.gateways.trustpay.pipeline import Call, trustpay_route
 from sandbox.runtime import Sandbox
 
 ORDER_KINDS = (PAYIN, PAYOUT)

@@ -16,15 +16,27 @@ from decimal import Decimal
 
 from starlette.responses import Response
 
-from sandbox.gateways.directives import plan_blocks, plan_from_blocks
-from sandbox.gateways.orders import Order, find_order, get_order, insert_order, save_order
+from sandbox.gateways.directives import (
+    PLAN_KEY,
+    kept_plan,
+    plan_blocks,
+)
+from sandbox.gateways.orders import (
+    Order,
+    find_order,
+    get_order,
+    insert_order,
+    new_order,
+    save_order,
+)
 from sandbox.gateways.registry import HookError
 from sandbox.gateways.timers import Due, register_action
 from sandbox.gateways.trustpay.balances import available_balance, hold, release, unhold
 from sandbox.gateways.trustpay.callbacks import notify_order, refund_totals
+from sandbox.gateways.trustpay.codes import TrustPayError, bad_request
 from sandbox.gateways.trustpay.fees import cents, refund_fee
 from sandbox.gateways.trustpay.ordering import new_platform_order_no
-from sandbox.gateways.trustpay.pipeline import Call, TrustPayError, bad_request, trustpay_route
+from sandbox.gateways.trustpay.pipeline import Call, trustpay_route
 from sandbox.gateways.trustpay.queries import lookup
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
@@ -115,17 +127,16 @@ def start_refund(
     callback goes out. Caller holds the store transaction."""
     now = sandbox.clock.now()
     held = cents(amount + fee)
-    refund = Order(
-        gateway=GATEWAY,
-        merchant=payin.merchant,
-        kind=KIND,
+    refund = new_order(
+        GATEWAY,
+        payin.merchant,
+        KIND,
         platform_id=new_platform_order_no(sandbox),
         merchant_order_id=refund_no,
         amount=cents(amount),
         currency=payin.currency,
         status=PENDING,
-        created_at=now,
-        updated_at=now,
+        now=now,
         parent_id=payin.platform_id,
         data={
             "reason": reason,
@@ -133,7 +144,7 @@ def start_refund(
             "held": str(held),
             "previous_status": payin.status,
             "failed_reason": {},
-            "scenario": plan_blocks(plan),
+            PLAN_KEY: plan_blocks(plan),
         },
         plan=None if plan is None else plan.to_json(),
     )
@@ -183,7 +194,7 @@ def finish_refund(
     if payin is None:  # pragma: no cover - refunds are created under a stored pay-in
         return False
     held = Decimal(str(refund.data.get("held", refund.amount)))
-    plan = plan_from_blocks(refund.data.get("scenario"))
+    plan = kept_plan(refund.data)
     with store.transaction():
         refund.updated_at = payin.updated_at = now
         if outcome == "success":

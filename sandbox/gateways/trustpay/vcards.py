@@ -7,11 +7,12 @@ from typing import Any
 
 from starlette.responses import Response
 
-from sandbox.gateways.directives import plan_blocks
+from sandbox.gateways.directives import PLAN_KEY, plan_blocks
 from sandbox.gateways.orders import Order, order_from_row
 from sandbox.gateways.trustpay import cardorders, cards
 from sandbox.gateways.trustpay.cards import card_route, fields, not_found
-from sandbox.gateways.trustpay.pipeline import GATEWAY, Call, TrustPayError, bad_request
+from sandbox.gateways.trustpay.codes import TrustPayError, bad_request
+from sandbox.gateways.trustpay.pipeline import GATEWAY, Call
 
 
 def amount_rule() -> TrustPayError:
@@ -133,7 +134,7 @@ def _accept(
         "fee": str(fee),
         "notify_url": notify_url,
         "reason": "",
-        "delivery_plan": plan_blocks(call.plan),
+        PLAN_KEY: plan_blocks(call.plan),
         **extra,
     }
     with sandbox.store.transaction():
