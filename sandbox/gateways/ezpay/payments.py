@@ -31,7 +31,7 @@ from sandbox.gateways.ezpay.pipeline import (
     param_error,
     success,
 )
-from sandbox.gateways.orders import Order, find_order, insert_order
+from sandbox.gateways.orders import Order, data_taken, find_order, insert_order
 from sandbox.pages.layout import pay_page_url
 
 CHANNEL_UNAVAILABLE = 21005
@@ -74,12 +74,9 @@ def pay_data(
 
 def va_in_use(call: Call, number: str) -> bool:
     """Is the VA number held by an open payment or code (§4.0.7 "unique among open VAs")?"""
-    row = call.sandbox.store.fetchone(
-        "SELECT 1 FROM orders WHERE gateway = 'ezpay' AND status IN ('PENDING', 'ACTIVE') "
-        "AND json_extract(data, '$.payData') = ?",
-        (number,),
+    return data_taken(
+        call.sandbox.store, "ezpay", "payData", number, statuses=("PENDING", "ACTIVE")
     )
-    return row is not None
 
 
 def new_open_id(call: Call, prefix: str, channel: Channel) -> str:

@@ -21,7 +21,6 @@ from sandbox.clock import format_instant
 from sandbox.gateways.directives import plan_blocks, plan_from_blocks
 from sandbox.gateways.orders import Order, get_order, insert_order, save_order
 from sandbox.gateways.registry import HookError
-from sandbox.gateways.timers import Due, register_action
 from sandbox.gateways.trustpay.balances import available_balance, hold, release, unhold
 from sandbox.gateways.trustpay.callbacks import NOTIFY_PENDING, notify_order
 from sandbox.gateways.trustpay.codes import SUCCESS
@@ -32,6 +31,7 @@ from sandbox.gateways.trustpay.pipeline import Call, Fields, TrustPayError, trus
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
 from sandbox.signing.values import compact_json
+from sandbox.timers import Due, register_action
 
 GATEWAY = "trustpay"
 KIND = "payout"

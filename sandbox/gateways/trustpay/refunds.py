@@ -19,7 +19,6 @@ from starlette.responses import Response
 from sandbox.gateways.directives import plan_blocks, plan_from_blocks
 from sandbox.gateways.orders import Order, find_order, get_order, insert_order, save_order
 from sandbox.gateways.registry import HookError
-from sandbox.gateways.timers import Due, register_action
 from sandbox.gateways.trustpay.balances import available_balance, hold, release, unhold
 from sandbox.gateways.trustpay.callbacks import notify_order, refund_totals
 from sandbox.gateways.trustpay.fees import cents, refund_fee
@@ -28,6 +27,7 @@ from sandbox.gateways.trustpay.pipeline import Call, TrustPayError, bad_request,
 from sandbox.gateways.trustpay.queries import lookup
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
+from sandbox.timers import Due, register_action
 
 GATEWAY = "trustpay"
 KIND = "refund"
