@@ -146,7 +146,7 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX orders_kind ON orders (gateway, merchant_id, kind, seq);
         CREATE INDEX orders_created ON orders (gateway, merchant_id, created_at);
         CREATE INDEX orders_card_fingerprint
-            ON orders (gateway, merchant_id, json_extract(data, '$.card.fingerprint'));
+            ON orders (gateway, merchant_id, json_extract(data, '$.card.fingerprint'), updated_at);
         CREATE INDEX orders_card_number ON orders (gateway, json_extract(data, '$.card_number'));
         CREATE INDEX orders_family ON orders (gateway, merchant_id, json_extract(data, '$.family'));
         CREATE INDEX orders_idempotency

@@ -268,6 +268,32 @@ def heads_with_data(
     return [_head(r) for r in rows]
 
 
+def count_with_data(
+    store: Store,
+    gateway: str,
+    merchant: str,
+    path: str,
+    value: str,
+    *,
+    updated_since: datetime,
+    kinds: Sequence[tuple[str, str | None]],
+) -> int:
+    """How many of the merchant's orders hold `value` at `data.<path>`, updated since then,
+    of these (kind, status) pairs (status None: any)."""
+    matches = " OR ".join(
+        "kind = ?" if status is None else "(kind = ? AND status = ?)" for _, status in kinds
+    )
+    params: list[Any] = [value, gateway, merchant, format_instant(updated_since)]
+    for kind, status in kinds:
+        params.extend([kind] if status is None else [kind, status])
+    row = store.fetchone(
+        f"SELECT COUNT(*) AS n FROM orders WHERE {_data_field(path)} = ? AND gateway = ? "
+        f"AND merchant_id = ? AND updated_at >= ? AND ({matches})",
+        params,
+    )
+    return int(row["n"]) if row else 0
+
+
 def heads_created_between(
     store: Store,
     gateway: str,

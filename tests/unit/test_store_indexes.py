@@ -77,6 +77,15 @@ LOOKUPS: dict[str, Callable[[Store], Any]] = {
     "card failure limit": lambda s: o.heads_with_data(
         s, "trustpay", "m1", "card.fingerprint", "f1", updated_since=NOW - timedelta(days=1)
     ),
+    "card failure count": lambda s: o.count_with_data(
+        s,
+        "trustpay",
+        "m1",
+        "card.fingerprint",
+        "f1",
+        updated_since=NOW - timedelta(days=1),
+        kinds=(("payin", "3"), ("card_attempt", None)),
+    ),
     "admin ?order= (any gateway)": lambda s: o.list_orders(s, o.OrderFilter(order="M3")),
     "admin ?order=&gateway=": lambda s: o.list_orders(
         s, o.OrderFilter(gateway="trustpay", order="P3")

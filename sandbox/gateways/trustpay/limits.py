@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sandbox.gateways.orders import heads_created_between, heads_with_data
+from sandbox.gateways.orders import count_with_data, heads_created_between
 from sandbox.gateways.trustpay.cardprivacy import card_fingerprint
 from sandbox.gateways.trustpay.merchant import TrustPayMerchant
 from sandbox.gateways.trustpay.ordering import limit_for, order_no_taken
@@ -167,16 +167,14 @@ def payin_totals(sandbox: Sandbox) -> PayinTotals:
 def card_failures(sandbox: Sandbox, merchant: str, card_number: str, now: datetime) -> int:
     """Rule 8: this card's failed attempts in the last 24 h (status 3 card pay-ins and 880014
     attempts). Card pay-ins keep the card's fingerprint in `data.card.fingerprint`."""
-    heads = heads_with_data(
+    return count_with_data(
         sandbox.store,
         GATEWAY,
         merchant,
         "card.fingerprint",
         card_fingerprint(sandbox, card_number),
         updated_since=now - _CARD_FAILURE_WINDOW,
-    )
-    return sum(
-        1 for h in heads if h.kind == "card_attempt" or (h.kind == "payin" and h.status == "3")
+        kinds=(("payin", "3"), ("card_attempt", None)),
     )
 
 
