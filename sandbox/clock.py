@@ -29,6 +29,8 @@ Job = Callable[[], Awaitable[None]]
 
 log = logging.getLogger("sandbox.clock")
 
+COMPACT_EVERY = 1024  # jobs scheduled between two sweeps of the cancelled ones
+
 
 def format_instant(moment: datetime) -> str:
     """RFC 3339 UTC, microseconds, fixed width (sorts as text): `2026-03-12T08:30:00.118207Z`."""
@@ -156,6 +158,8 @@ class Clock:
 
     def call_at(self, when: datetime, job: Job) -> Timer:
         timer = Timer(when.astimezone(UTC), next(self._seq), job)
+        if timer.seq % COMPACT_EVERY == 0:
+            self._compact()
         heapq.heappush(self._timers, timer)
         if self._timers[0] is timer and self._wakeup is not None:
             self._wakeup.set()
@@ -163,6 +167,14 @@ class Clock:
 
     def call_later(self, delay: timedelta, job: Job) -> Timer:
         return self.call_at(self.now() + delay, job)
+
+    def _compact(self) -> None:
+        # A cancelled job far in the future would otherwise stay in the heap (and keep what its
+        # closure holds alive) until its due time; dropping them now and then keeps memory flat.
+        live = [t for t in self._timers if not t.cancelled]
+        if len(live) < len(self._timers):
+            heapq.heapify(live)
+            self._timers = live
 
     def pending_timers(self) -> int:
         return sum(1 for t in self._timers if not t.cancelled)

@@ -15,14 +15,16 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sandbox.clock import Clock, ClockMode, format_instant, parse_instant
-from sandbox.delivery import DeliveryEngine, Journal
-from sandbox.gateways.timers import Timers
+from sandbox.delivery import DeliveryEngine
 from sandbox.merchants import MerchantBook
 from sandbox.scenarios.service import ScenarioError, Scenarios, SelectionError, open_scenarios
 from sandbox.settings import Settings, SettingsError
 from sandbox.store import Store, open_store
 from sandbox.store.balances import seed_opening_balances
+from sandbox.store.journal import Journal
+from sandbox.store.merchants import register_merchants
 from sandbox.store.migrations import MERCHANT_TABLES
+from sandbox.timers import Timers
 
 log = logging.getLogger("sandbox")
 
@@ -52,13 +54,16 @@ class Sandbox:
     delivery: DeliveryEngine
     journal: Journal
     scenarios: Scenarios
-    timers: Timers
     reset_hooks: list[Callable[[ResetScope], None]] = field(default_factory=list)
     start_hooks: list[Callable[[Sandbox], None]] = field(default_factory=list)
     stop_hooks: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     # Gateways' runtime state that lives and dies with this sandbox (caches, clients); see `state`.
     gateway_state: dict[str, Any] = field(default_factory=dict)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    timers: Timers = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.timers = Timers(self.store, self.clock, context=self)
 
     @property
     def running(self) -> bool:
@@ -104,13 +109,7 @@ class Sandbox:
         if scope.gateway is not None and scope.merchant is not None:
             only = (scope.gateway, scope.merchant)
         with self.store.transaction():
-            for table in MERCHANT_TABLES:
-                if only is None:
-                    self.store.execute(f"DELETE FROM {table}")
-                else:
-                    self.store.execute(
-                        f"DELETE FROM {table} WHERE gateway = ? AND merchant_id = ?", only
-                    )
+            self.store.clear(MERCHANT_TABLES, only)
             seed_opening_balances(
                 self.store, self.merchants, self.clock.now(), overwrite=True, only=only
             )
@@ -147,12 +146,18 @@ def open_sandbox(settings: Settings) -> Sandbox:
         store=store,
         merchants=settings.merchants,
         rng=_seeded_rng(settings.seed, store),
-        delivery=DeliveryEngine(settings, clock, store),
+        delivery=DeliveryEngine(
+            clock,
+            store,
+            concurrency=settings.delivery_concurrency,
+            message_limit=settings.journal_limit,
+            callback_url=settings.callback_url,
+            callback_origin=settings.callback_origin,
+            callback_allow=settings.callback_allow,
+        ),
         journal=Journal(store, clock, settings.journal_limit),
         scenarios=scenarios,
-        timers=Timers(store, clock),
     )
-    sandbox.timers.sandbox = sandbox
     sandbox.reset_hooks.append(sandbox.delivery.after_reset)
     sandbox.reset_hooks.append(sandbox.timers.after_reset)
     sandbox.reset_hooks.append(lambda _scope: sandbox.journal.recount())
@@ -177,14 +182,10 @@ def _seeded_rng(seed: int | None, store: Store) -> random.Random:
 
 
 def _register_merchants(sandbox: Sandbox) -> None:
-    import json
-
-    rows = [
-        (kind.gateway, kind.merchant_id(m), json.dumps(kind.describe(m)))
-        for kind, m in sandbox.merchants.all()
-    ]
-    sandbox.store.executemany(
-        "INSERT INTO merchants (gateway, merchant_id, settings) VALUES (?, ?, ?) "
-        "ON CONFLICT (gateway, merchant_id) DO UPDATE SET settings = excluded.settings",
-        rows,
+    register_merchants(
+        sandbox.store,
+        (
+            (kind.gateway, kind.merchant_id(m), kind.describe(m))
+            for kind, m in sandbox.merchants.all()
+        ),
     )

@@ -13,7 +13,6 @@ from sandbox.delivery.ack import (
     json_field_equals,
 )
 from sandbox.delivery.dispatcher import DeliveryEngine, NoTarget, OutcomeHandler
-from sandbox.delivery.journal import Journal, JournalEntry
 from sandbox.delivery.model import Attempt, CallbackRequest, Message, MessageState, Outcome
 from sandbox.delivery.policy import PROFILES, RetryPolicy, custom_policy, profile
 
@@ -23,8 +22,6 @@ __all__ = [
     "Attempt",
     "CallbackRequest",
     "DeliveryEngine",
-    "Journal",
-    "JournalEntry",
     "Message",
     "MessageState",
     "NoTarget",

@@ -13,7 +13,7 @@ import asyncio
 import inspect
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -26,7 +26,6 @@ from sandbox.delivery.notify import ChangeSignal
 from sandbox.delivery.outbox import Outbox
 from sandbox.delivery.targets import resolve_target
 from sandbox.delivery.transport import ClientSlots, post
-from sandbox.settings import Settings
 from sandbox.store import Store
 
 OutcomeHandler = Callable[[Outcome], Awaitable[None] | None]
@@ -39,11 +38,26 @@ class NoTarget(ValueError):
 
 
 class DeliveryEngine:
-    def __init__(self, settings: Settings, clock: Clock, store: Store) -> None:
-        self.settings = settings
-        self._allow = TargetRule(settings.callback_allow) if settings.callback_allow else None
+    def __init__(
+        self,
+        clock: Clock,
+        store: Store,
+        *,
+        concurrency: int,
+        message_limit: int,
+        callback_url: str | None = None,
+        callback_origin: str | None = None,
+        callback_allow: Sequence[str] = (),
+    ) -> None:
+        """`concurrency`: attempts in flight at most; `message_limit`: stored messages kept
+        (finished ones dropped oldest first); `callback_url` / `callback_origin`: the target
+        overrides; `callback_allow`: the targets callbacks may go to (empty: any)."""
+        self.concurrency = concurrency
+        self.callback_url = callback_url
+        self.callback_origin = callback_origin
+        self._allow = TargetRule(tuple(callback_allow)) if callback_allow else None
         self.clock = clock
-        self.outbox = Outbox(store, settings.journal_limit)
+        self.outbox = Outbox(store, message_limit)
         self.changes = ChangeSignal()
         self.loop: asyncio.AbstractEventLoop | None = None
         self._handlers: dict[str, OutcomeHandler] = {}
@@ -65,7 +79,7 @@ class DeliveryEngine:
         """Open the HTTP clients and schedule every pending message (a restart's too)."""
         self.loop = asyncio.get_running_loop()
         user_agent = f"PaymentGatewaySandbox/{__version__}"
-        self._slots = ClientSlots(self.settings.delivery_concurrency, user_agent)
+        self._slots = ClientSlots(self.concurrency, user_agent)
         self._closing = False
         for message in self.outbox.pending():
             if message.id not in self._live:
@@ -103,7 +117,7 @@ class DeliveryEngine:
 
     def target_for(self, url: str | None) -> str | None:
         """Where a callback for `url` would go after the overrides; None if nowhere."""
-        return resolve_target(url, self.settings.callback_url, self.settings.callback_origin)
+        return resolve_target(url, self.callback_url, self.callback_origin)
 
     def submit(self, request: CallbackRequest) -> list[str]:
         """Store the message(s) of a callback and schedule their first attempts; their ids."""

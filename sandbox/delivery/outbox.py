@@ -1,4 +1,4 @@
-"""SQLite persistence of callback messages and their attempts (tables of migration 2).
+"""The delivery engine's view of stored callback messages and their attempts.
 
 A new message is written at once (inside the caller's transaction, if any), so a pending
 callback survives a restart. Attempt results are buffered and written together once per event-loop
@@ -11,53 +11,20 @@ first; pending messages are never dropped.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sandbox.clock import format_instant, parse_instant
 from sandbox.delivery.ack import AckRule
-from sandbox.delivery.batching import TickFlush
-from sandbox.delivery.model import Attempt, Message, MessageState, message_id, message_number
+from sandbox.delivery.model import Attempt, Message, message_id, message_number
 from sandbox.delivery.policy import RetryPolicy
-from sandbox.store import Store
+from sandbox.store import outbox as stored
+from sandbox.store.batching import TickFlush
+from sandbox.store.database import Row, Store
+from sandbox.store.outbox import MessageFilter
 
-_MESSAGE_COLUMNS = (
-    "gateway, merchant_id, order_id, merchant_order_id, event, url, original_url, body, headers, "
-    "ack, policy, tag, state, created_at, due_at, finished_at, copy, copies, redelivery_of, "
-    "redeliver_after, failures, attempts"
-)
-
-
-@dataclass(frozen=True)
-class MessageFilter:
-    gateway: str | None = None
-    merchant: str | None = None
-    order: str | None = None
-    states: tuple[MessageState, ...] = ()
-    event: str | None = None
-
-    def where(self) -> tuple[str, list[Any]]:
-        clauses: list[str] = []
-        params: list[Any] = []
-        if self.gateway is not None:
-            clauses.append("gateway = ?")
-            params.append(self.gateway)
-        if self.merchant is not None:
-            clauses.append("merchant_id = ?")
-            params.append(self.merchant)
-        if self.order is not None:
-            clauses.append("(order_id = ? OR merchant_order_id = ?)")
-            params += [self.order, self.order]
-        if self.states:
-            clauses.append(f"state IN ({', '.join('?' for _ in self.states)})")
-            params += list(self.states)
-        if self.event is not None:
-            clauses.append("event = ?")
-            params.append(self.event)
-        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+__all__ = ["MessageFilter", "Outbox"]
 
 
 class Outbox:
@@ -73,13 +40,7 @@ class Outbox:
 
     def insert(self, message: Message) -> Message:
         """Store a new message now; returns it with its id."""
-        cursor = self.store.execute(
-            f"INSERT INTO callbacks ({_MESSAGE_COLUMNS}) "
-            f"VALUES ({', '.join('?' for _ in range(22))})",
-            _message_row(message),
-        )
-        assert cursor.lastrowid is not None
-        message.id = message_id(cursor.lastrowid)
+        message.id = message_id(stored.insert_message(self.store, _message_row(message)))
         self._rows += 1
         return message
 
@@ -105,18 +66,8 @@ class Outbox:
         updates, self._updates = list(self._updates.values()), {}
         with self.store.transaction():
             # A message deleted meanwhile (reset, trimming) takes its late attempts with it.
-            self.store.executemany(
-                "INSERT OR REPLACE INTO callback_attempts (seq, number, due_at, started_at, "
-                "finished_at, latency_ms, status, response, response_truncated, error, "
-                "error_detail, acked, resend) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? "
-                "WHERE EXISTS (SELECT 1 FROM callbacks WHERE seq = ?)",
-                [(*row, row[0]) for row in attempts],
-            )
-            self.store.executemany(
-                "UPDATE callbacks SET state = ?, due_at = ?, finished_at = ?, failures = ?, "
-                "attempts = ? WHERE seq = ?",
-                updates,
-            )
+            stored.write_attempts(self.store, attempts)
+            stored.update_states(self.store, updates)
             if self._rows > self.limit:
                 self._trim()
 
@@ -125,16 +76,11 @@ class Outbox:
         self._rows = self._count()
 
     def _trim(self) -> None:
-        self.store.execute(
-            "DELETE FROM callbacks WHERE seq IN (SELECT seq FROM callbacks "
-            "WHERE state != 'pending' ORDER BY seq LIMIT ?)",
-            (self._rows - self.limit,),
-        )
+        stored.drop_oldest_finished(self.store, self._rows - self.limit)
         self._rows = self._count()
 
     def _count(self) -> int:
-        row = self.store.fetchone("SELECT COUNT(*) AS n FROM callbacks")
-        return int(row["n"]) if row else 0
+        return stored.count_messages(self.store)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -143,44 +89,29 @@ class Outbox:
         if seq is None:
             return None
         self.flush()
-        row = self.store.fetchone(
-            f"SELECT seq, {_MESSAGE_COLUMNS} FROM callbacks WHERE seq = ?", (seq,)
-        )
+        row = stored.message_row(self.store, seq)
         return None if row is None else _message(row)
 
     def pending(self) -> list[Message]:
         self.flush()
-        rows = self.store.fetchall(
-            f"SELECT seq, {_MESSAGE_COLUMNS} FROM callbacks WHERE state = 'pending' ORDER BY seq"
-        )
-        return [_message(r) for r in rows]
+        return [_message(r) for r in stored.pending_rows(self.store)]
 
     def pending_ids(self) -> set[str]:
         self.flush()
-        rows = self.store.fetchall("SELECT seq FROM callbacks WHERE state = 'pending'")
-        return {message_id(r["seq"]) for r in rows}
+        return {message_id(seq) for seq in stored.pending_seqs(self.store)}
 
     def find(
         self, where: MessageFilter, limit: int, offset: int = 0, newest_first: bool = True
     ) -> tuple[list[Message], int]:
         self.flush()
-        clause, params = where.where()
-        total_row = self.store.fetchone(f"SELECT COUNT(*) AS n FROM callbacks{clause}", params)
-        order = "DESC" if newest_first else "ASC"
-        rows = self.store.fetchall(
-            f"SELECT seq, {_MESSAGE_COLUMNS} FROM callbacks{clause} ORDER BY seq {order} "
-            "LIMIT ? OFFSET ?",
-            [*params, limit, offset],
-        )
-        return [_message(r) for r in rows], int(total_row["n"]) if total_row else 0
+        found, total = stored.find_rows(self.store, where, limit, offset, newest_first)
+        return [_message(r) for r in found], total
 
     def attempts(self, id_text: str) -> list[Attempt]:
         self.flush()
-        rows = self.store.fetchall(
-            "SELECT * FROM callback_attempts WHERE seq = ? ORDER BY number",
-            (message_number(id_text),),
-        )
-        return [_attempt(r, id_text) for r in rows]
+        return [
+            _attempt(r, id_text) for r in stored.attempt_rows(self.store, message_number(id_text))
+        ]
 
 
 def _instant(moment: datetime | None) -> str | None:
@@ -218,7 +149,7 @@ def _message_row(m: Message) -> Sequence[Any]:
     )
 
 
-def _message(row: sqlite3.Row) -> Message:
+def _message(row: Row) -> Message:
     return Message(
         id=message_id(row["seq"]),
         gateway=row["gateway"],
@@ -266,7 +197,7 @@ def _attempt_row(seq: int | None, a: Attempt) -> tuple[Any, ...]:
     )
 
 
-def _attempt(row: sqlite3.Row, id_text: str) -> Attempt:
+def _attempt(row: Row, id_text: str) -> Attempt:
     return Attempt(
         message_id=id_text,
         number=row["number"],

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from sandbox.delivery import Journal, JournalEntry
 from sandbox.scenarios.engine import Plan
+from sandbox.store.journal import Journal, JournalEntry
 
 # The block that best explains an answer, first found wins.
 _DECIDING_BLOCKS = ("respond", "outcome", "callbacks", "delivery")

@@ -27,6 +27,7 @@ __all__ = [
     "PlannedOutcome",
     "PlannedResponse",
     "RequestFacts",
+    "RuleCandidates",
     "Source",
     "build_plan",
     "forced_response",
@@ -141,16 +142,20 @@ def build_plan(
     vocab: Vocabulary,
     scenarios: Sequence[Scenario],
     counters: Counters,
+    candidates: RuleCandidates | None = None,
 ) -> Plan:
     """The plan for one request from the scenarios in order (the `default` last).
 
     `counters` holds the cycle position of list-valued `respond.error` per rule and merchant and
-    is advanced here.
+    is advanced here. `candidates` is the sandbox's memo of which rules can apply to an
+    operation (a fresh one, worked out anew, when not given).
     """
+    if candidates is None:
+        candidates = RuleCandidates()
     decided: dict[str, tuple[Scenario, Rule]] = {}
     for scenario in scenarios:
         neutral = scenario.neutral
-        for rule in _candidates(scenario, facts.operation, vocab):
+        for rule in candidates.rules(scenario, facts.operation, vocab):
             if not when_matches(rule.when, facts, vocab, neutral):
                 continue
             for block in ("respond", "outcome", "callbacks", "delivery"):
@@ -163,18 +168,34 @@ def build_plan(
     return _plan_from(facts, vocab, decided, counters, tuple(s.name for s in scenarios))
 
 
-_CANDIDATES: dict[tuple[int, str, str], tuple[Scenario, tuple[Rule, ...]]] = {}
+class RuleCandidates:
+    """Per scenario object and operation, the rules that can apply at all (what depends on the
+    request's operation only, worked out once). One per sandbox; scenario objects are replaced,
+    never changed, when a file is uploaded again, so an entry is valid while its object lives."""
+
+    LIMIT = 4096  # scenarios uploaded over a long run: start afresh past this many entries
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[int, str, str], tuple[Scenario, tuple[Rule, ...]]] = {}
+
+    def rules(self, scenario: Scenario, operation: str, vocab: Vocabulary) -> tuple[Rule, ...]:
+        key = (id(scenario), operation, vocab.gateway)
+        found = self._found.get(key)
+        if found is not None and found[0] is scenario:
+            return found[1]
+        rules = _candidates(scenario, operation, vocab)
+        if len(self._found) >= self.LIMIT:
+            self._found.clear()
+        self._found[key] = (scenario, rules)
+        return rules
+
+    def clear(self) -> None:
+        self._found.clear()
 
 
 def _candidates(scenario: Scenario, operation: str, vocab: Vocabulary) -> tuple[Rule, ...]:
-    """The scenario's rules that can apply to `operation` at all (what depends on the request's
-    operation only, worked out once per scenario object and operation)."""
-    key = (id(scenario), operation, vocab.gateway)
-    found = _CANDIDATES.get(key)
-    if found is not None and found[0] is scenario:
-        return found[1]
     kinds = vocab.operation_kinds(operation)
-    rules = tuple(
+    return tuple(
         rule
         for rule in scenario.rules
         if not (scenario.neutral and skip_reason(scenario, rule, vocab) is not None)
@@ -185,10 +206,6 @@ def _candidates(scenario: Scenario, operation: str, vocab: Vocabulary) -> tuple[
             or rule.when.operation in kinds
         )
     )
-    if len(_CANDIDATES) > 4096:  # scenarios uploaded over a long run: start afresh
-        _CANDIDATES.clear()
-    _CANDIDATES[key] = (scenario, rules)
-    return rules
 
 
 def _source(scenario: Scenario, rule: Rule) -> Source:

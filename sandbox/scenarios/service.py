@@ -16,6 +16,7 @@ from sandbox.scenarios.engine import (
     Counters,
     Plan,
     RequestFacts,
+    RuleCandidates,
     build_plan,
     forced_response,
 )
@@ -36,6 +37,7 @@ class Scenarios:
     library: Library
     selection: Selection
     counters: Counters = field(default_factory=dict)
+    candidates: RuleCandidates = field(default_factory=RuleCandidates)
 
     def plan(self, facts: RequestFacts) -> Plan:
         """What the selected scenarios say about this request (see `engine.Plan`)."""
@@ -56,7 +58,7 @@ class Scenarios:
         default = self.library.default(facts.gateway)
         if default is not None and all(default is not c for c in chosen):
             chosen.append(default)
-        plan = build_plan(facts, vocab, chosen, self.counters)
+        plan = build_plan(facts, vocab, chosen, self.counters, self.candidates)
         code = facts.headers.get(CODE_HEADER)
         if code is None:
             return plan

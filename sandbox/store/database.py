@@ -1,4 +1,8 @@
-"""The SQLite connection, migrations, and the small key/value `meta` table.
+"""The SQLite connection, the unit of work, migrations, and the small key/value `meta` table.
+
+`Store.transaction()` is the one unit-of-work helper: the caller opens it around everything one
+request or one job changes, and the store modules' functions join it (they never commit on their
+own). Blocks nest; the outermost one commits, and any exception rolls everything back.
 
 All access happens on the server's event-loop thread: SQLite calls on a local file take
 microseconds, so there is no thread hop per request. A file database runs in WAL mode with
@@ -17,6 +21,9 @@ from typing import Any
 from sandbox.store.migrations import MIGRATIONS
 
 MEMORY = ":memory:"
+
+# A stored row as the store modules read it: columns by name (`row["status"]`).
+Row = sqlite3.Row
 
 
 class StoreError(RuntimeError):
@@ -43,11 +50,11 @@ class Store:
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> sqlite3.Cursor:
         return self.connection.executemany(sql, rows)
 
-    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
-        row: sqlite3.Row | None = self.connection.execute(sql, params).fetchone()
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        row: Row | None = self.connection.execute(sql, params).fetchone()
         return row
 
-    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return self.connection.execute(sql, params).fetchall()
 
     @contextmanager
@@ -77,6 +84,14 @@ class Store:
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+    def clear(self, tables: Sequence[str], only: tuple[str, str] | None = None) -> None:
+        """Empty `tables` (per-merchant tables), or only one (gateway, merchant)'s rows."""
+        for table in tables:
+            if only is None:
+                self.execute(f"DELETE FROM {table}")
+            else:
+                self.execute(f"DELETE FROM {table} WHERE gateway = ? AND merchant_id = ?", only)
 
     def ping(self) -> bool:
         try:

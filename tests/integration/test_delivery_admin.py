@@ -13,7 +13,8 @@ from support.callbacks import on_loop, request, submit
 from support.receiver import Receiver, Reply, run_receiver
 from support.server import RunningSandbox, run_sandbox
 
-from sandbox.delivery import JournalEntry, body_equals_text, profile
+from sandbox.delivery import body_equals_text, profile
+from sandbox.store.journal import JournalEntry
 
 MANUAL = {"clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from sandbox.clock import Clock
-from sandbox.gateways.timers import Due, Timers, register_action
 from sandbox.store import open_store
+from sandbox.timers import BATCH, Due, Timers, register_action
 
 START = datetime(2026, 3, 12, 8, 30, tzinfo=UTC)
 ran: list[tuple[str, dict[str, Any], datetime]] = []
@@ -27,10 +27,11 @@ def _clear() -> None:
     ran.clear()
 
 
-def make_timers(path: str) -> Timers:
-    timers = Timers(open_store(path), Clock(start=START, mode="manual"))
-    timers.sandbox = object()  # type: ignore[assignment]  # actions receive it; unused here
-    return timers
+def make_timers(path: str, batch: int = BATCH) -> Timers:
+    # Actions receive the context (the running sandbox in the product); unused here.
+    return Timers(
+        open_store(path), Clock(start=START, mode="manual"), context=object(), batch=batch
+    )
 
 
 def test_a_timer_runs_once_at_its_due_time_and_leaves_no_row() -> None:
@@ -92,3 +93,62 @@ def test_timers_survive_a_restart_with_a_file_database(tmp_path: Path) -> None:
     asyncio.run(before())
     assert ran == []
     asyncio.run(after())
+
+
+def test_only_the_next_due_timers_are_held_in_memory_and_all_run_in_due_order() -> None:
+    async def scenario() -> None:
+        timers = make_timers(":memory:", batch=8)
+        timers.restore()
+        # Scheduled out of order, with ties: one-day settlements interleaved with 30 min expiries.
+        for n in range(200):
+            due = START + (timedelta(days=1) if n % 2 else timedelta(minutes=30 + n % 7))
+            timers.schedule("trustpay", "m1", "test.record", f"p{n}", due, {"n": n})
+            assert timers.in_memory <= 16
+        assert len(timers.pending()) == 200
+        await timers.clock.advance(timedelta(days=2))
+        assert len(ran) == 200
+        assert [at for _, _, at in ran] == sorted(at for _, _, at in ran)
+        # Ties run in the order they were scheduled.
+        day = [args["n"] for _, args, at in ran if at == START + timedelta(days=1)]
+        assert day == sorted(day)
+        assert timers.pending() == [] and timers.in_memory == 0
+
+    asyncio.run(scenario())
+
+
+def test_a_restart_loads_the_first_batch_and_the_rest_follows_from_the_store(
+    tmp_path: Path,
+) -> None:
+    path = str(tmp_path / "sandbox.db")
+
+    async def before() -> None:
+        timers = make_timers(path, batch=4)
+        for n in range(30):
+            timers.schedule("trustpay", "m1", "test.record", f"p{n}", START + timedelta(hours=n))
+        timers.store.close()
+
+    async def after() -> None:
+        timers = make_timers(path, batch=4)
+        timers.restore()
+        assert timers.in_memory == 4
+        await timers.clock.advance(timedelta(hours=10))
+        assert [subject for subject, _, _ in ran] == [f"p{n}" for n in range(11)]
+        assert timers.in_memory <= 8
+        await timers.clock.advance(timedelta(days=1))
+        assert [subject for subject, _, _ in ran] == [f"p{n}" for n in range(30)]
+
+    asyncio.run(before())
+    asyncio.run(after())
+
+
+def test_a_cancel_rolled_back_with_its_transaction_still_runs_the_timer() -> None:
+    async def scenario() -> None:
+        timers = make_timers(":memory:")
+        timers.schedule("trustpay", "m1", "test.record", "p1", START + timedelta(minutes=5))
+        with pytest.raises(RuntimeError), timers.store.transaction():
+            assert timers.cancel("test.record", "p1") == 1
+            raise RuntimeError("the request failed after cancelling")
+        await timers.clock.advance(timedelta(minutes=5))
+        assert [subject for subject, _, _ in ran] == ["p1"]
+
+    asyncio.run(scenario())

@@ -20,9 +20,9 @@ from sandbox.gateways.ezpay.ids import new_id
 from sandbox.gateways.ezpay.merchant import EzPayMerchant
 from sandbox.gateways.ezpay.money import move, payment_fee
 from sandbox.gateways.orders import Order, get_order, insert_order, new_order, save_order
-from sandbox.gateways.timers import Due, register_action
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
+from sandbox.timers import Due, register_action
 
 GATEWAY = "ezpay"
 SETTLE = "ezpay.settle"

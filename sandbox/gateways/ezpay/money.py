@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
-from sandbox.clock import format_instant
 from sandbox.gateways.ezpay.channels import MINOR_PLACES
 from sandbox.gateways.ezpay.merchant import EzPayMerchant
+from sandbox.gateways.orders import heads_created_between
 from sandbox.store import Store
 from sandbox.store.balances import adjust_balance, get_balance
 
@@ -101,6 +101,7 @@ def day_bounds(moment_or_day: datetime, merchant: EzPayMerchant) -> tuple[dateti
 # -- daily limits (21022 / 21027) -------------------------------------------------------------
 
 _COUNTED = ("payment", "payout", "static")
+_VOLUME = ("payment", "payout")
 
 
 def daily_totals(
@@ -108,25 +109,8 @@ def daily_totals(
 ) -> tuple[int, Decimal]:
     """(transactions created today, today's amount in `currency`, minor units) — merchant zone."""
     start, end = day_bounds(now, tz_merchant)
-    marks = ", ".join("?" for _ in _COUNTED)
-    window = (GATEWAY, merchant, *_COUNTED, format_instant(start), format_instant(end))
-    count_row = store.fetchone(
-        f"SELECT COUNT(*) AS n FROM orders WHERE gateway = ? AND merchant_id = ? "
-        f"AND kind IN ({marks}) AND created_at >= ? AND created_at < ?",
-        window,
+    heads = heads_created_between(store, GATEWAY, merchant, _COUNTED, start, end)
+    volume = sum(
+        (h.amount for h in heads if h.kind in _VOLUME and h.currency == currency), Decimal(0)
     )
-    rows = store.fetchall(
-        "SELECT amount FROM orders WHERE gateway = ? AND merchant_id = ? AND kind IN (?, ?) "
-        "AND currency = ? AND created_at >= ? AND created_at < ?",
-        (
-            GATEWAY,
-            merchant,
-            "payment",
-            "payout",
-            currency,
-            format_instant(start),
-            format_instant(end),
-        ),
-    )
-    volume = sum((Decimal(r["amount"]) for r in rows), Decimal(0))
-    return int(count_row["n"]) if count_row else 0, volume
+    return len(heads), volume

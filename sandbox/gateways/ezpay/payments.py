@@ -28,7 +28,7 @@ from sandbox.gateways.ezpay.lifecycle import (
 from sandbox.gateways.ezpay.paydata import qr_payload, va_number
 from sandbox.gateways.ezpay.pipeline import Call, success
 from sandbox.gateways.ezpay.rules import check_amount, check_daily_limits, not_found
-from sandbox.gateways.orders import Order, find_order, insert_order, new_order
+from sandbox.gateways.orders import Order, data_taken, find_order, insert_order, new_order
 from sandbox.pages.layout import pay_page_url
 
 CHANNEL_UNAVAILABLE = 21005
@@ -71,12 +71,9 @@ def pay_data(
 
 def va_in_use(call: Call, number: str) -> bool:
     """Is the VA number held by an open payment or code (§4.0.7 "unique among open VAs")?"""
-    row = call.sandbox.store.fetchone(
-        "SELECT 1 FROM orders WHERE gateway = 'ezpay' AND status IN ('PENDING', 'ACTIVE') "
-        "AND json_extract(data, '$.payData') = ?",
-        (number,),
+    return data_taken(
+        call.sandbox.store, "ezpay", "payData", number, statuses=("PENDING", "ACTIVE")
     )
-    return row is not None
 
 
 def new_open_id(call: Call, prefix: str, channel: Channel) -> str:

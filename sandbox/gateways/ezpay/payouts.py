@@ -24,7 +24,7 @@ from sandbox.gateways.ezpay.lifecycle import (
 from sandbox.gateways.ezpay.money import balance_minor, fmt_time, move, payout_fee
 from sandbox.gateways.ezpay.pipeline import Call, success
 from sandbox.gateways.ezpay.rules import check_amount, check_daily_limits, not_found
-from sandbox.gateways.orders import Order, find_order, insert_order, new_order
+from sandbox.gateways.orders import Order, data_taken, find_order, insert_order, new_order
 
 DUPLICATE_ORDER = 21007
 BALANCE_INSUFFICIENT = 21014
@@ -138,12 +138,9 @@ def _read(call: Call, country: Country) -> dict[str, Any]:
 
 
 def _idempotency_used(call: Call, key: str) -> bool:
-    row = call.sandbox.store.fetchone(
-        "SELECT 1 FROM orders WHERE gateway = 'ezpay' AND merchant_id = ? AND kind = 'payout' "
-        "AND json_extract(data, '$.idempotencyId') = ?",
-        (call.merchant_id, key),
+    return data_taken(
+        call.sandbox.store, "ezpay", "idempotencyId", key, merchant=call.merchant_id, kind="payout"
     )
-    return row is not None
 
 
 async def create(call: Call) -> Response:

@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from sandbox.gateways.goldenpay.merchant import GoldenPayMerchant
+from sandbox.gateways.orders import platform_ids_between
 from sandbox.store import Store
 
 if TYPE_CHECKING:
@@ -127,9 +128,6 @@ def forget_sequences(sandbox: Sandbox) -> None:
 
 
 def _highest_stored(store: Store, day: str) -> int:
-    rows = store.fetchall(
-        "SELECT platform_id FROM orders WHERE gateway = ? AND platform_id >= ? AND platform_id < ?",
-        (GATEWAY, day, day + ":"),  # ":" sorts right after the digits
-    )
-    tails = (str(row["platform_id"])[len(day) :] for row in rows)
+    ids = platform_ids_between(store, GATEWAY, day, day + ":")  # ":" sorts right after digits
+    tails = (platform_id[len(day) :] for platform_id in ids)
     return max((int(tail) for tail in tails if tail.isdigit()), default=0)

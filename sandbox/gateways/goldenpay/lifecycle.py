@@ -27,10 +27,10 @@ from sandbox.gateways.goldenpay.common import (
 )
 from sandbox.gateways.goldenpay.merchant import GoldenPayMerchant
 from sandbox.gateways.orders import Order, get_order, save_order
-from sandbox.gateways.timers import Due, register_action
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
 from sandbox.store.balances import adjust_balance, get_balance
+from sandbox.timers import Due, register_action
 
 EXPIRE = "goldenpay.collect_expire"
 COLLECT_OUTCOME = "goldenpay.collect_outcome"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sandbox.gateways.orders import Order, get_order, save_order
+from sandbox.gateways.orders import Order, count_merchant_order_prefix, get_order, save_order
 from sandbox.gateways.registry import CompleteHook, HookError, default_describe
 from sandbox.gateways.trustpay.balances import release
 from sandbox.gateways.trustpay.callbacks import notify_order
@@ -160,12 +160,7 @@ def _trigger_order_no(sandbox: Sandbox, merchant: str, given: str | None) -> str
         if order_no_taken(sandbox.store, merchant, given):
             raise HookError(409, "conflict", f"order_no: {given} already exists")
         return given
-    row = sandbox.store.fetchone(
-        "SELECT COUNT(*) AS n FROM orders WHERE gateway = ? AND merchant_id = ? "
-        "AND merchant_order_id LIKE 'TRIGGER-%'",
-        (GATEWAY, merchant),
-    )
-    number = (int(row["n"]) if row else 0) + 1
+    number = count_merchant_order_prefix(sandbox.store, GATEWAY, merchant, "TRIGGER-") + 1
     while order_no_taken(sandbox.store, merchant, f"TRIGGER-{number}"):
         number += 1
     return f"TRIGGER-{number}"

@@ -13,8 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from sandbox.gateways.directives import kept_plan
-from sandbox.gateways.orders import Order, save_order
-from sandbox.gateways.timers import Due, register_action
+from sandbox.gateways.orders import Order, data_taken, save_order
 from sandbox.gateways.trustpay import cards
 from sandbox.gateways.trustpay.callbacks import send_card_order_callback
 from sandbox.gateways.trustpay.merchant import TrustPayMerchant
@@ -22,6 +21,7 @@ from sandbox.gateways.trustpay.ordering import outcome_reason
 from sandbox.gateways.trustpay.pipeline import GATEWAY
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
+from sandbox.timers import Due, register_action
 
 PROCESSING_ACTION = "trustpay.card_order.processing"
 FINISH_ACTION = "trustpay.card_order.finish"
@@ -144,12 +144,7 @@ def open_virtual_card(sandbox: Sandbox, order: Order, balance: Decimal) -> Order
 def unique_pan(sandbox: Sandbox, bin_digits: str, kind: str) -> tuple[str, str]:
     while True:
         pan, cvv = cards.issue_pan(sandbox, bin_digits)
-        taken = sandbox.store.fetchone(
-            "SELECT 1 FROM orders WHERE gateway = ? AND kind = ? "
-            "AND json_extract(data, '$.card_number') = ?",
-            (GATEWAY, kind, pan),
-        )
-        if taken is None:
+        if not data_taken(sandbox.store, GATEWAY, "card_number", pan, kind=kind):
             return pan, cvv
 
 

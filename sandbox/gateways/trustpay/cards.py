@@ -33,9 +33,10 @@ from sandbox.gateways.orders import (
     Order,
     find_order,
     get_order,
+    highest_numeric_id,
     insert_order,
     new_order,
-    order_from_row,
+    page_of_orders,
 )
 from sandbox.gateways.trustpay.codes import TrustPayError, bad_request
 from sandbox.gateways.trustpay.fees import cents, fee_for, rate_number
@@ -245,17 +246,9 @@ def page_of(
     parent_id: str | None = None,
 ) -> tuple[list[Order], int]:
     """One page of a merchant's objects of `kind`, newest first, and the total."""
-    where = "gateway = ? AND merchant_id = ? AND kind = ?"
-    params: list[Any] = [GATEWAY, merchant, kind]
-    if parent_id is not None:
-        where += " AND parent_id = ?"
-        params.append(parent_id)
-    total = store.fetchone(f"SELECT COUNT(*) AS n FROM orders WHERE {where}", params)
-    rows = store.fetchall(
-        f"SELECT * FROM orders WHERE {where} ORDER BY seq DESC LIMIT ? OFFSET ?",
-        [*params, size, (page - 1) * size],
+    return page_of_orders(
+        store, GATEWAY, merchant, kind, size, (page - 1) * size, parent_id=parent_id
     )
-    return [order_from_row(r) for r in rows], int(total["n"]) if total else 0
 
 
 def listing(items: list[dict[str, Any]], page: int, size: int, total: int) -> dict[str, Any]:
@@ -264,11 +257,7 @@ def listing(items: list[dict[str, Any]], page: int, size: int, total: int) -> di
 
 def next_card_id(store: Store) -> int:
     """Virtual card ids count from 1 across the gateway, so an admin `{card_id}` is unambiguous."""
-    row = store.fetchone(
-        "SELECT MAX(CAST(platform_id AS INTEGER)) AS n FROM orders WHERE gateway = ? AND kind = ?",
-        (GATEWAY, VCARD),
-    )
-    return int(row["n"] or 0) + 1 if row is not None else 1
+    return highest_numeric_id(store, GATEWAY, VCARD) + 1
 
 
 def new_card_order_no(sandbox: Sandbox, prefix: str = "VC") -> str:

@@ -23,7 +23,6 @@ from sandbox.gateways.directives import (
     kept_plan,
 )
 from sandbox.gateways.orders import Order, get_order, insert_order, new_order, save_order
-from sandbox.gateways.timers import Due, register_action
 from sandbox.gateways.trustpay.balances import credit
 from sandbox.gateways.trustpay.callbacks import NOTIFY_PENDING, notify_order
 from sandbox.gateways.trustpay.cardprivacy import card_fingerprint, mask_pan
@@ -33,6 +32,7 @@ from sandbox.gateways.trustpay.merchant import TrustPayMerchant
 from sandbox.gateways.trustpay.ordering import new_platform_order_no
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
+from sandbox.timers import Due, register_action
 
 GATEWAY = "trustpay"
 PAYIN = "payin"

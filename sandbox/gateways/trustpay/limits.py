@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sandbox.clock import format_instant
+from sandbox.gateways.orders import count_with_data, heads_created_between
 from sandbox.gateways.trustpay.cardprivacy import card_fingerprint
 from sandbox.gateways.trustpay.merchant import TrustPayMerchant
 from sandbox.gateways.trustpay.ordering import limit_for, order_no_taken
@@ -58,17 +58,19 @@ class EffectiveLimits:
     card_failures_24h: int
 
 
-_LIMITS: dict[tuple[int, str], tuple[TrustPayMerchant, EffectiveLimits]] = {}
+LimitsMemo = dict[tuple[int, str], tuple[TrustPayMerchant, EffectiveLimits]]
 
 
-def limits_for(merchant: TrustPayMerchant, currency: str) -> EffectiveLimits:
-    """The merchant's limits in `currency` (per-currency values over the general ones)."""
+def limits_for(sandbox: Sandbox, merchant: TrustPayMerchant, currency: str) -> EffectiveLimits:
+    """The merchant's limits in `currency` (per-currency values over the general ones), worked
+    out once per merchant object and currency in this sandbox."""
+    memo: LimitsMemo = sandbox.state("trustpay.limits", dict)
     key = (id(merchant), currency)
-    found = _LIMITS.get(key)
+    found = memo.get(key)
     if found is not None and found[0] is merchant:
         return found[1]
     limits = _read_limits(merchant, currency)
-    _LIMITS[key] = (merchant, limits)
+    memo[key] = (merchant, limits)
     return limits
 
 
@@ -121,19 +123,11 @@ class PayinTotals:
             return found
         merchant, currency, period, start = bucket
         end = start + timedelta(days=1) if period == "D" else _next_month(start)
-        rows = self.sandbox.store.fetchall(
-            "SELECT amount FROM orders WHERE gateway = ? AND merchant_id = ? AND kind = 'payin' "
-            "AND currency = ? AND created_at >= ? AND created_at < ? AND status NOT IN (?, ?)",
-            (
-                GATEWAY,
-                merchant,
-                currency,
-                format_instant(start),
-                format_instant(end),
-                *_NOT_COUNTED,
-            ),
+        heads = heads_created_between(
+            self.sandbox.store, GATEWAY, merchant, ("payin",), start, end, currency=currency
         )
-        total = (len(rows), sum((Decimal(r["amount"]) for r in rows), Decimal("0.00")))
+        counted = [h.amount for h in heads if h.status not in _NOT_COUNTED]
+        total = (len(counted), sum(counted, Decimal("0.00")))
         self._totals[bucket] = total
         return total
 
@@ -173,18 +167,15 @@ def payin_totals(sandbox: Sandbox) -> PayinTotals:
 def card_failures(sandbox: Sandbox, merchant: str, card_number: str, now: datetime) -> int:
     """Rule 8: this card's failed attempts in the last 24 h (status 3 card pay-ins and 880014
     attempts). Card pay-ins keep the card's fingerprint in `data.card.fingerprint`."""
-    row = sandbox.store.fetchone(
-        "SELECT COUNT(*) AS n FROM orders WHERE gateway = ? AND merchant_id = ? "
-        "AND ((kind = 'payin' AND status = '3') OR kind = 'card_attempt') "
-        "AND updated_at >= ? AND json_extract(data, '$.card.fingerprint') = ?",
-        (
-            GATEWAY,
-            merchant,
-            format_instant(now - _CARD_FAILURE_WINDOW),
-            card_fingerprint(sandbox, card_number),
-        ),
+    return count_with_data(
+        sandbox.store,
+        GATEWAY,
+        merchant,
+        "card.fingerprint",
+        card_fingerprint(sandbox, card_number),
+        updated_since=now - _CARD_FAILURE_WINDOW,
+        kinds=(("payin", "3"), ("card_attempt", None)),
     )
-    return 0 if row is None else int(row["n"])
 
 
 def check_payin_rules(
@@ -202,7 +193,7 @@ def check_payin_rules(
         return DUPLICATE, MESSAGES[DUPLICATE]
     if currency not in merchant.payin:
         return NO_CHANNEL, MESSAGES[NO_CHANNEL]
-    limits = limits_for(merchant, currency)
+    limits = limits_for(sandbox, merchant, currency)
     if amount < limits.min_amount or amount > limits.max_amount:
         return AMOUNT_RULE, MESSAGES[AMOUNT_RULE]
     if amount > limits.per_transaction:

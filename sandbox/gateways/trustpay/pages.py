@@ -179,7 +179,7 @@ async def submit(request: Request) -> Response:
 async def _pay(sandbox: Sandbox, request: Request, order: Order, card: Card, paid: Decimal) -> None:
     merchant = trustpay_merchant(sandbox, order.merchant)
     now = sandbox.clock.now()
-    limit = limits_for(merchant, order.currency).card_failures_24h
+    limit = limits_for(sandbox, merchant, order.currency).card_failures_24h
     failures = card_failures(sandbox, order.merchant, card.number, now)
     risk_allowed = True
     if failures < limit:

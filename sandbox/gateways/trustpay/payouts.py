@@ -25,7 +25,6 @@ from sandbox.gateways.directives import (
 )
 from sandbox.gateways.orders import Order, get_order, insert_order, new_order, save_order
 from sandbox.gateways.registry import HookError
-from sandbox.gateways.timers import Due, register_action
 from sandbox.gateways.trustpay.balances import available_balance, hold, release, unhold
 from sandbox.gateways.trustpay.callbacks import NOTIFY_PENDING, notify_order
 from sandbox.gateways.trustpay.codes import SUCCESS, TrustPayError
@@ -37,6 +36,7 @@ from sandbox.gateways.trustpay.pipeline import Call, trustpay_route
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
 from sandbox.signing.values import compact_json
+from sandbox.timers import Due, register_action
 
 GATEWAY = "trustpay"
 KIND = "payout"

@@ -16,8 +16,7 @@ from sandbox.gateways.directives import (
     kept_plan,
     plan_blocks,
 )
-from sandbox.gateways.orders import Order, save_order
-from sandbox.gateways.timers import Due, register_action
+from sandbox.gateways.orders import Order, data_taken, save_order
 from sandbox.gateways.trustpay import cardorders, cards
 from sandbox.gateways.trustpay.callbacks import send_kyc_callback
 from sandbox.gateways.trustpay.cards import card_route, fields, not_found
@@ -26,6 +25,7 @@ from sandbox.gateways.trustpay.ordering import outcome_reason
 from sandbox.gateways.trustpay.pipeline import GATEWAY, Call
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
+from sandbox.timers import Due, register_action
 
 KYC_ACTION = "trustpay.cardholder.kyc"
 KYC_AFTER = timedelta(seconds=3)
@@ -224,12 +224,14 @@ async def assign(call: Call) -> Response:
 
 
 def _assigned(call: Call, card_number: str) -> bool:
-    row = call.sandbox.store.fetchone(
-        "SELECT 1 FROM orders WHERE gateway = ? AND merchant_id = ? AND kind = ? "
-        "AND json_extract(data, '$.card_number') = ?",
-        (GATEWAY, call.merchant_id, cards.PCARD, card_number),
+    return data_taken(
+        call.sandbox.store,
+        GATEWAY,
+        "card_number",
+        card_number,
+        merchant=call.merchant_id,
+        kind=cards.PCARD,
     )
-    return row is not None
 
 
 async def list_cards(call: Call) -> Response:

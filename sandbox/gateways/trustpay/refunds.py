@@ -30,7 +30,6 @@ from sandbox.gateways.orders import (
     save_order,
 )
 from sandbox.gateways.registry import HookError
-from sandbox.gateways.timers import Due, register_action
 from sandbox.gateways.trustpay.balances import available_balance, hold, release, unhold
 from sandbox.gateways.trustpay.callbacks import notify_order, refund_totals
 from sandbox.gateways.trustpay.codes import TrustPayError, bad_request
@@ -40,6 +39,7 @@ from sandbox.gateways.trustpay.pipeline import Call, trustpay_route
 from sandbox.gateways.trustpay.queries import lookup
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
+from sandbox.timers import Due, register_action
 
 GATEWAY = "trustpay"
 KIND = "refund"

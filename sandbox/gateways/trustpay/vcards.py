@@ -8,7 +8,7 @@ from typing import Any
 from starlette.responses import Response
 
 from sandbox.gateways.directives import PLAN_KEY, plan_blocks
-from sandbox.gateways.orders import Order, order_from_row
+from sandbox.gateways.orders import Order, page_of_orders
 from sandbox.gateways.trustpay import cardorders, cards
 from sandbox.gateways.trustpay.cards import card_route, fields, not_found
 from sandbox.gateways.trustpay.codes import TrustPayError, bad_request
@@ -270,17 +270,15 @@ async def order_list(call: Call) -> Response:
 
 
 def _virtual_orders(call: Call, page: int, size: int) -> tuple[list[Order], int]:
-    store = call.sandbox.store
-    where = (
-        "gateway = ? AND merchant_id = ? AND kind = ? AND json_extract(data, '$.family') = 'vcard'"
+    return page_of_orders(
+        call.sandbox.store,
+        GATEWAY,
+        call.merchant_id,
+        cards.CARD_ORDER,
+        size,
+        (page - 1) * size,
+        data_equals=("family", "vcard"),
     )
-    params: list[Any] = [GATEWAY, call.merchant_id, cards.CARD_ORDER]
-    total = store.fetchone(f"SELECT COUNT(*) AS n FROM orders WHERE {where}", params)
-    rows = store.fetchall(
-        f"SELECT * FROM orders WHERE {where} ORDER BY seq DESC LIMIT ? OFFSET ?",
-        [*params, size, (page - 1) * size],
-    )
-    return [order_from_row(r) for r in rows], int(total["n"]) if total else 0
 
 
 async def card_list(call: Call) -> Response:

@@ -1,19 +1,21 @@
 """The request journal: one entry per gateway API call and what decided its answer.
 
+Lists are newest first and filtered by gateway, merchant and operation; each combination has an
+index ending in `seq` (migration 5), so a page costs the same however long the journal is.
+
 Entries are buffered and written once per event-loop tick (a journal line is not worth a commit
 per request); every read flushes first. Bounded: the oldest entries beyond `limit` are dropped.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sandbox.clock import Clock, format_instant, parse_instant
-from sandbox.delivery.batching import TickFlush
-from sandbox.store import Store
+from sandbox.store.batching import TickFlush
+from sandbox.store.database import Row, Store
 
 JOURNAL_LINGER_S = 0.005
 
@@ -145,7 +147,7 @@ class Journal:
         return int(row["n"]) if row else 0
 
 
-def _record(row: sqlite3.Row) -> JournalRecord:
+def _record(row: Row) -> JournalRecord:
     entry = JournalEntry(
         gateway=row["gateway"],
         operation=row["operation"],
