@@ -37,14 +37,11 @@ def settings_table() -> str:
     rows = [
         "| flag | environment | config key | default | meaning |",
         "|---|---|---|---|---|",
-        "| `--config` | `SANDBOX_CONFIG` | – | none | YAML config file: merchants and settings "
+        "| `--config` | `SANDBOX_CONFIG` | - | none | YAML config file: merchants and settings "
         "([Configuration file](configuration.md)) |",
     ]
     for option in OPTIONS:
-        if option.default in (None, ()):
-            default = "none"
-        else:
-            default = f"`{option.default}`"
+        default = "none" if option.default in (None, ()) else f"`{option.default}`"
         meaning = option.details or option.help
         repeat = " (repeatable; comma-separated in the environment)" if option.repeatable else ""
         rows.append(
@@ -107,7 +104,7 @@ def scenario_library() -> str:
     files = sorted((ROOT / "scenarios").glob("*/*.yaml"))
     scenarios = [(f, load_scenario_file(f, str(f.relative_to(ROOT)))) for f in files]
     out = ["| scenario | gateway | rules | what it does |", "|---|---|---|---|"]
-    for file, scenario in scenarios:
+    for _file, scenario in scenarios:
         summary = scenario.description.strip().split(". ")[0].rstrip(".")
         anchor = f"{scenario.gateway}-{scenario.name}".replace("*", "neutral")
         out.append(

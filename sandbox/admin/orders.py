@@ -1,4 +1,4 @@
-"""GET /_sandbox/orders, GET orders/{id}, POST orders/{id}/complete, POST trigger (DESIGN §10).
+"""GET /_sandbox/orders, GET orders/{id}, POST orders/{id}/complete, POST trigger.
 
 Shared by every gateway: listing and lookup read the orders table; `complete` and `trigger` hand
 over to the gateway's hooks (`gateways.registry`). An `{id}` is a platform id or a merchant

@@ -2,7 +2,7 @@
 
 A gateway supplies what only it knows — how to authenticate a request (or refuse it with its own
 envelope), how its known errors are answered, and its internal-error answer — and gets back a
-Starlette endpoint that never lets an exception become a 5xx (DESIGN §11) and appends exactly one
+Starlette endpoint that never lets an exception become a 5xx and appends exactly one
 request-journal entry per request, refused or not.
 """
 

@@ -22,7 +22,9 @@ choosing a scenario (first that applies):
   PUT /_sandbox/scenarios/active      {"names": [...], "gateway", "merchant"}: one merchant
   --scenario NAME / SANDBOX_SCENARIO  every request, from start-up
   each gateway's `default` always applies last; `sandbox scenarios list` shows every name"""
-SCENARIO_BANNER_HINT = "choose per request: header X-Sandbox-Scenario: NAME (sandbox scenarios list)"
+SCENARIO_BANNER_HINT = (
+    "choose per request: header X-Sandbox-Scenario: NAME (sandbox scenarios list)"
+)
 
 
 def add_scenario_commands(subparsers: Any) -> None:

@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from support.server import run_sandbox
 
 PAGE = (Path(__file__).parents[2] / "docs/gateways/goldenpay.md").read_text(encoding="utf-8")

@@ -15,7 +15,9 @@ from support.tpclient import MERCHANT_ID, num, ok, post
 from sandbox.signing.values import parse_json
 
 PAGE = (Path(__file__).parents[2] / "docs/gateways/trustpay.md").read_text(encoding="utf-8")
-SUBSECTIONS = PAGE[PAGE.index("## Order Refund — `POST /v4/order/refund`") : PAGE.index("## Card issuing")]
+SUBSECTIONS = PAGE[
+    PAGE.index("## Order Refund — `POST /v4/order/refund`") : PAGE.index("## Card issuing")
+]
 EXAMPLES = [block.encode() for block in re.findall(r"```json\n(.*?)\n```", SUBSECTIONS, re.DOTALL)]
 
 

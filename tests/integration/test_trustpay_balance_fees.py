@@ -1,4 +1,4 @@
-"""TrustPay Balance (v4, v3) and Fee Query over HTTP (spec §4.3, §4.6, §4.8)."""
+"""TrustPay Balance (v4, v3) and Fee Query over HTTP."""
 
 from __future__ import annotations
 
@@ -169,7 +169,7 @@ def test_v3_vector_request_byte_for_byte(running: RunningSandbox) -> None:
 
 
 def test_fee_overview_signs_the_secret_alone(running: RunningSandbox) -> None:
-    # No field to sign: the string is `secret=<secret>` (spec §2.3).
+    # No field to sign: the string is `secret=<secret>`.
     digest = hashlib.md5(b"secret=tp_test_secret_9f8e7d6c").hexdigest()
     body = b'{"sign":"' + digest.encode() + b'"}'
     ok(post(running, "/v4/fee-overview", body), "Fee overview retrieved successfully")

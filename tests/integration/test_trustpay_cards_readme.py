@@ -23,7 +23,10 @@ def test_card_issuing_example_runs(
     code = example("trustpay-cards")
     with run_sandbox({"clock": "manual"}) as server:
         monkeypatch.setenv("SANDBOX_URL", server.url)
-        exec(compile(code, "docs/gateways/trustpay.md:trustpay-cards", "exec"), {"__name__": "readme"})
+        exec(
+            compile(code, "docs/gateways/trustpay.md:trustpay-cards", "exec"),
+            {"__name__": "readme"},
+        )
     printed = capsys.readouterr().out.splitlines()
     promised = [c.split("# -> ", 1)[1] for c in code.splitlines() if "# -> " in c]
     for line in promised:

@@ -1,5 +1,5 @@
 """The TrustPay hosted cashier page end to end over HTTP, and the admin `complete` / `trigger`
-hooks (spec §4.12), with callbacks on a real receiver and the manual clock."""
+hooks, with callbacks on a real receiver and the manual clock."""
 
 from __future__ import annotations
 

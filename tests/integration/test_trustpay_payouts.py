@@ -1,4 +1,4 @@
-"""TrustPay v2 payout over HTTP (spec §4.7, §5.2, §5.7, §6): flat camelCase answers, states,
+"""TrustPay v2 payout over HTTP: flat camelCase answers, states,
 money movements and type-1 camelCase callbacks on a real receiver, on the manual clock."""
 
 from __future__ import annotations

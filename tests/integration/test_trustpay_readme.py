@@ -10,7 +10,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from support.server import run_sandbox
 
 PAGE = (Path(__file__).parents[2] / "docs/gateways/trustpay.md").read_text(encoding="utf-8")
@@ -42,9 +41,9 @@ def test_python_example_creates_and_queries_a_cashier_payin(
 
 def test_curl_example_answers_what_the_page_shows() -> None:
     script = example("trustpay-curl")
-    expected = next(
-        line for line in script.splitlines() if line.startswith("# -> ")
-    ).removeprefix("# -> ")
+    expected = next(line for line in script.splitlines() if line.startswith("# -> ")).removeprefix(
+        "# -> "
+    )
     with run_sandbox({"clock": "manual"}) as running:
         result = subprocess.run(
             ["bash", "-e", "-c", script],

@@ -1,4 +1,4 @@
-"""TrustPay Order Refund over HTTP (spec §4.5, §5.1, §5.3, §5.7, §6): full and partial refunds
+"""TrustPay Order Refund over HTTP: full and partial refunds
 with both callbacks on a real receiver, failures, settlement in between, every listed error."""
 
 from __future__ import annotations
@@ -197,7 +197,7 @@ def test_failed_refund_returns_the_order_and_the_money(
     running.advance(2)
     last = parse_json(callbacks_for(receiver, "ORD-RF-FAIL")[-1])
     assert (last["status"], last["reason"]) == ("5", "refund failed")
-    assert "paid_amount" in last and "refund_amount" not in last  # a status-5 callback (§6.3)
+    assert "paid_amount" in last and "refund_amount" not in last  # a status-5 callback
     assert usd(running) == before
     view = query(running, "ORD-RF-FAIL")
     assert (view["status"], view["refund_amount"]) == ("5", "0.00")

@@ -306,7 +306,7 @@ def test_unknown_mode_is_an_error() -> None:
         trustpay_verify({"sign": "x"}, SECRET, "loose")
 
 
-# Value rendering shared by the MD5 schemes (§2.2, DESIGN §5).
+# Value rendering shared by the MD5 schemes.
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""EzPay response codes and envelopes (spec §1, §4.0, §7)."""
+"""EzPay response codes and envelopes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Dynamic payments: `payment.create` (§4.3) and `payment.query` (§4.4)."""
+"""Dynamic payments: `payment.create` and `payment.query`."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ from sandbox.pages.layout import pay_page_url
 CHANNEL_UNAVAILABLE = 21005
 DUPLICATE_ORDER = 21007
 
-# strict_validation shapes of `mobile` per country (§4.3): (regex, shape in words)
+# strict_validation shapes of `mobile` per country: (regex, shape in words)
 MOBILE_SHAPES: dict[str, tuple[str, str]] = {
     "philippines": (r"09[0-9]{9,12}", "11-14 digits starting 09"),
     "indonesia": (r"08[0-9]{8,11}", "10-13 digits starting 08"),
@@ -188,7 +188,7 @@ async def create(call: Call) -> Response:
 
 
 def transaction_view(call: Call, order: Order) -> dict[str, Any]:
-    """payment.query `data` (§4.4), keys in table order, valueless fields omitted."""
+    """payment.query `data`, keys in table order, valueless fields omitted."""
     d = order.data
     data: dict[str, Any] = {
         "mchOrderId": order.merchant_order_id,

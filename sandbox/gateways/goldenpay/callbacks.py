@@ -1,4 +1,4 @@
-"""GoldenPay callback bodies (spec §6) and their hand-over to the delivery engine.
+"""GoldenPay callback bodies and their hand-over to the delivery engine.
 
 Keys in the order of §6.1/§6.2, `sign` last over exactly the values sent. The scenario blocks
 that shape delivery (`callbacks`, `delivery`) are kept on the order, so a transition hours later

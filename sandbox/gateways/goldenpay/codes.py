@@ -1,4 +1,4 @@
-"""GoldenPay envelope codes and error texts (spec §4.0.3, §7)."""
+"""GoldenPay envelope codes and error texts."""
 
 from __future__ import annotations
 

@@ -56,7 +56,7 @@ _OPTIONAL = (
 
 
 def transfer_details(rng: random.Random, url: str) -> dict[str, str]:
-    """The `meta` of a VND `bank` order (spec §4.1), reproducible under `SANDBOX_SEED`."""
+    """The `meta` of a VND `bank` order, reproducible under `SANDBOX_SEED`."""
     bank, code = rng.choice(_BANKS)
     name = " ".join((rng.choice(_FAMILY), rng.choice(_MIDDLE), rng.choice(_GIVEN)))
     return {

@@ -1,4 +1,4 @@
-"""GoldenPay operation ids (spec §3) with their neutral kinds, and its scenario vocabulary."""
+"""GoldenPay operation ids with their neutral kinds, and its scenario vocabulary."""
 
 from __future__ import annotations
 

@@ -103,7 +103,7 @@ def new_payout(
 
 
 def debit(sandbox: Sandbox, order: Order) -> None:
-    """Amount + fee leave the wallet at creation (spec §4.3)."""
+    """Amount + fee leave the wallet at creation."""
     total = order.amount + Decimal(order.data["fee"])
     adjust_balance(sandbox.store, GATEWAY, order.merchant, order.currency, -total, order.created_at)
 

@@ -1,4 +1,4 @@
-"""TrustPay's hooks behind the shared admin API (spec §4.12): `POST /_sandbox/orders/{id}/complete`
+"""TrustPay's hooks behind the shared admin API: `POST /_sandbox/orders/{id}/complete`
 for pay-ins, payouts and refunds, and `POST /_sandbox/trigger` (an order created already in a
 given status, with that status's callback).
 
@@ -235,7 +235,7 @@ def _trigger_payin_status(sandbox: Sandbox, order: Order, status: int, reason: s
 
 def _trigger_refund(sandbox: Sandbox, payin: Order, status: int) -> None:
     """A refund under the paid pay-in: full and done (7), half and done (8), full and pending
-    (9); the money moves as for a real refund (§5.7)."""
+    (9); the money moves as for a real refund."""
     paid = Decimal(str(payin.data.get("paid_amount")))
     amount = paid if status != 8 else max(cents(paid / 2), Decimal("0.01"))
     merchant = trustpay_merchant(sandbox, payin.merchant)

@@ -1,4 +1,4 @@
-"""TrustPay merchant money (spec §4.3, §5.7) and the Balance endpoints (v4 and v3).
+"""TrustPay merchant money and the Balance endpoints (v4 and v3).
 
 Per currency the merchant has `balance` (available: the `main` account of the balances table,
 whose `reserve` column is the configured reserve) and `frozen` (amounts held by pending refunds
@@ -21,7 +21,7 @@ from sandbox.store.balances import adjust_balance, get_balance
 GATEWAY = "trustpay"
 MAIN = "main"
 FROZEN = "frozen"
-BALANCE_CURRENCIES = ("USD", "INR")  # always answered, zeros when nothing is held (§4.3)
+BALANCE_CURRENCIES = ("USD", "INR")  # always answered, zeros when nothing is held
 NO_CHANNEL_AVAILABLE = 880024
 
 

@@ -46,7 +46,7 @@ USER_AGENT = f"TrustPay-Sandbox/{__version__}"
 HEADERS: Mapping[str, str] = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
 INVALID_SIGN = "0" * 32
 
-# Statuses (spec §5.1, §5.2) whose callbacks carry the paid set / the refund set (§6.3).
+# Statuses whose callbacks carry the paid set / the refund set.
 PAYIN_PAID = frozenset({5, 6})
 PAYOUT_PAID = frozenset({2})
 REFUND_STATUSES = frozenset({7, 8, 9})
@@ -110,7 +110,7 @@ class CallbackFacts:
 
 
 def render_amount(amount: Decimal, amount_format: AmountFormat = "fixed2") -> JsonNumber:
-    """A callback amount as the JSON number token sent (§6.8): `20.00`, or `20` when trimmed."""
+    """A callback amount as the JSON number token sent: `20.00`, or `20` when trimmed."""
     fixed = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     text = f"{fixed:f}"
     if amount_format == "trimmed":

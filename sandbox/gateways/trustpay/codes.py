@@ -1,4 +1,4 @@
-"""TrustPay result codes and envelopes (spec §1, §4.0, §7)."""
+"""TrustPay result codes and envelopes."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""TrustPay fees (spec §4.6): the one fee formula, and the Fee Query endpoint.
+"""TrustPay fees: the one fee formula, and the Fee Query endpoint.
 
 `fee = max(round_half_up(amount * fee_rate / 100, 2) + fee_fixed, fee_min)`, rates in percent
-(D11). Pay-in fees are charged on the paid amount, payout fees on the payout amount, refund fees
+. Pay-in fees are charged on the paid amount, payout fees on the payout amount, refund fees
 on the refund amount.
 """
 

@@ -1,7 +1,7 @@
 """Pay-in business rules 1-8 of spec §4.1 (duplicates, currency, amount limits, card failures).
 
 Rules 5-7 count this merchant's pay-ins in the currency created in the current UTC day / month
-of the sandbox clock, statuses 3 and 4 excluded (D16). Summing those on every request would scan
+of the sandbox clock, statuses 3 and 4 excluded. Summing those on every request would scan
 the day's orders, so `PayinTotals` keeps the sums in memory: computed from the store the first
 time a day or month is asked for, then kept up to date as orders are added and fail. The store
 stays the truth: a restart or a reset simply recomputes.

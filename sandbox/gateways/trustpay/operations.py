@@ -1,4 +1,4 @@
-"""TrustPay operation ids (spec §3) with their neutral kinds, and its scenario vocabulary."""
+"""TrustPay operation ids with their neutral kinds, and its scenario vocabulary."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ VOCABULARY = Vocabulary(
     errors=ERRORS,
     amount_unit="major",
     channels=None,  # the routed channel id as text ("5", "9"): merchant configuration decides
-    failure_codes=None,  # any code; it is prefixed to the reason (spec §5.8)
+    failure_codes=None,  # any code; it is prefixed to the reason
     tamper_keys={"order_amount": "order_amount", "paid_amount": "paid_amount", "status": "status"},
     bad_request=str(BAD_REQUEST),
 )

@@ -39,7 +39,7 @@ PAYOUT_AFTER = timedelta(seconds=5)
 FINISH = "trustpay.payout.finish"
 
 PENDING, PAID, FAILED, TIMED_OUT = "1", "2", "3", "4"
-# Neutral outcome → (payout status, default reason) (spec §5.8, §6.4).
+# Neutral outcome → (payout status, default reason).
 OUTCOMES: dict[str, tuple[str, str]] = {
     "success": (PAID, "success"),
     "failed": (FAILED, "payout failed"),
@@ -114,7 +114,7 @@ async def create_payout(call: Call) -> Response:
 
 
 def flat_response(fields: dict[str, Any]) -> Response:
-    """A v2 success: the fields beside `code` and `message`, no `data` (D15)."""
+    """A v2 success: the fields beside `code` and `message`, no `data`."""
     body = {"code": SUCCESS, "message": "success", **fields}
     return Response(compact_json(body).encode(), media_type="application/json")
 
@@ -216,7 +216,7 @@ def finish_payout(
     plan: Plan | None = None,
 ) -> bool:
     """Move a pending payout to the status of the neutral `outcome` (success, failed, canceled,
-    expired), move the money (§5.7) and send the type-1 callback. False when nothing changed
+    expired), move the money and send the type-1 callback. False when nothing changed
     (not pending any more, or `outcome` is `pending`)."""
     if order.status != PENDING or outcome not in OUTCOMES:
         return False

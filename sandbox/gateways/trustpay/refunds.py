@@ -34,11 +34,11 @@ KIND = "refund"
 REFUND_AFTER = timedelta(seconds=2)
 FINISH = "trustpay.refund.finish"
 
-# Refund statuses (§5.3) and the pay-in statuses they touch (§5.1).
+# Refund statuses and the pay-in statuses they touch.
 PENDING, SUCCEEDED, FAILED = "1", "2", "3"
 PAID, SETTLED, REFUNDED, PARTIALLY_REFUNDED, REFUNDING = "5", "6", "7", "8", "9"
 REFUNDABLE = frozenset({PAID, SETTLED, PARTIALLY_REFUNDED})
-# Neutral outcome → default reason of a failed refund (§5.8).
+# Neutral outcome → default reason of a failed refund.
 FAILURE_REASONS = {"failed": "refund failed", "expired": "refund expired", "canceled": "canceled"}
 FAILED_REFUND_CODE = 880008  # `failed_reason.code` when the scenario gives none
 
@@ -81,7 +81,7 @@ def _check_rules(
     taken = find_order(store, GATEWAY, call.merchant_id, merchant_order_id=refund_no, kind=KIND)
     if taken is not None:
         raise TrustPayError(880012, "order_already_exists")
-    payin = lookup(call.sandbox, call.merchant_id, order_no)  # as Order Query (§4.4)
+    payin = lookup(call.sandbox, call.merchant_id, order_no)  # as Order Query
     if payin is None:
         raise bad_request("order not found")
     if payin.kind != "payin":
