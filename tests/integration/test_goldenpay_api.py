@@ -82,7 +82,7 @@ def test_body_over_1_mib_is_413_in_the_goldenpay_envelope(gp: RunningSandbox) ->
     }
 
 
-# -- §4.0: body, common parameters, signature ---------------------------------------------------
+# --.0: body, common parameters, signature ---------------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -161,7 +161,7 @@ def test_requests_are_journaled(running: RunningSandbox) -> None:
 
 
 def test_v3_vector_request_byte_for_byte(running: RunningSandbox) -> None:
-    # Spec §2.5 V3: the Balance request exactly as documented, with its digest.
+    # Spec.5 V3: the Balance request exactly as documented, with its digest.
     body = b'{"currency_id":"USD","sign":"f8dcedeafcf22554088e4749617d70c1"}'
     assert ok(post(running, "/v4/balance", body))["balance"] == "10000.00"
     upper = body.replace(b"f8dcedeafcf22554088e4749617d70c1", b"F8DCEDEAFCF22554088E4749617D70C1")

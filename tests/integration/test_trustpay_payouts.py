@@ -98,7 +98,7 @@ def test_payout_paid_after_five_seconds(running: RunningSandbox, receiver: Recei
 
 
 def test_v6_vector_is_verified(running: RunningSandbox) -> None:
-    # Spec §2.5 V6, byte for byte with its digest: the signature is accepted, and the order
+    # Spec.5 V6, byte for byte with its digest: the signature is accepted, and the order
     # number is the one the first test used.
     body = (
         b'{"merchantId":8820250900009,"orderNo":"PO-20260312-0001","amount":"1000.00",'

@@ -105,7 +105,7 @@ def test_partial_then_full_refunds_with_both_callbacks(
     card_payin(running, receiver, "ORD-20260312-0002")
     running.advance(0)
     assert usd(running) == ("10000.00", "0.00")
-    # Spec §2.5 V4, byte for byte with its digest.
+    # Spec.5 V4, byte for byte with its digest.
     v4 = (
         b'{"order_no":"ORD-20260312-0002","merchant_refund_no":"RF-20260312-0001",'
         b'"refund_amount":5.00,"reason":"customer request",'
@@ -122,7 +122,7 @@ def test_partial_then_full_refunds_with_both_callbacks(
         query(running, "ORD-20260312-0002")["refund_amount"],
     ) == ("9", "5.00")
     running.advance(0)
-    # Spec §6.5: the refund-accepted callback, signature included.
+    # the refund-accepted callback, signature included.
     assert callbacks_for(receiver, "ORD-20260312-0002")[-1] == (
         b'{"type":0,"merchant_id":8820250900009,"order_no":"ORD-20260312-0002",'
         b'"order_amount":20.00,"refund_amount":5.00,"merchant_refund_no":["RF-20260312-0001"],'
@@ -142,7 +142,7 @@ def test_partial_then_full_refunds_with_both_callbacks(
 
     ok(post(running, PATH, refund("ORD-20260312-0002", "RF-20260312-0002", "3.00")))
     running.advance(2)
-    # Spec §2.5 V9: the partial-refund callback with both refund numbers.
+    # Spec.5 V9: the partial-refund callback with both refund numbers.
     assert callbacks_for(receiver, "ORD-20260312-0002")[-1] == (
         b'{"type":0,"merchant_id":8820250900009,"order_no":"ORD-20260312-0002",'
         b'"order_amount":20.00,"refund_amount":8.00,'

@@ -1,4 +1,4 @@
-"""TrustPay MD5 signature: the vectors and edge cases of specs/trustpay.md §2."""
+"""TrustPay MD5 signature: the vectors and edge cases of specs/trustpay.md"""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from sandbox.signing.verdict import Verdict
 SECRET = "tp_test_secret_9f8e7d6c"
 NOTIFY = "https://merchant.example.com/trustpay/notify"
 
-# (id, body as JSON text without "sign", string to sign, digest), as printed in §2.5.
+# (id, body as JSON text without "sign", string to sign, digest), as printed in
 VECTORS = [
     (
         "V1",

@@ -73,7 +73,7 @@ def pay_data(
 
 
 def va_in_use(call: Call, number: str) -> bool:
-    """Is the VA number held by an open payment or code (§4.0.7 "unique among open VAs")?"""
+    """Is the VA number held by an open payment or code?"""
     row = call.sandbox.store.fetchone(
         "SELECT 1 FROM orders WHERE gateway = 'ezpay' AND status IN ('PENDING', 'ACTIVE') "
         "AND json_extract(data, '$.payData') = ?",

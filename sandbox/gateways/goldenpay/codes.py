@@ -21,7 +21,7 @@ FAULTS = FaultEnvelopes(
 )
 
 
-# Spec §7.3: errors by name (what `respond.error` takes). Envelope code 400 with HTTP 200, but
+# errors by name (what `respond.error` takes). Envelope code 400 with HTTP 200, but
 # `too_many_requests` is 429 / HTTP 429. Placeholders take the request's values: `<channel>` its
 # channel, `<X>` its currency upper-case. `missing_param` / `invalid_param` need a field and cannot
 # be forced.

@@ -1,4 +1,4 @@
-"""`collect.create` (`POST /api/v1/mch/pmt-orders`) and `collect.query` (`GET`), spec §4.1-4.2."""
+"""`collect.create` (`POST /api/v1/mch/pmt-orders`) and `collect.query` (`GET`)"""
 
 from __future__ import annotations
 

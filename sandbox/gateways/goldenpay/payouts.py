@@ -1,4 +1,4 @@
-"""`payout.create` (`POST /api/v1/mch/wdl-orders`) and `payout.query` (`GET`), spec §4.3-4.4."""
+"""`payout.create` (`POST /api/v1/mch/wdl-orders`) and `payout.query` (`GET`)"""
 
 from __future__ import annotations
 

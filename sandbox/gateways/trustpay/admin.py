@@ -86,7 +86,7 @@ def _reason(body: dict[str, Any]) -> str | None:
 
 
 async def complete(sandbox: Sandbox, order: Order, body: dict[str, Any]) -> dict[str, Any]:
-    """Act as the payer / the bank on a pending pay-in, payout or refund (spec §5.8 mapping)."""
+    """Act as the payer / the bank on a pending pay-in, payout or refund (spec.8 mapping)."""
     if order.kind in _COMPLETERS:
         return await _COMPLETERS[order.kind](sandbox, order, body)
     status = body.get("status")

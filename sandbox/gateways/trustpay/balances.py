@@ -2,7 +2,7 @@
 
 Per currency the merchant has `balance` (available: the `main` account of the balances table,
 whose `reserve` column is the configured reserve) and `frozen` (amounts held by pending refunds
-and payouts: a `frozen` account row per currency). Every movement of §5.7 is one of the helpers
+and payouts: a `frozen` account row per currency). Every movement of.7 is one of the helpers
 below; callers run them inside the request's (or timer's) store transaction.
 """
 

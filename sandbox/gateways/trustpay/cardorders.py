@@ -1,4 +1,4 @@
-"""The card-order state machine (spec §5.4, money §5.7): accepted 1 → 2 after 1 s → 4 or 3.
+"""The card-order state machine (spec.4, money.7): accepted 1 → 2 after 1 s → 4 or 3.
 
 Virtual `OPEN_CARD` / `CARD_CHARGE` orders hold their amount in `frozen_balance` until they end;
 a physical Card Charge a scenario left pending does the same. Success releases the hold and

@@ -111,12 +111,12 @@ def timestamp(moment: datetime) -> str:
 
 
 def card_fee(amount: Decimal, card_type: CardType) -> Decimal:
-    """The §4.6 formula with the card type's rate (a percentage) and fixed part (no minimum)."""
+    """The.6 formula with the card type's rate (a percentage) and fixed part (no minimum)."""
     return fee_for(amount, card_type.open_card_fee_rate, card_type.open_card_fee_fixed)
 
 
 def card_route(path: str, operation: str, handler: Handler) -> Route:
-    """A card endpoint: `/v3/…` paths through the §4.0 pipeline."""
+    """A card endpoint: `/v3/…` paths through the.0 pipeline."""
     return trustpay_route(path, operation, "v3", handler)
 
 

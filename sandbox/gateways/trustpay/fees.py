@@ -30,7 +30,7 @@ def cents(value: Decimal) -> Decimal:
 def fee_for(
     amount: Decimal, rate: Decimal, fixed: Decimal = ZERO, minimum: Decimal = ZERO
 ) -> Decimal:
-    """The §4.6 formula; `rate` is a percentage (3.5 = 3.5 %)."""
+    """The.6 formula; `rate` is a percentage (3.5 = 3.5 %)."""
     return cents(max(cents(amount * rate / 100) + fixed, minimum))
 
 

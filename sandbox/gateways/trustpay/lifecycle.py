@@ -139,7 +139,7 @@ def order_plan(order: Order) -> Plan | None:
 
 
 def with_code(reason: str, code: int | None) -> str:
-    """Spec §5.8: an outcome's `code` is prefixed to the reason as `<code>: <reason>`."""
+    """an outcome's `code` is prefixed to the reason as `<code>: <reason>`."""
     return reason if code is None else f"{code}: {reason}"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sandbox.gateways.trustpay.codes import BAD_REQUEST, ERRORS
 from sandbox.scenarios.vocabulary import ALL_OUTCOMES, Operation, Vocabulary, operation
 
-ANY = ALL_OUTCOMES  # spec §5.8 maps every outcome for each order-creating operation
+ANY = ALL_OUTCOMES  # .8 maps every outcome for each order-creating operation
 
 OPERATIONS: dict[str, Operation] = {
     op.id: op

@@ -1,4 +1,4 @@
-"""TrustPay INR payout — `POST /v2/payout/create` (`payout`, spec §4.7, §5.2).
+"""TrustPay INR payout — `POST /v2/payout/create` (`payout`.7.2).
 
 Flat camelCase v2 answers (`{"code", "message", …fields}`; errors without `data`). An accepted
 payout is a `payout` order with status 1 whose amount moves from `balance` to `frozen`; after 5 s
@@ -122,7 +122,7 @@ def flat_response(fields: dict[str, Any]) -> Response:
 def _check_rules(
     call: Call, merchant: TrustPayMerchant, order_no: str, amount: Decimal, currency: str
 ) -> None:
-    """Business rules in the §4.7 order."""
+    """Business rules in the.7 order."""
     store = call.sandbox.store
     if order_no_taken(store, call.merchant_id, order_no):
         raise _error(880012, "order_already_exists")

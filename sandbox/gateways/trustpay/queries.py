@@ -38,7 +38,7 @@ def _decimal(value: Any) -> Decimal:
 
 
 def order_view(sandbox: Sandbox, order: Order) -> dict[str, Any]:
-    """The §4.4 `data`, in its key order (snake_case)."""
+    """The.4 `data`, in its key order (snake_case)."""
     data = order.data
     status = order.status
     if status == "1":

@@ -1,4 +1,4 @@
-"""TrustPay Order Refund — `POST /v4/order/refund` (`refund`, spec §4.5, §5.1, §5.3, §5.7).
+"""TrustPay Order Refund — `POST /v4/order/refund` (`refund`.5.1.3.7).
 
 A refund is a `refund` order (`parent_id` = the pay-in's platform id, `merchant_order_id` = the
 `merchant_refund_no`, status 1 pending / 2 succeeded / 3 failed). Accepting one moves the pay-in
@@ -76,7 +76,7 @@ async def create_refund(call: Call) -> Response:
 def _check_rules(
     call: Call, order_no: str, refund_no: str, amount: Decimal
 ) -> tuple[Order, Decimal]:
-    """Business rules in the §4.5 order; the pay-in and the refund fee when all pass."""
+    """Business rules in the.5 order; the pay-in and the refund fee when all pass."""
     store = call.sandbox.store
     taken = find_order(store, GATEWAY, call.merchant_id, merchant_order_id=refund_no, kind=KIND)
     if taken is not None:
@@ -174,7 +174,7 @@ def finish_refund(
     code: int | None = None,
 ) -> bool:
     """Settle a pending refund with a neutral outcome: `success` → refund 2 and the pay-in 7/8;
-    `failed`/`expired`/`canceled` → refund 3 and the pay-in back. Money per §5.7, then the
+    `failed`/`expired`/`canceled` → refund 3 and the pay-in back. Money per.7, then the
     pay-in callback. False when nothing changed (not pending, or `pending`)."""
     if refund.status != PENDING or (outcome != "success" and outcome not in FAILURE_REASONS):
         return False
