@@ -11,6 +11,8 @@ One pure ASGI layer enforces, on every request:
 - **no cross-site admin calls**: a state-changing admin request that a browser marks as coming
   from another site (`Origin` not an allowed host, or `Sec-Fetch-Site: cross-site`) gets 403,
   which covers body-less POSTs such as `reset`;
+- **no cross-site hosted-page actions**: a POST to a hosted payment page (`/_sandbox/pay/*`)
+  from another site's page gets 403 (the page's own form posts from its own origin);
 - **HTML pages** carry `Content-Security-Policy`, `X-Frame-Options: DENY` and
   `X-Content-Type-Options: nosniff`.
 
@@ -151,22 +153,31 @@ class SecurityMiddleware:
             )
             return
         path: str = scope["path"]
-        if (
-            scope["method"] in UNSAFE_METHODS
-            and path.startswith(ADMIN_PREFIX)
-            and not path.startswith(PAGE_PREFIX)
-        ):
-            refusal = self._admin_refusal(path, headers)
+        if scope["method"] in UNSAFE_METHODS and path.startswith(ADMIN_PREFIX):
+            if path.startswith(PAGE_PREFIX):
+                refusal = self._page_refusal(headers)
+            else:
+                refusal = self._admin_refusal(path, headers)
             if refusal is not None:
                 await _refuse(send, *refusal)
                 return
         await self.app(scope, receive, _with_page_headers(send))
 
-    def _admin_refusal(self, path: str, headers: dict[bytes, bytes]) -> tuple[int, str, str] | None:
+    def _cross_site(self, headers: dict[bytes, bytes]) -> bool:
         origin = headers.get(b"origin")
-        if headers.get(b"sec-fetch-site") == b"cross-site" or (
+        return headers.get(b"sec-fetch-site") == b"cross-site" or (
             origin is not None and not self.hosts.allows(_origin_host(origin.decode()) or "")
-        ):
+        )
+
+    def _page_refusal(self, headers: dict[bytes, bytes]) -> tuple[int, str, str] | None:
+        # A hosted page's own form posts from the page's origin; a form on another site must
+        # not pay or fail an order behind the payer's back.
+        if self._cross_site(headers):
+            return 403, "cross_site", "hosted-page actions from another site's page are refused"
+        return None
+
+    def _admin_refusal(self, path: str, headers: dict[bytes, bytes]) -> tuple[int, str, str] | None:
+        if self._cross_site(headers):
             return 403, "cross_site", "admin requests from another site's page are refused"
         length = headers.get(b"content-length", b"0")
         has_body = b"transfer-encoding" in headers or length not in (b"0", b"")

@@ -255,6 +255,14 @@ OPTIONS: tuple[Option, ...] = (
         "TARGETS",
         details="hosts or CIDRs callbacks may be sent to, comma-separated; default: any target",
     ),
+    Option(
+        "page_links",
+        _choice("auto", "plain", "keyed"),
+        "auto",
+        "hosted-page links with guessable ids: keyed adds an unguessable ?key= "
+        "(auto: keyed when listening beyond loopback)",
+        "MODE",
+    ),
 )
 
 OPTION_NAMES = frozenset(o.name for o in OPTIONS)
@@ -281,6 +289,7 @@ class Settings:
     log_format: str = "text"
     allowed_hosts: tuple[str, ...] = ()
     callback_allow: tuple[str, ...] = ()
+    page_links: str = "auto"
     config: str | None = None
     merchants: MerchantBook = field(
         default_factory=lambda: build_merchant_book(None, None, ("merchants",), False)

@@ -115,6 +115,106 @@ class TrustPayClient(GatewayClient):
         `currency`, `notifyUrl`, `accountNo`, `accountName`, `ifsc`); a flat answer."""
         return self.call("/v2/payout/create", {"merchantId": self.merchant_id, **fields})
 
+    # The legacy v3 gateway endpoints: camelCase fields, `merchantId` required on each.
+
+    def _v3(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        return {"merchantId": self.merchant_id, **fields}
+
+    def v3_card_payin(self, *, wait: bool = True, **fields: Any) -> Envelope:
+        """`/v3/payin/create/card/sync` (or `/async` with `wait=False`, the result arriving by
+        callback): a v3 card pay-in (`orderNo`, `orderAmount`, `currency`, `notifyUrl`,
+        `cardNumber`, `cardExpiry`, `cardCVV`, `cardHolderName`, optional billing fields)."""
+        path = "/v3/payin/create/card/sync" if wait else "/v3/payin/create/card/async"
+        return self.call(path, self._v3(fields))
+
+    def v3_cashier_payin(self, **fields: Any) -> Envelope:
+        """`/v3/payin/create/order`: a v3 hosted-cashier pay-in; `data.payUrl` is the page."""
+        return self.call("/v3/payin/create/order", self._v3(fields))
+
+    def v3_query(self, order_no: str | None = None, **fields: Any) -> Envelope:
+        """`/v3/query/order`: one order by `orderNo` (or `platformOrderNo`), v3 field names."""
+        body = {"orderNo": order_no, **fields} if order_no is not None else fields
+        return self.call("/v3/query/order", self._v3(body))
+
+    def v3_balance(self, currency: str = "USD") -> Envelope:
+        """`/v3/balance`: `data.balance`, `frozen` and `reserve` of one currency."""
+        return self.call("/v3/balance", self._v3({"currencyId": currency}))
+
+    # Credit-card issuing (virtual cards, `/v3/vcard/…`): snake_case fields, no merchant id.
+
+    def vcard_types(self) -> Envelope:
+        """`/v3/vcard/card-types`: the virtual card products (`data.items`)."""
+        return self.call("/v3/vcard/card-types", {})
+
+    def vcard_open(self, **fields: Any) -> Envelope:
+        """`/v3/vcard/open`: open a virtual card (`card_type_id`, `amount`, `first_name`,
+        `last_name`, `email`, `notify_url`, optional `order_no`); the card arrives by callback."""
+        return self.call("/v3/vcard/open", fields)
+
+    def vcard_detail(self, card_id: int) -> Envelope:
+        """`/v3/vcard/detail`: one virtual card with its number, CVV, expiry and balance."""
+        return self.call("/v3/vcard/detail", {"card_id": card_id})
+
+    def vcard_recharge(self, **fields: Any) -> Envelope:
+        """`/v3/vcard/recharge`: top up a card (`card_id`, `amount`, `notify_url`, optional
+        `order_no`)."""
+        return self.call("/v3/vcard/recharge", fields)
+
+    def vcard_charges(self, **page: Any) -> Envelope:
+        """`/v3/vcard/charges`: card orders (`OPEN_CARD`, `CARD_CHARGE`), `page`/`page_size`."""
+        return self.call("/v3/vcard/charges", page)
+
+    def vcard_cards(self, **page: Any) -> Envelope:
+        """`/v3/vcard/cards`: the merchant's virtual cards, `page`/`page_size`."""
+        return self.call("/v3/vcard/cards", page)
+
+    def vcard_transactions(self, **fields: Any) -> Envelope:
+        """`/v3/vcard/transactions`: authorisations and settlements (optional `card_id`,
+        `page`, `page_size`)."""
+        return self.call("/v3/vcard/transactions", fields)
+
+    def vcard_fees(self, card_type_id: str | None = None) -> Envelope:
+        """`/v3/vcard/fee-config`: fee rules, optionally of one card type."""
+        body = {} if card_type_id is None else {"card_type_id": card_type_id}
+        return self.call("/v3/vcard/fee-config", body)
+
+    # Physical-card issuing (`/v3/pcard/…`).
+
+    def pcard_create_cardholder(self, **fields: Any) -> Envelope:
+        """`/v3/pcard/cardholder`: register a cardholder for KYC (`first_name`, `last_name`,
+        `email`, `country_code`, `phone_number`, optional `notify_url`)."""
+        return self.call("/v3/pcard/cardholder", fields)
+
+    def pcard_cardholders(self, **page: Any) -> Envelope:
+        """`/v3/pcard/cardholders`: the merchant's cardholders, `page`/`page_size`."""
+        return self.call("/v3/pcard/cardholders", page)
+
+    def pcard_assign(self, **fields: Any) -> Envelope:
+        """`/v3/pcard/cards/assign`: assign a physical card to an approved cardholder
+        (`cardholder_id`, `card_currency`, optional `card_number`)."""
+        return self.call("/v3/pcard/cards/assign", fields)
+
+    def pcard_cards(self, **fields: Any) -> Envelope:
+        """`/v3/pcard/cards`: assigned physical cards (optional `cardholder_id`, paging)."""
+        return self.call("/v3/pcard/cards", fields)
+
+    def pcard_balance(self, card_id: str) -> Envelope:
+        """`/v3/pcard/card-balance`: one physical card's balance."""
+        return self.call("/v3/pcard/card-balance", {"card_id": card_id})
+
+    def pcard_transactions(self, card_id: str, **page: Any) -> Envelope:
+        """`/v3/pcard/card-transactions`: one physical card's transactions, paged."""
+        return self.call("/v3/pcard/card-transactions", {"card_id": card_id, **page})
+
+    def pcard_account(self) -> Envelope:
+        """`/v3/pcard/account`: the card account's available and frozen balance."""
+        return self.call("/v3/pcard/account", {})
+
+    def pcard_charge(self, **fields: Any) -> Envelope:
+        """`/v3/pcard/card-charge`: move money from the card account onto a physical card
+        (`card_id`, `amount`, `order_no`); synchronous, no callback."""
+        return self.call("/v3/pcard/card-charge", fields)
+
     def verify_callback(self, body: bytes, headers: Mapping[str, str] | None = None) -> bool:
         """True when a callback body is JSON from this merchant with a valid `sign` over the
         values exactly as received — what a notify handler must check before trusting it."""

@@ -77,6 +77,74 @@ def test_trustpay_client(sandbox: SandboxClient, callback_receiver: Receiver) ->
         assert not other.verify_callback(body)
 
 
+def test_trustpay_client_v3_and_card_issuing(
+    sandbox: SandboxClient, callback_receiver: Receiver
+) -> None:
+    notify = callback_receiver.url + "/trustpay"
+    with TrustPayClient(sandbox.url) as trustpay:
+        assert trustpay.v3_balance("USD")["data"]["balance"] == "10000.00"
+        cashier = trustpay.v3_cashier_payin(
+            orderNo="V3-1", orderAmount=num("20.00"), currency="USD", notifyUrl=notify
+        )
+        assert cashier["data"]["payUrl"].startswith(sandbox.url)
+        v3_card = {
+            "orderAmount": "20.00",
+            "currency": "USD",
+            "notifyUrl": notify,
+            "cardNumber": "4242424242424242",
+            "cardExpiry": "2030-12",
+            "cardCVV": "123",
+            "cardHolderName": "Ada Lovelace",
+        }
+        assert trustpay.v3_card_payin(orderNo="V3-2", **v3_card)["data"]["status"] == "5"
+        assert (
+            trustpay.v3_card_payin(orderNo="V3-3", wait=False, **v3_card)["data"]["status"] == "1"
+        )
+        assert trustpay.v3_query("V3-2")["data"]["orderNo"] == "V3-2"
+
+        [product, *_] = trustpay.vcard_types()["data"]["items"]
+        assert [fee["card_type_id"] for fee in trustpay.vcard_fees("23")["data"]["items"]] == ["23"]
+        opened = trustpay.vcard_open(
+            card_type_id=product["card_type_id"],
+            amount="30.00",
+            first_name="Alex",
+            last_name="Chen",
+            email="alex@example.com",
+            notify_url=notify,
+        )
+        sandbox.advance(3)
+        [order] = trustpay.vcard_charges()["data"]["items"]
+        assert order["order_no"] == opened["data"]["order_no"] and order["card_id"] is not None
+        assert trustpay.vcard_cards(page=1, page_size=10)["data"]["total"] == "1"
+        detail = trustpay.vcard_detail(order["card_id"])["data"]
+        assert detail["status"] == "ACTIVE"
+        recharge = trustpay.vcard_recharge(
+            card_id=order["card_id"], amount="25.00", notify_url=notify
+        )
+        assert int(recharge["code"]) == 880001
+        assert int(trustpay.vcard_transactions(card_id=order["card_id"])["code"]) == 880001
+
+        holder = trustpay.pcard_create_cardholder(
+            first_name="Dana",
+            last_name="Ivanova",
+            email="dana@example.com",
+            country_code="GB",
+            phone_number="+447700900123",
+        )["data"]["cardholder_id"]
+        sandbox.advance(3)
+        assert trustpay.pcard_cardholders()["data"]["items"][0]["cardholder_id"] == holder
+        card = trustpay.pcard_assign(cardholder_id=holder, card_currency="USD")["data"]
+        assert trustpay.pcard_cards(cardholder_id=holder)["data"]["total"] == "1"
+        charged = trustpay.pcard_charge(card_id=card["card_id"], amount="50.00", order_no="PC-1")
+        assert charged["data"]["card_balance"] == "50.00"
+        assert trustpay.pcard_balance(card["card_id"])["data"]["available_balance"] == "50.00"
+        assert (
+            trustpay.pcard_transactions(card["card_id"], page=1)["data"]["total"].as_decimal() >= 1
+        )
+        # 10,000 less the virtual card (30), its recharge (25) and the physical card charge (50)
+        assert trustpay.pcard_account()["data"]["available_balance"] == "9895.00"
+
+
 def test_ezpay_client(sandbox: SandboxClient, callback_receiver: Receiver) -> None:
     notify = callback_receiver.url + "/ezpay"
     with EzPayClient(sandbox.url) as ezpay:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -171,3 +172,69 @@ def test_hosted_pages_carry_csp_frame_and_nosniff_headers(running: RunningSandbo
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert page.headers["x-frame-options"] == "DENY"
     assert page.headers["x-content-type-options"] == "nosniff"
+
+
+# -- hosted pages: cross-site actions and unguessable links ---------------------------------------
+
+
+def test_a_cross_site_form_cannot_pay_a_hosted_page_order(running: RunningSandbox) -> None:
+    body = {
+        "merchant_id": num(MERCHANT_ID),
+        "order_no": "SEC-XSITE",
+        "order_amount": num("5.00"),
+        "currency": "USD",
+        "notify_url": "http://127.0.0.1:9/n",
+    }
+    page = ok(post(running, "/v4/payin/create/order", body))["pay_url"].replace(running.url, "")
+    form = {"action": "pay"}
+    for headers in ({"Origin": "http://evil.example"}, {"Sec-Fetch-Site": "cross-site"}):
+        refused = running.client.post(page, data=form, headers=headers)
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["error"]["code"] == "cross_site"
+    query = {"order_no": "SEC-XSITE"}
+    still = ok(post(running, "/v4/query/order", {"merchant_id": num(MERCHANT_ID), **query}))
+    assert still["status"] == "1"
+    paid = running.client.post(page, data=form, headers={"Origin": running.url})
+    assert paid.status_code == 303, paid.text  # the page's own form: paid, then redirected
+
+
+def _collect_url(server: RunningSandbox, currency: str = "VND") -> dict[str, Any]:
+    from support import goldenpay
+
+    fields = goldenpay.collect_fields(channel="bank", currency=currency, amount="500000")
+    payload = goldenpay.payload_of(goldenpay.post(server, goldenpay.COLLECT, fields))
+    return payload
+
+
+def test_keyed_page_links_are_unguessable_and_required() -> None:
+    with run_sandbox({"page_links": "keyed"}) as server:
+        order = _collect_url(server)
+        url, qr = order["url"], order["meta"]["qr_url"]
+        path = url.replace(server.url, "").split("?")[0]
+        assert re.fullmatch(rf".*/{order['id']}\?key=[\w-]{{22}}", url), url
+        assert qr.startswith(f"{server.url}{path}/qr.svg?key=")
+        for guessed in (path, path + "?key=wrong", path + "/qr.svg"):
+            refused = server.client.get(guessed)
+            assert refused.status_code == 404  # the same "no order" page as an unknown id
+            assert order["trans_id"] not in refused.text and "No order" in refused.text
+        assert server.client.post(path, data={"action": "pay"}).status_code == 404
+        keyed = url.replace(server.url, "")
+        page = server.client.get(keyed)
+        assert page.status_code == 200 and "?key=" in page.text  # the form posts with its key
+        assert server.client.get(qr.replace(server.url, "")).status_code == 200
+        paid = server.client.post(keyed, data={"action": "pay"}, headers={"Origin": server.url})
+        assert paid.status_code == 200 and "paid (60)" in paid.text
+        second = _collect_url(server)
+        assert second["url"].split("key=")[1] != url.split("key=")[1]
+
+
+def test_page_links_auto_are_keyed_beyond_loopback_and_plain_on_it() -> None:
+    from sandbox.pages.keys import links_keyed
+
+    assert links_keyed(resolve_settings({"host": "0.0.0.0"}, {}))
+    assert not links_keyed(resolve_settings({}, {}))
+    assert not links_keyed(resolve_settings({"host": "0.0.0.0", "page_links": "plain"}, {}))
+    assert links_keyed(resolve_settings({}, {"SANDBOX_PAGE_LINKS": "keyed"}))
+    with run_sandbox() as server:  # loopback: the published link shape, as signed in the docs
+        order = _collect_url(server, "THB")
+        assert order["url"] == f"{server.url}/_sandbox/pay/goldenpay/{order['id']}"

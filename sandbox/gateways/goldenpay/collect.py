@@ -31,6 +31,7 @@ from sandbox.gateways.goldenpay.pipeline import (
     success_response,
 )
 from sandbox.gateways.orders import Order, find_order, insert_order
+from sandbox.pages.keys import new_page_key, with_key
 from sandbox.pages.layout import public_base
 from sandbox.runtime import Sandbox
 
@@ -55,7 +56,7 @@ _OPTIONAL = (
 )
 
 
-def transfer_details(rng: random.Random, url: str) -> dict[str, str]:
+def transfer_details(rng: random.Random, page: str, key: str | None = None) -> dict[str, str]:
     """The `meta` of a VND `bank` order, reproducible under `SANDBOX_SEED`."""
     bank, code = rng.choice(_BANKS)
     name = " ".join((rng.choice(_FAMILY), rng.choice(_MIDDLE), rng.choice(_GIVEN)))
@@ -65,7 +66,7 @@ def transfer_details(rng: random.Random, url: str) -> dict[str, str]:
         "account_org": bank,
         "account_org_code": code,
         "remarks": "".join(rng.choice(_MEMO) for _ in range(8)),
-        "qr_url": url + "/qr.svg",
+        "qr_url": with_key(page + "/qr.svg", key),
     }
 
 
@@ -116,17 +117,20 @@ def new_collect(
 ) -> Order:
     """A collect order in 20 (not stored yet): id, cashier URL, `meta` for VND `bank`."""
     platform_id = next_order_id(sandbox, "C", now, merchant)
-    url = f"{base_url}/_sandbox/pay/{GATEWAY}/{platform_id}"
+    page = f"{base_url}/_sandbox/pay/{GATEWAY}/{platform_id}"
+    key = new_page_key(sandbox.settings)
     vnd_bank = channel == "bank" and currency == "VND"
     data: dict[str, Any] = {
         "channel": channel,
-        "url": url,
+        "url": with_key(page, key),
         "cashier_type": 9 if vnd_bank else 0,
-        "meta": transfer_details(sandbox.rng, url) if vnd_bank else None,
+        "meta": transfer_details(sandbox.rng, page, key) if vnd_bank else None,
         "payed_amount": amount_text(Decimal(0), currency),
         "payed_at": None,
         **extra,
     }
+    if key is not None:
+        data["page_key"] = key
     return Order(
         gateway=GATEWAY,
         merchant=str(merchant.mch_id),

@@ -24,6 +24,7 @@ from sandbox.gateways.goldenpay.common import (
 )
 from sandbox.gateways.goldenpay.lifecycle import TransitionError, finish_collect, merchant_of
 from sandbox.gateways.orders import Order, get_order
+from sandbox.pages.keys import key_accepted, with_key
 from sandbox.pages.layout import Button, Field, Notice, Page, read_form, render_page
 from sandbox.pages.qr import qr_svg_response
 from sandbox.runtime import Sandbox
@@ -32,9 +33,13 @@ _STATUS_TEXT = {PROCESSING: "awaiting payment (20)", SUCCESS: "paid (60)", FAILE
 
 
 def _collect_order(request: Request) -> Order | None:
+    """The collect order the page is for; None when unknown or when its link key is missing
+    (answered alike, so a page never tells whether a guessed id exists)."""
     sandbox: Sandbox = request.app.state.sandbox
     order = get_order(sandbox.store, GATEWAY, request.path_params["order_id"])
-    return order if order is not None and order.kind == COLLECT else None
+    if order is None or order.kind != COLLECT:
+        return None
+    return order if key_accepted(request, order.data.get("page_key")) else None
 
 
 def _page(request: Request, order: Order, notice: Notice | None = None) -> Page:
@@ -68,7 +73,7 @@ def _page(request: Request, order: Order, notice: Notice | None = None) -> Page:
         notice=notice,
         fields=[Field("amount", "Pay another amount (optional)")] if open_order else [],
         buttons=[Button("pay", "Pay"), Button("fail", "Fail", "danger")] if open_order else [],
-        action_url=str(request.url.path),
+        action_url=with_key(str(request.url.path), order.data.get("page_key")),
         links=[("Transfer QR code", meta["qr_url"])] if meta else [],
     )
 
