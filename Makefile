@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint format typecheck bench fuzz clean
+.PHONY: run test lint format typecheck bench fuzz docs clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -41,8 +41,13 @@ typecheck: $(TSTAMP)
 fuzz: $(TSTAMP)
 	FUZZ_REQUESTS=$${FUZZ_REQUESTS:-20000} $(PY) -m pytest tests/integration/test_reliability_fuzz.py -q -s $(PYTEST_ARGS)
 
+# The reference site: docs/ (Markdown) built by MkDocs Material into site/ (not committed).
+docs: $(TSTAMP)
+	$(PY) docs/gen/generate.py
+	$(VENV)/bin/mkdocs build --strict --site-dir site
+
 bench: $(STAMP)
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist site

@@ -1,4 +1,4 @@
-"""Benchmarks (DESIGN §14): the sandbox measured next to a baseline run in the same command.
+"""Benchmarks: the sandbox measured next to a baseline run in the same command.
 
 `python -m bench` runs them all; `python -m bench startup` runs one.
 """

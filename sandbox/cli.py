@@ -18,7 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from sandbox import __version__
-from sandbox.scenarios.cli import add_scenario_commands
+from sandbox.scenarios.cli import (
+    SCENARIO_BANNER_HINT,
+    SCENARIO_SELECTION_HELP,
+    add_scenario_commands,
+)
 from sandbox.settings import OPTIONS, Settings, SettingsError, resolve_settings
 from sandbox.trigger_cli import add_trigger_command
 
@@ -72,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
             "variable shown, or in the config file; a flag wins over the environment, which "
             "wins over the file."
         ),
+        epilog=SCENARIO_SELECTION_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     serve.add_argument(
@@ -302,6 +307,7 @@ def banner(settings: Settings, port: int, token_generated: bool = False) -> str:
         f"  database   {settings.db}",
         f"  clock      {clock}",
         "  scenarios  " + (", ".join(settings.scenario) or "each gateway's default"),
+        f"             {SCENARIO_BANNER_HINT}",
     ]
     if token_generated:
         lines.append(f"  admin API  needs Authorization: Bearer {settings.admin_token}")

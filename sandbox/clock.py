@@ -1,6 +1,6 @@
 """Sandbox time: the one clock every gateway timestamp and every scheduled action uses.
 
-Modes (DESIGN §7):
+Modes:
 - `real`: sandbox time runs at `scale` sandbox seconds per wall second (scale 60: a 60 s retry
   takes one real second);
 - `manual`: sandbox time stands still until `advance()` moves it.

@@ -34,6 +34,7 @@ class Option:
     help: str
     metavar: str = "VALUE"
     repeatable: bool = False  # flag may be given more than once; env/config take a list
+    details: str = ""  # the longer meaning for docs/settings.md (generated); `help` when empty
 
     @property
     def env(self) -> str:
@@ -149,11 +150,26 @@ def _names(value: Any) -> tuple[str, ...]:
 
 OPTIONS: tuple[Option, ...] = (
     Option("host", _host, "127.0.0.1", "listen address (the container uses 0.0.0.0)", "HOST"),
-    Option("port", _port, 8080, "listen port", "PORT"),
-    Option("db", _text, ":memory:", "SQLite file that keeps state across restarts", "PATH"),
+    Option("port", _port, 8080, "listen port", "PORT", details="listen port; `0` picks a free one"),
+    Option(
+        "db",
+        _text,
+        ":memory:",
+        "SQLite file that keeps state across restarts",
+        "PATH",
+        details="SQLite file; a file keeps state, the clock and pending callbacks across restarts",
+    ),
     Option("scenarios", _names, (), "extra scenario files or folders", "PATH", repeatable=True),
     Option("scenario", _names, (), "scenario(s) active at start", "NAME", repeatable=True),
-    Option("public_url", _url, None, "base of links handed out (hosted pages, reports)", "URL"),
+    Option(
+        "public_url",
+        _url,
+        None,
+        "base of links handed out (hosted pages, reports)",
+        "URL",
+        details="base of links handed out (hosted pages, report downloads); default: the "
+        "request's own host",
+    ),
     Option("callback_url", _url, None, "send every callback to this URL instead", "URL"),
     Option(
         "callback_origin",
@@ -162,22 +178,74 @@ OPTIONS: tuple[Option, ...] = (
         "keep each callback's path, replace scheme://host:port",
         "ORIGIN",
     ),
-    Option("time_scale", _scale, 1.0, "sandbox seconds per real second in real mode", "N"),
-    Option("clock", _choice("real", "manual"), "real", "clock mode: real or manual", "MODE"),
-    Option("clock_start", _instant, None, "sandbox time at first start (ISO 8601)", "TIME"),
     Option(
-        "admin_token", _optional_text, None, "require this Bearer token on /_sandbox/*", "TOKEN"
+        "time_scale",
+        _scale,
+        1.0,
+        "sandbox seconds per real second in real mode",
+        "N",
+        details="in `real` mode, sandbox seconds per real second (60: a 60 s retry takes 1 s)",
+    ),
+    Option(
+        "clock",
+        _choice("real", "manual"),
+        "real",
+        "clock mode: real or manual",
+        "MODE",
+        details="`real` or `manual` (time moves only by `POST /_sandbox/clock/advance`)",
+    ),
+    Option(
+        "clock_start",
+        _instant,
+        None,
+        "sandbox time at first start (ISO 8601)",
+        "TIME",
+        details="ISO 8601 sandbox time at first start; default: now",
+    ),
+    Option(
+        "admin_token",
+        _optional_text,
+        None,
+        "require this Bearer token on /_sandbox/*",
+        "TOKEN",
+        details="require `Authorization: Bearer <token>` on `/_sandbox/*`; `off` turns it off; "
+        "generated when listening beyond loopback (see Docker and security)",
     ),
     Option("delivery_concurrency", _positive_int, 64, "callback attempts in flight at once", "N"),
-    Option("journal_limit", _positive_int, 10000, "journal entries and callbacks kept", "N"),
-    Option("seed", _seed, None, "seed for generated ids and data (same seed, same data)", "N"),
-    Option("log_format", _choice("text", "json"), "text", "log format: text or json", "FORMAT"),
+    Option(
+        "journal_limit",
+        _positive_int,
+        10000,
+        "journal entries and callbacks kept",
+        "N",
+        details="request-journal entries and finished callbacks kept",
+    ),
+    Option(
+        "seed",
+        _seed,
+        None,
+        "seed for generated ids and data (same seed, same data)",
+        "N",
+        details="seeds generated ids and data: same seed on a fresh database, same data; a file "
+        "database counts its starts, so a restart continues instead of replaying ids it "
+        "already holds; default: random",
+    ),
+    Option(
+        "log_format",
+        _choice("text", "json"),
+        "text",
+        "log format: text or json",
+        "FORMAT",
+        details="`text` or `json` (one object per line)",
+    ),
     Option(
         "allowed_hosts",
         _names,
         (),
         "Host header names served, comma-separated, * = any (default: local names)",
         "HOSTS",
+        details="`Host` header names served, with or without a port; `*` = any; default "
+        "`localhost,127.0.0.1,[::1]` plus the bound name",
     ),
     Option(
         "callback_allow",
@@ -185,6 +253,7 @@ OPTIONS: tuple[Option, ...] = (
         (),
         "hosts or CIDRs callbacks may be sent to, comma-separated (default: any)",
         "TARGETS",
+        details="hosts or CIDRs callbacks may be sent to, comma-separated; default: any target",
     ),
     Option(
         "page_links",

@@ -1,1 +1,1 @@
-"""The sandbox's own API under /_sandbox/ (DESIGN §10)."""
+"""The sandbox's own API under /_sandbox/."""

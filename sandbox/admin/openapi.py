@@ -73,7 +73,11 @@ def build_document(routes: Iterable[BaseRoute]) -> dict[str, Any]:
                 "summary": summary_for(route),
                 "tags": [tag],
                 "operationId": f"{method}_{route.name}_{len(paths)}",
-                "responses": {"default": {"description": "see the README for this endpoint"}},
+                "responses": {
+                    "default": {
+                        "description": "described in docs/admin-api.md and the gateway pages"
+                    }
+                },
             }
             if tag == "admin" and not path.startswith(("/_sandbox/health", "/_sandbox/ready")):
                 operation["security"] = [{"adminToken": []}, {}]

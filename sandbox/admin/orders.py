@@ -1,4 +1,4 @@
-"""GET /_sandbox/orders, GET orders/{id}, POST orders/{id}/complete, POST trigger (DESIGN §10).
+"""GET /_sandbox/orders, GET orders/{id}, POST orders/{id}/complete, POST trigger.
 
 Shared by every gateway: listing and lookup read the orders table; `complete` and `trigger` hand
 over to the gateway's hooks (`gateways.registry`). An `{id}` is a platform id or a merchant
@@ -99,7 +99,7 @@ async def complete(request: Request) -> JSONResponse:
 async def trigger(request: Request) -> JSONResponse:
     sandbox = _sandbox(request)
     body = await read_json_object(request)
-    # `merchant_id` is accepted for `merchant`: a gateway spec may name it so (TrustPay §4.12).
+    # `merchant_id` is accepted for `merchant`: a gateway spec may name it so (TrustPay.12).
     named = body.get("merchant", body.get("merchant_id"))
     merchant = require_merchant(sandbox.merchants, body.get("gateway"), named)
     gateway: GatewayApp | None = gateway_app(str(body["gateway"]))

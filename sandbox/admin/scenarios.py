@@ -1,4 +1,4 @@
-"""Scenario admin: list, activate (globally or per merchant), upload YAML (DESIGN §8, §10)."""
+"""Scenario admin: list, activate (globally or per merchant), upload YAML."""
 
 from __future__ import annotations
 

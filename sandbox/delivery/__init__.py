@@ -1,4 +1,4 @@
-"""Callback delivery (DESIGN §9): messages, attempts, ack rules, retry policies, the engine.
+"""Callback delivery: messages, attempts, ack rules, retry policies, the engine.
 
 Gateways build a `CallbackRequest` (ready body bytes, headers, target, ack rule, policy) and hand
 it to `DeliveryEngine.submit`; the engine knows no gateway field names.

@@ -1,5 +1,5 @@
 """Retry policies: the per-attempt timeout (wall time) and the delays between attempts (sandbox
-time, counted from the end of the failed attempt). Named profiles per DESIGN §9."""
+time, counted from the end of the failed attempt). Named profiles per DESIGN"""
 
 from __future__ import annotations
 

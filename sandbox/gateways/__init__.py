@@ -1,3 +1,3 @@
-"""The emulated gateways. Every gateway folder has the same shape (DESIGN §2)."""
+"""The emulated gateways. Every gateway folder has the same shape."""
 
 GATEWAYS: tuple[str, ...] = ("trustpay", "ezpay", "goldenpay")

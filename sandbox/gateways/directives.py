@@ -1,4 +1,4 @@
-"""Applying a scenario `Plan` the same way in every gateway (DESIGN §8).
+"""Applying a scenario `Plan` the same way in every gateway.
 
 - `answer_as_planned`: the synchronous answer — processed or not, late, dropped, a raw HTTP
   fault, or the gateway's own error envelope (built by the gateway's `error_answer`).

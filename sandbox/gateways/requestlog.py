@@ -1,4 +1,4 @@
-"""One request-journal entry per gateway API call, with what decided its answer (DESIGN §10)."""
+"""One request-journal entry per gateway API call, with what decided its answer."""
 
 from __future__ import annotations
 

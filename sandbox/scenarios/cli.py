@@ -15,6 +15,17 @@ from sandbox.scenarios.loader import ScenarioError, load_scenario_file
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
+# One wording for `serve --help`, `scenarios list` and the start-up banner (docs/scenarios.md).
+SCENARIO_SELECTION_HELP = """\
+choosing a scenario (first that applies):
+  X-Sandbox-Scenario: NAME[,NAME]     request header: that request only (parallel CI jobs)
+  PUT /_sandbox/scenarios/active      {"names": [...], "gateway", "merchant"}: one merchant
+  --scenario NAME / SANDBOX_SCENARIO  every request, from start-up
+  each gateway's `default` always applies last; `sandbox scenarios list` shows every name"""
+SCENARIO_BANNER_HINT = (
+    "choose per request: header X-Sandbox-Scenario: NAME (sandbox scenarios list)"
+)
+
 
 def add_scenario_commands(subparsers: Any) -> None:
     """Add the `scenarios` command group to the `sandbox` parser's subcommands."""
@@ -30,6 +41,8 @@ def add_scenario_commands(subparsers: Any) -> None:
         "list",
         help="list every scenario: gateway, name, file, description",
         description="List the packaged scenarios and those in --scenarios files or folders.",
+        epilog=SCENARIO_SELECTION_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _extra_paths(listing)
     listing.set_defaults(handler=run_list)
@@ -88,6 +101,8 @@ def run_list(args: argparse.Namespace) -> int:
     for gateway, name, file, description in rows:
         summary = description.split(". ")[0].strip()
         print(f"{gateway + '/' + name:<{width}}  {file}\n{'':<{width}}  {summary}")
+    print()
+    print(SCENARIO_SELECTION_HELP)
     invalid = [f for f in library.files if not f.ok]
     for status in invalid:
         print(f"invalid: {status.file}", file=sys.stderr)

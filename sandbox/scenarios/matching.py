@@ -17,7 +17,7 @@ from sandbox.scenarios.vocabulary import Vocabulary
 
 @dataclass(frozen=True)
 class RequestFacts:
-    """What a gateway read from a valid request, in its API's own units (DESIGN §8 `when`)."""
+    """What a gateway read from a valid request, in its API's own units."""
 
     gateway: str
     operation: str  # one of the gateway's operation ids

@@ -1,4 +1,4 @@
-"""The parsed, validated form of a scenario file (DESIGN §8); immutable once loaded."""
+"""The parsed, validated form of a scenario file; immutable once loaded."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Which scenarios are active: globally, and per merchant; changeable at runtime, restorable.
 
-Precedence for a request (DESIGN §8): the `X-Sandbox-Scenario` header, then the merchant's active
+Precedence for a request: the `X-Sandbox-Scenario` header, then the merchant's active
 scenarios, then the global ones, then the gateway's `default` (added by the caller).
 """
 

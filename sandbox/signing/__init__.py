@@ -1,4 +1,4 @@
-"""Signature schemes of the three gateways: pure functions, no I/O (DESIGN §5).
+"""Signature schemes of the three gateways: pure functions, no I/O.
 
 `md5`: TrustPay and GoldenPay (sorted `key=value` pairs, MD5). `rsa`: EzPay (SHA256withRSA over
 the exact `param` string; import `sandbox.signing.rsa` itself, as it loads `cryptography`).

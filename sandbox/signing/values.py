@@ -1,4 +1,4 @@
-"""How JSON values become text for the MD5 signature schemes (DESIGN §5).
+"""How JSON values become text for the MD5 signature schemes.
 
 A value is signed as the text of its JSON token as received: numbers keep their exact token
 (`5.00` stays `5.00`), so bodies are parsed with `parse_json`, which keeps every number as a

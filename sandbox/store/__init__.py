@@ -1,4 +1,4 @@
-"""Persistence: one SQLite connection owned by the server process (DESIGN §6)."""
+"""Persistence: one SQLite connection owned by the server process."""
 
 from sandbox.store.database import Store, StoreError, open_store
 

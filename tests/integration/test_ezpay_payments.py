@@ -1,4 +1,4 @@
-"""EzPay dynamic payments per country (§4.3, §4.4, §5.1): success, every listed error, payData by
+"""EzPay dynamic payments per country: success, every listed error, payData by
 channel type, the 99 rule, F-prefixes, expiry, the hosted page, notifications verified with the
 platform public key."""
 

@@ -1,4 +1,4 @@
-"""EzPay payouts (§4.1, §4.2, §5.2): per country, code errors in their order, business checks,
+"""EzPay payouts: per country, code errors in their order, business checks,
 balance effects, completion and failure notifications to the payout URL."""
 
 from __future__ import annotations

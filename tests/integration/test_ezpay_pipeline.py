@@ -1,4 +1,4 @@
-"""EzPay's request pipeline (spec §4.0.1) over the real server: envelope, merchant, IP, signature,
+"""EzPay's request pipeline over the real server: envelope, merchant, IP, signature,
 param, timestamp, country — each step's code, in order, with nothing stored on a rejection."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""EzPay static codes (§4.5-4.8, §5.3) and refunds (§4.9-4.11, §5.4) over the real server."""
+"""EzPay static codes and refunds over the real server."""
 
 from __future__ import annotations
 

@@ -82,7 +82,7 @@ def test_body_over_1_mib_is_413_in_the_goldenpay_envelope(gp: RunningSandbox) ->
     }
 
 
-# -- §4.0: body, common parameters, signature ---------------------------------------------------
+# --.0: body, common parameters, signature ---------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -142,7 +142,7 @@ def test_common_parameter_errors(gp: RunningSandbox, change: dict[str, Any], mes
 
 
 def test_common_checks_come_in_spec_order(gp: RunningSandbox) -> None:
-    """mch_id, then sign present, then nonce, then timestamp, then the signature (§4.0.2)."""
+    """mch_id, then sign present, then nonce, then timestamp, then the signature."""
     body = {"mch_id": "x", "nonce": "a", "timestamp": 1}
     assert error_of(gp.client.post(COLLECT, json=body)) == "Invalid mch_id"
     body["mch_id"] = MCH

@@ -1,4 +1,4 @@
-"""Bad input never breaks GoldenPay (DESIGN §11): arbitrary bodies and query strings, signed or
+"""Bad input never breaks GoldenPay: arbitrary bodies and query strings, signed or
 not, get a GoldenPay envelope and never a 5xx; a rejected request changes nothing stored."""
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ def complete(day: RunningSandbox, order_id: str, status: str) -> None:
 
 
 def test_one_day_of_spec_examples(day: RunningSandbox, receiver: Receiver) -> None:
-    # 10:05:00 — §4.1 example (V9)
+    # 10:05:00 —.1 example (V9)
     fields = {
         **common(),
         "trans_id": "ORDER-10001",
@@ -76,7 +76,7 @@ def test_one_day_of_spec_examples(day: RunningSandbox, receiver: Receiver) -> No
         '{"code":200,"payload":{"balance":1000000,"sign":"11358d6a6f469d8527d97b12ec9c4e70"}}'
     )
 
-    # 10:06:10 — paid: the V5 callback and the §4.2 query example
+    # 10:06:10 — paid: the V5 callback and the.2 query example
     day.advance(70)
     complete(day, "C202605040001", "success")
     assert last_callback(receiver) == (
@@ -91,7 +91,7 @@ def test_one_day_of_spec_examples(day: RunningSandbox, receiver: Receiver) -> No
         '"sign":"18241aee9a535eeec550cbbbf9a84be0"}}'
     )
 
-    # 10:06:30 — the VND bank order of the §4.1 second example (V10's shape)
+    # 10:06:30 — the VND bank order of the.1 second example (V10's shape)
     day.advance(20)
     fields = {
         **common(),
@@ -141,7 +141,7 @@ def test_one_day_of_spec_examples(day: RunningSandbox, receiver: Receiver) -> No
     )
 
     # 10:25:00 — the V2 request (amount 5.00 as a number, mch_id a string, "php", empty remarks),
-    # answered as §4.3 prints; paid 5 s later by default and queried as §4.4 prints (V11)
+    # answered as.3 prints; paid 5 s later by default and queried as.4 prints (V11)
     day.advance(120)
     body = (
         '{"mch_id":"10001","trans_id":"WDL-10003","channel":"gcash","amount":5.00,'

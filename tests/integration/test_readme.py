@@ -1,4 +1,5 @@
-"""The README's examples run: its config files load and its commands print what it says."""
+"""The README and the reference pages it moved to: the config files load, the commands print what
+the page says, the EzPay client runs."""
 
 from __future__ import annotations
 
@@ -12,12 +13,21 @@ import pytest
 
 from sandbox.settings import resolve_settings
 
-README = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).parents[2]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+PAGES = {
+    "config-trustpay": "docs/configuration.md",
+    "config-ezpay": "docs/configuration.md",
+    "config-goldenpay": "docs/configuration.md",
+    "cli": "docs/cli.md",
+    "ezpay-client": "docs/gateways/ezpay.md",
+}
 
 
 def example(name: str) -> str:
-    match = re.search(rf"<!-- example: {name} -->\n```\w+\n(.*?)```", README, flags=re.DOTALL)
-    assert match, f"README has no example {name}"
+    text = (ROOT / PAGES[name]).read_text(encoding="utf-8")
+    match = re.search(rf"<!-- example: {name} -->\n```\w+\n(.*?)```", text, flags=re.DOTALL)
+    assert match, f"{PAGES[name]} has no example {name}"
     return match.group(1)
 
 
@@ -62,18 +72,16 @@ def test_cli_examples_print_what_the_readme_says() -> None:
 
 
 def test_library_table_lists_every_scenario_file() -> None:
-    table = README.split("<!-- library-table -->", 1)[1].split("\n\n", 1)[0]
-    listed = set(re.findall(r"^\| `([a-z0-9-]+)` \|", table, flags=re.MULTILINE))
+    page = (ROOT / "docs/scenario-library.md").read_text(encoding="utf-8")
+    table = page.split("<!-- generated: scenario-library -->\n", 1)[1].split("\n\n", 1)[0]
+    listed = set(re.findall(r"^\| \[`([a-z0-9-]+)`\]", table, flags=re.MULTILINE))
     library = Path(__file__).parents[2] / "scenarios"
     files = {path.stem for path in library.glob("*/*.yaml")}
     assert listed == files
 
 
 def ezpay_example() -> str:
-    section = README[README.index("## EzPay") : README.index("<!-- end of EzPay section -->")]
-    match = re.search(r"```python\n(.*?)```", section, flags=re.DOTALL)
-    assert match, "the EzPay section has no Python example"
-    return match.group(1)
+    return example("ezpay-client")
 
 
 def test_ezpay_example_signs_a_request_and_verifies_a_notification(
@@ -88,7 +96,7 @@ def test_ezpay_example_signs_a_request_and_verifies_a_notification(
         monkeypatch.setenv("EZPAY_BASE_URL", server.url)
         monkeypatch.setenv("EZPAY_NOTIFY_URL", receiver.url + "/ezpay/notify")
         namespace: dict[str, object] = {}
-        exec(compile(ezpay_example(), "README.md (EzPay example)", "exec"), namespace)
+        exec(compile(ezpay_example(), "docs/gateways/ezpay.md (EzPay example)", "exec"), namespace)
         printed = capsys.readouterr().out
         assert "'balance': '1000000.00'" in printed
         assert "/_sandbox/pay/ezpay/C" in printed

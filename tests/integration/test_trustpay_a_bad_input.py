@@ -1,4 +1,4 @@
-"""Bad input against the pay-in and query endpoints, v4 and v3 (DESIGN §11): Hypothesis-generated
+"""Bad input against the pay-in and query endpoints, v4 and v3: Hypothesis-generated
 bodies — wrong types, missing fields, junk bytes, huge numbers, unicode — signed (so they reach
 field validation) or not. Never a 5xx, always the TrustPay envelope, nothing stored on refusal,
 and no request ends in the pipeline's unexpected-error answer."""

@@ -1,4 +1,4 @@
-"""Scenario directives on TrustPay pay-ins (spec §5.8, DESIGN §8): outcome code/reason/paid amount,
+"""Scenario directives on TrustPay pay-ins: outcome code/reason/paid amount,
 callbacks copies/signature/sequence/tamper, a delayed outcome keeping its callbacks block, and
 pay-in timers surviving a restart with a file database."""
 

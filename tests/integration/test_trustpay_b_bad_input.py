@@ -1,4 +1,4 @@
-"""Bad input against Balance (v4, v3), Fee Query, Order Refund and v2 Payout (DESIGN §11):
+"""Bad input against Balance (v4, v3), Fee Query, Order Refund and v2 Payout:
 Hypothesis-generated bodies — wrong types, missing fields, junk bytes, huge numbers, unicode —
 signed (so they reach field validation) or not. Never a 5xx, always the TrustPay envelope
 (v2: no `data` on errors), and a refused request stores nothing."""

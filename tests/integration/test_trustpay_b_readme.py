@@ -1,4 +1,4 @@
-"""The README's refund, payout, balance and fee subsections (TrustPay section) show what the
+"""The TrustPay page's refund, payout, balance and fee sections show what the
 sandbox really answers: every JSON example there is reproduced byte for byte."""
 
 from __future__ import annotations
@@ -14,11 +14,9 @@ from support.tpclient import MERCHANT_ID, num, ok, post
 
 from sandbox.signing.values import parse_json
 
-README = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
-SUBSECTIONS = README[
-    README.index("### Order Refund — `POST /v4/order/refund`") : README.index(
-        "<!-- end of TrustPay section -->"
-    )
+PAGE = (Path(__file__).parents[2] / "docs/gateways/trustpay.md").read_text(encoding="utf-8")
+SUBSECTIONS = PAGE[
+    PAGE.index("## Order Refund — `POST /v4/order/refund`") : PAGE.index("## Card issuing")
 ]
 EXAMPLES = [block.encode() for block in re.findall(r"```json\n(.*?)\n```", SUBSECTIONS, re.DOTALL)]
 

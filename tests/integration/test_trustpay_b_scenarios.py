@@ -1,4 +1,4 @@
-"""Scenario outcomes on payouts and refunds (spec §5.2, §5.3, §5.8), callbacks blocks carried to
+"""Scenario outcomes on payouts and refunds, callbacks blocks carried to
 the later (timer) callback, Order Query of payouts (v4 and v3 casing), and timers that survive a
 restart with a file database."""
 

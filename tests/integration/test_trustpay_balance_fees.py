@@ -1,4 +1,4 @@
-"""TrustPay Balance (v4, v3) and Fee Query over HTTP (spec §4.3, §4.6, §4.8)."""
+"""TrustPay Balance (v4, v3) and Fee Query over HTTP."""
 
 from __future__ import annotations
 
@@ -161,7 +161,7 @@ def test_requests_are_journaled(running: RunningSandbox) -> None:
 
 
 def test_v3_vector_request_byte_for_byte(running: RunningSandbox) -> None:
-    # Spec §2.5 V3: the Balance request exactly as documented, with its digest.
+    # Spec.5 V3: the Balance request exactly as documented, with its digest.
     body = b'{"currency_id":"USD","sign":"f8dcedeafcf22554088e4749617d70c1"}'
     assert ok(post(running, "/v4/balance", body))["balance"] == "10000.00"
     upper = body.replace(b"f8dcedeafcf22554088e4749617d70c1", b"F8DCEDEAFCF22554088E4749617D70C1")
@@ -169,7 +169,7 @@ def test_v3_vector_request_byte_for_byte(running: RunningSandbox) -> None:
 
 
 def test_fee_overview_signs_the_secret_alone(running: RunningSandbox) -> None:
-    # No field to sign: the string is `secret=<secret>` (spec §2.3).
+    # No field to sign: the string is `secret=<secret>`.
     digest = hashlib.md5(b"secret=tp_test_secret_9f8e7d6c").hexdigest()
     body = b'{"sign":"' + digest.encode() + b'"}'
     ok(post(running, "/v4/fee-overview", body), "Fee overview retrieved successfully")

@@ -1,5 +1,5 @@
 """Card issuing with a configured merchant: its own products and card account, isolated from the
-demo merchant (spec §1.1 `card_account`, `card_types`; §4.0 scoping)."""
+demo merchant (spec.1 `card_account`, `card_types`;.0 scoping)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TrustPay Physical Card Issuer (spec §4.10) end to end: cardholders and KYC on the sandbox
+"""TrustPay Physical Card Issuer end to end: cardholders and KYC on the sandbox
 clock with signed callbacks, card assignment, Card Charge, balances, transactions, the account."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The README's card-issuing example runs against a real server and prints what it says."""
+"""The TrustPay page's card-issuing example runs against a real server and prints what it says."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from support.server import run_sandbox
 
-README = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+PAGE = (Path(__file__).parents[2] / "docs/gateways/trustpay.md").read_text(encoding="utf-8")
 
 
 def example(name: str) -> str:
-    match = re.search(rf"<!-- example: {name} -->\n```\w+\n(.*?)```", README, flags=re.DOTALL)
-    assert match, f"README has no example {name}"
+    match = re.search(rf"<!-- example: {name} -->\n```\w+\n(.*?)```", PAGE, flags=re.DOTALL)
+    assert match, f"the TrustPay page has no example {name}"
     return match.group(1)
 
 
@@ -23,7 +23,10 @@ def test_card_issuing_example_runs(
     code = example("trustpay-cards")
     with run_sandbox({"clock": "manual"}) as server:
         monkeypatch.setenv("SANDBOX_URL", server.url)
-        exec(compile(code, "README.md:trustpay-cards", "exec"), {"__name__": "readme"})
+        exec(
+            compile(code, "docs/gateways/trustpay.md:trustpay-cards", "exec"),
+            {"__name__": "readme"},
+        )
     printed = capsys.readouterr().out.splitlines()
     promised = [c.split("# -> ", 1)[1] for c in code.splitlines() if "# -> " in c]
     for line in promised:

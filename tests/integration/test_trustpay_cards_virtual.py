@@ -1,4 +1,4 @@
-"""TrustPay Credit Card Issuer (spec §4.9) end to end: the real server on the manual clock, signed
+"""TrustPay Credit Card Issuer end to end: the real server on the manual clock, signed
 requests, card orders 1 → 2 → 4/3 on the sandbox clock, callbacks to a real receiver."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""TrustPay pay-ins over HTTP (spec §4.1, §4.2, §4.8, §5.1, §5.6-5.8, §6, §8): card and cashier,
+"""TrustPay pay-ins over HTTP (spec.1.2.8.1.8, §6, §8): card and cashier,
 v4 and v3, test cards, prefixes, natural limits, settlement, expiry, callbacks on a real receiver,
 all on the manual clock."""
 

@@ -1,4 +1,4 @@
-"""TrustPay v2 payout over HTTP (spec §4.7, §5.2, §5.7, §6): flat camelCase answers, states,
+"""TrustPay v2 payout over HTTP: flat camelCase answers, states,
 money movements and type-1 camelCase callbacks on a real receiver, on the manual clock."""
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def test_payout_paid_after_five_seconds(running: RunningSandbox, receiver: Recei
 
 
 def test_v6_vector_is_verified(running: RunningSandbox) -> None:
-    # Spec §2.5 V6, byte for byte with its digest: the signature is accepted, and the order
+    # Spec.5 V6, byte for byte with its digest: the signature is accepted, and the order
     # number is the one the first test used.
     body = (
         b'{"merchantId":8820250900009,"orderNo":"PO-20260312-0001","amount":"1000.00",'

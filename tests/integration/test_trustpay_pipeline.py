@@ -1,4 +1,4 @@
-"""TrustPay's common request handling (spec §4.0): every step, its order and its message, over
+"""TrustPay's common request handling: every step, its order and its message, over
 HTTP against the real server, plus the request journal's verdicts."""
 
 from __future__ import annotations

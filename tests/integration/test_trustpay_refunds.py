@@ -1,4 +1,4 @@
-"""TrustPay Order Refund over HTTP (spec §4.5, §5.1, §5.3, §5.7, §6): full and partial refunds
+"""TrustPay Order Refund over HTTP: full and partial refunds
 with both callbacks on a real receiver, failures, settlement in between, every listed error."""
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def test_partial_then_full_refunds_with_both_callbacks(
     card_payin(running, receiver, "ORD-20260312-0002")
     running.advance(0)
     assert usd(running) == ("10000.00", "0.00")
-    # Spec §2.5 V4, byte for byte with its digest.
+    # Spec.5 V4, byte for byte with its digest.
     v4 = (
         b'{"order_no":"ORD-20260312-0002","merchant_refund_no":"RF-20260312-0001",'
         b'"refund_amount":5.00,"reason":"customer request",'
@@ -122,7 +122,7 @@ def test_partial_then_full_refunds_with_both_callbacks(
         query(running, "ORD-20260312-0002")["refund_amount"],
     ) == ("9", "5.00")
     running.advance(0)
-    # Spec §6.5: the refund-accepted callback, signature included.
+    # the refund-accepted callback, signature included.
     assert callbacks_for(receiver, "ORD-20260312-0002")[-1] == (
         b'{"type":0,"merchant_id":8820250900009,"order_no":"ORD-20260312-0002",'
         b'"order_amount":20.00,"refund_amount":5.00,"merchant_refund_no":["RF-20260312-0001"],'
@@ -142,7 +142,7 @@ def test_partial_then_full_refunds_with_both_callbacks(
 
     ok(post(running, PATH, refund("ORD-20260312-0002", "RF-20260312-0002", "3.00")))
     running.advance(2)
-    # Spec §2.5 V9: the partial-refund callback with both refund numbers.
+    # Spec.5 V9: the partial-refund callback with both refund numbers.
     assert callbacks_for(receiver, "ORD-20260312-0002")[-1] == (
         b'{"type":0,"merchant_id":8820250900009,"order_no":"ORD-20260312-0002",'
         b'"order_amount":20.00,"refund_amount":8.00,'
@@ -197,7 +197,7 @@ def test_failed_refund_returns_the_order_and_the_money(
     running.advance(2)
     last = parse_json(callbacks_for(receiver, "ORD-RF-FAIL")[-1])
     assert (last["status"], last["reason"]) == ("5", "refund failed")
-    assert "paid_amount" in last and "refund_amount" not in last  # a status-5 callback (§6.3)
+    assert "paid_amount" in last and "refund_amount" not in last  # a status-5 callback
     assert usd(running) == before
     view = query(running, "ORD-RF-FAIL")
     assert (view["status"], view["refund_amount"]) == ("5", "0.00")

@@ -1,4 +1,4 @@
-"""The risk-control call (spec §4.11) against a real local HTTP server."""
+"""The risk-control call against a real local HTTP server."""
 
 from __future__ import annotations
 

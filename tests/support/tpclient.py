@@ -50,7 +50,7 @@ def error(response: httpx.Response) -> tuple[int, str]:
     return int(envelope["code"]), envelope["message"]
 
 
-# Spec §7: the message each forced code answers with (880002 and 880011 by their names).
+# the message each forced code answers with (880002 and 880011 by their names).
 CODE_NAMES: dict[int, str] = {
     880002: "bad_request",
     880003: "database_error",

@@ -1,5 +1,5 @@
-"""EzPay payload builders against the spec's exact texts: C1-C4 notification params (§2.3),
-QR payloads with their CRC and VA numbers (§4.0.7), fees and `feeRefunded` (§5.5), times."""
+"""EzPay payload builders against the spec's exact texts: C1-C4 notification params,
+QR payloads with their CRC and VA numbers, fees and `feeRefunded`, times."""
 
 from __future__ import annotations
 

@@ -324,7 +324,7 @@ def test_activation_checks_names() -> None:
 
 
 def test_success_without_paid_amount_does_not_apply_to_ezpay_static_codes() -> None:
-    # Spec ezpay §8.3: a static code has no order amount, so `success` needs `paid_amount`.
+    # Spec ezpay.3: a static code has no order amount, so `success` needs `paid_amount`.
     neutral = scenario("gateway: '*'\nrules:\n  - outcome: {status: success}\n")
     static = RequestFacts("ezpay", "static.create", "m", currency="PHP")
     assert build_plan(static, vocab("ezpay"), [neutral], {}).outcome is None

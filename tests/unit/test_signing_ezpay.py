@@ -1,4 +1,4 @@
-"""EzPay SHA256withRSA: the vectors and procedure of specs/ezpay.md §2.3, and key loading."""
+"""EzPay SHA256withRSA: the vectors and procedure of specs/ezpay.md.3, and key loading."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ R2 = (
     '"mobile":"09171234567","timestamp":1700000000}'
 )
 
-# id -> (P, UTF-8 byte length, SHA-256 hex), as printed in §2.3.
+# id -> (P, UTF-8 byte length, SHA-256 hex), as printed in
 VECTORS = {
     "R1": (
         '{"countryCode":"PH","timestamp":1700000000}',

@@ -1,4 +1,4 @@
-"""GoldenPay MD5 signature: the vectors and rules of specs/goldenpay.md §2."""
+"""GoldenPay MD5 signature: the vectors and rules of specs/goldenpay.md"""
 
 from __future__ import annotations
 
@@ -140,7 +140,7 @@ QUERY_VECTORS = [
     ),
 ]
 
-# Response payloads printed in §4 with their sign (checked the same way, §2.4).
+# Response payloads printed in §4 with their sign (checked the same way.4).
 SIGNED_PAYLOADS = [
     '{"id":"C202605040001","mch_id":10001,"trans_id":"ORDER-10001","order_amount":"100.00",'
     '"payed_amount":"100.00","channel":"bank","currency":"THB","status":60,'

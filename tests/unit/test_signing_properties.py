@@ -1,4 +1,4 @@
-"""Properties of the signing layer (DESIGN §13): order independence, skipped empties, tamper
+"""Properties of the signing layer: order independence, skipped empties, tamper
 detection, round-trips, and a JSON parser that fails only with ValueError."""
 
 from __future__ import annotations

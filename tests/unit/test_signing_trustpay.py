@@ -1,4 +1,4 @@
-"""TrustPay MD5 signature: the vectors and edge cases of specs/trustpay.md §2."""
+"""TrustPay MD5 signature: the vectors and edge cases of specs/trustpay.md"""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from sandbox.signing.verdict import Verdict
 SECRET = "tp_test_secret_9f8e7d6c"
 NOTIFY = "https://merchant.example.com/trustpay/notify"
 
-# (id, body as JSON text without "sign", string to sign, digest), as printed in §2.5.
+# (id, body as JSON text without "sign", string to sign, digest), as printed in
 VECTORS = [
     (
         "V1",
@@ -306,7 +306,7 @@ def test_unknown_mode_is_an_error() -> None:
         trustpay_verify({"sign": "x"}, SECRET, "loose")
 
 
-# Value rendering shared by the MD5 schemes (§2.2, DESIGN §5).
+# Value rendering shared by the MD5 schemes.
 
 
 @pytest.mark.parametrize(

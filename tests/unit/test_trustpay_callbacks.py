@@ -1,4 +1,4 @@
-"""TrustPay callback bodies (spec §6.2-6.5, 6.8): the exact bytes of the spec's examples."""
+"""TrustPay callback bodies (spec.5, 6.8): the exact bytes of the spec's examples."""
 
 from __future__ import annotations
 

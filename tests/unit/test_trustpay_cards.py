@@ -1,4 +1,4 @@
-"""Card issuing without a server: fees (§4.9), PANs, callback bodies (§6.6, §6.7, V11, V12)."""
+"""Card issuing without a server: fees, PANs, callback bodies."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TrustPay fee formula (spec §4.6) and the Fee Query `data`."""
+"""TrustPay fee formula and the Fee Query `data`."""
 
 from __future__ import annotations
 

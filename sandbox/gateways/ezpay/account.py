@@ -1,4 +1,4 @@
-"""Account operations: `balance`, `balance.v2` (§4.12) and `report.download` (§4.13).
+"""Account operations: `balance`, `balance.v2` and `report.download`.
 
 Reports are CSV snapshots taken at request time, served at a `/_sandbox/reports/<token>.csv` link
 that lives one hour of sandbox time (then HTTP 410). They are kept in memory per running sandbox.

@@ -1,4 +1,4 @@
-"""EzPay's hooks behind the shared admin API: `POST /_sandbox/orders/{id}/complete` (§5) and
+"""EzPay's hooks behind the shared admin API: `POST /_sandbox/orders/{id}/complete` and
 `POST /_sandbox/trigger`."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""EzPay notifications (spec §6): `param` payloads in the documented key order, signed with the
+"""EzPay notifications: `param` payloads in the documented key order, signed with the
 merchant's platform private key, body `{"sign","param"}`, and their hand-over to delivery.
 
 The plan's `callbacks` and `delivery` blocks are kept with the order (`directives`), because the
@@ -63,7 +63,7 @@ def failure_of(order: Order) -> tuple[int, str]:
 
 
 def transaction_param(order: Order, merchant: EzPayMerchant, status: str) -> dict[str, Any]:
-    """Payout, payment and static-payment notification `param` (§6.2), for `status`."""
+    """Payout, payment and static-payment notification `param`, for `status`."""
     success_event, failed_event = _EVENTS[order.kind]
     param: dict[str, Any] = {
         "eventName": failed_event if status == "FAILED" else success_event,
@@ -87,7 +87,7 @@ def transaction_param(order: Order, merchant: EzPayMerchant, status: str) -> dic
 
 
 def refund_param(refund: Order, merchant: EzPayMerchant, status: str) -> dict[str, Any]:
-    """Refund notification `param` (§6.3)."""
+    """Refund notification `param`."""
     event = {"FAILED": "payment.refund.failed", "CANCEL": "payment.refund.cancel"}.get(
         status, "payment.refund.success"
     )

@@ -1,4 +1,4 @@
-"""EzPay's countries, channel tables and payout codes (spec §1, §3, §4.0.6).
+"""EzPay's countries, channel tables and payout codes.
 
 Everything the pipeline, `payData` and the report need to know about a country lives here, so
 the endpoint modules never spell a country code or a channel list themselves.
@@ -123,7 +123,7 @@ def channel_for(country: str, code: str, *, static: bool) -> Channel | None:
     return channel
 
 
-# Payout pay-method codes and their transfer codes per country (§4.0.6).
+# Payout pay-method codes and their transfer codes per country.
 PAYOUT_CODES: dict[str, dict[str, tuple[str, ...]]] = {
     "philippines": {
         "BANK": ("BDO", "BPI", "MBTC", "UBP", "LBP", "PNB", "RCBC", "SECB"),

@@ -1,4 +1,4 @@
-"""EzPay response codes and envelopes (spec §1, §4.0, §7)."""
+"""EzPay response codes and envelopes."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ FAULTS = FaultEnvelopes(
 )
 
 
-# Spec §7.1: response codes, inner names (not sent) and the messages returned exactly.
+# response codes, inner names (not sent) and the messages returned exactly.
 ERROR_LIST: tuple[ErrorCode, ...] = (
     ErrorCode("10000", "Success", name="SUCCESS", forcible=False),
     ErrorCode("21000", "Server error, Please try again later.", name="OPI_GENERAL_ERROR"),
@@ -69,7 +69,7 @@ ERROR_LIST: tuple[ErrorCode, ...] = (
 )
 ERRORS: dict[str, ErrorCode] = {error.code: error for error in ERROR_LIST}
 
-# Spec §7.2: transaction failure codes (`failedCode` / `failedMessage`).
+# transaction failure codes (`failedCode` / `failedMessage`).
 DEFAULT_FAILED_CODE = -10004
 TIMEOUT_FAILED_CODE = -10007
 FAILURES: dict[int, str] = {

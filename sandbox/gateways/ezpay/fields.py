@@ -1,4 +1,4 @@
-"""EzPay's `param` fields (spec §4.0.4): read in table order; the first failure raises 21002
+"""EzPay's `param` fields: read in table order; the first failure raises 21002
 naming the field."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""EzPay ids (spec §1, [sandbox decision 47]): `C`/`D`/`S` + 19 digits, refunds 19 digits.
+"""EzPay ids: `C`/`D`/`S` + 19 digits, refunds 19 digits.
 
 Drawn from the sandbox's seeded generator, so `SANDBOX_SEED` reproduces them; unique per gateway.
 """

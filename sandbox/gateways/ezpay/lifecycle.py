@@ -1,4 +1,4 @@
-"""EzPay state machines (spec §5): how payments, payouts, static codes and refunds become final.
+"""EzPay state machines: how payments, payouts, static codes and refunds become final.
 
 Every transition goes through here, whatever caused it (a timer, the hosted page, an admin
 complete, a scenario outcome), so balances and notifications are always the same. The first
@@ -125,7 +125,7 @@ def apply(sandbox: Sandbox, order: Order, result: Result) -> bool:
     return False
 
 
-# -- dynamic payments (§5.1) ------------------------------------------------------------------
+# -- dynamic payments ------------------------------------------------------------------
 
 
 def settle_payment(sandbox: Sandbox, order: Order, result: Result) -> bool:
@@ -152,7 +152,7 @@ def settle_payment(sandbox: Sandbox, order: Order, result: Result) -> bool:
     return True
 
 
-# -- payouts (§5.2) ---------------------------------------------------------------------------
+# -- payouts ---------------------------------------------------------------------------
 
 
 def payout_url(merchant: EzPayMerchant, order: Order) -> str | None:
@@ -178,7 +178,7 @@ def settle_payout(sandbox: Sandbox, order: Order, result: Result) -> bool:
     return True
 
 
-# -- refunds (§5.4) ---------------------------------------------------------------------------
+# -- refunds ---------------------------------------------------------------------------
 
 
 def settle_refund(sandbox: Sandbox, order: Order, result: Result) -> bool:
@@ -201,7 +201,7 @@ def settle_refund(sandbox: Sandbox, order: Order, result: Result) -> bool:
     return True
 
 
-# -- static codes (§5.3) ----------------------------------------------------------------------
+# -- static codes ----------------------------------------------------------------------
 
 
 def close_static(sandbox: Sandbox, code: Order, status: str) -> bool:

@@ -1,4 +1,4 @@
-"""EzPay merchant settings (spec §1.1, §1.2, §4.0.5, §5.5); defaults are the demo merchant's.
+"""EzPay merchant settings; defaults are the demo merchant's.
 
 Money settings are in major units (`PHP 10.00`, `IDR 2500`), as balances are shown by the API.
 """

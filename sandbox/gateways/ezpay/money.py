@@ -1,4 +1,4 @@
-"""EzPay money and time: minor units, fees, balances, daily limits, merchant-zone times (§5.5)."""
+"""EzPay money and time: minor units, fees, balances, daily limits, merchant-zone times."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def payout_fee(merchant: EzPayMerchant, amount: Decimal, currency: str) -> Decim
 def fee_refunded(
     fee: Decimal, paid: Decimal, refunded_before: Decimal, returned: Decimal, amount: Decimal
 ) -> Decimal:
-    """The cumulative proportional share of the fee for a refund of `amount` (§5.5)."""
+    """The cumulative proportional share of the fee for a refund of `amount`."""
     if paid <= 0:
         return Decimal(0)
     total = refunded_before + amount

@@ -1,11 +1,11 @@
-"""EzPay operation ids (spec §3) with their neutral kinds, and its scenario vocabulary."""
+"""EzPay operation ids with their neutral kinds, and its scenario vocabulary."""
 
 from __future__ import annotations
 
 from sandbox.gateways.ezpay.codes import ERRORS, FAILURES, PARAM_ERROR
 from sandbox.scenarios.vocabulary import Operation, Vocabulary, operation
 
-# Spec §8.3: the outcomes each creating operation accepts ("refused by validation" otherwise).
+# the outcomes each creating operation accepts ("refused by validation" otherwise).
 _PAYMENT = frozenset({"success", "failed", "pending", "expired"})
 _PAYOUT = frozenset({"success", "failed", "pending"})
 _STATIC = frozenset({"success", "failed", "pending", "expired", "canceled"})
@@ -32,7 +32,7 @@ OPERATIONS: dict[str, Operation] = {
     )
 }
 
-# Spec §4.0.6: dynamic and static channel codes, payout transfer codes and pay-method codes
+# dynamic and static channel codes, payout transfer codes and pay-method codes
 # (a payout's `channel` is its transferCode, or its payMethodCode when there is none).
 CHANNELS = frozenset(
     [

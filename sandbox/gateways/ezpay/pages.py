@@ -1,4 +1,4 @@
-"""The hosted payment page `/_sandbox/pay/ezpay/{id}` (spec §4.0.8): Pay / Fail as the payer.
+"""The hosted payment page `/_sandbox/pay/ezpay/{id}`: Pay / Fail as the payer.
 
 `id` is a payment `transactionId` or a static code id (`S…`). The buttons post back to the same
 path; the effect is that of an admin complete. Static codes take the amount the payer enters.

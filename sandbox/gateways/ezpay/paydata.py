@@ -1,4 +1,4 @@
-"""`payData` by channel type (spec §4.0.7): VA numbers, hosted-page URLs, EMVCo-style QR."""
+"""`payData` by channel type: VA numbers, hosted-page URLs, EMVCo-style QR."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Dynamic payments: `payment.create` (§4.3) and `payment.query` (§4.4)."""
+"""Dynamic payments: `payment.create` and `payment.query`."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ from sandbox.pages.layout import pay_page_url
 CHANNEL_UNAVAILABLE = 21005
 DUPLICATE_ORDER = 21007
 
-# strict_validation shapes of `mobile` per country (§4.3): (regex, shape in words)
+# strict_validation shapes of `mobile` per country: (regex, shape in words)
 MOBILE_SHAPES: dict[str, tuple[str, str]] = {
     "philippines": (r"09[0-9]{9,12}", "11-14 digits starting 09"),
     "indonesia": (r"08[0-9]{8,11}", "10-13 digits starting 08"),
@@ -70,7 +70,7 @@ def pay_data(
 
 
 def va_in_use(call: Call, number: str) -> bool:
-    """Is the VA number held by an open payment or code (§4.0.7 "unique among open VAs")?"""
+    """Is the VA number held by an open payment or code (unique among open VAs)?"""
     return data_taken(
         call.sandbox.store, "ezpay", "payData", number, statuses=("PENDING", "ACTIVE")
     )
@@ -181,7 +181,7 @@ async def create(call: Call) -> Response:
 
 
 def transaction_view(call: Call, order: Order) -> dict[str, Any]:
-    """payment.query `data` (§4.4), keys in table order, valueless fields omitted."""
+    """payment.query `data`, keys in table order, valueless fields omitted."""
     d = order.data
     data = query_head(order, call.merchant)
     data["customerName"] = d.get("customerName")

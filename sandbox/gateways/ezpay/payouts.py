@@ -1,4 +1,4 @@
-"""Payouts ("disbursement"): `payout.create` (§4.1) and `payout.query` (§4.2)."""
+"""Payouts ("disbursement"): `payout.create` and `payout.query`."""
 
 from __future__ import annotations
 

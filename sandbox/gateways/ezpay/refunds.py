@@ -1,4 +1,4 @@
-"""Refunds: `refund.create` (§4.9, support by channel type §4.10) and `refund.query` (§4.11)."""
+"""Refunds: `refund.create` and `refund.query`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The EzPay endpoint table (spec §3): real paths, also served under `/ezpay/…` by the registry."""
+"""The EzPay endpoint table: real paths, also served under `/ezpay/…` by the registry."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""EzPay's business checks shared by the endpoints (spec §4.0.5, step 14): amounts, daily limits
+"""EzPay's business checks shared by the endpoints (the business-rule step): amounts, daily limits
 and the not-found answer."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def not_found(merchant: EzPayMerchant) -> EzPayError:
 def check_amount(
     merchant: EzPayMerchant, amount: Decimal, currency: str, minimum: Decimal | None = None
 ) -> None:
-    """§4.0.5: ≤ 0 or below the minimum → 21021; above `limits.max_amount` → 21010."""
+    """≤ 0 or below the minimum → 21021; above `limits.max_amount` → 21010."""
     if amount <= 0 or (minimum is not None and amount < minimum):
         raise EzPayError(AMOUNT_INVALID)
     limit = merchant.limits.max_amount.get(currency)

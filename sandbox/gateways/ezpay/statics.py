@@ -1,4 +1,4 @@
-"""Static (reusable) payment codes: create (§4.5), detail (§4.6), list (§4.7), cancel (§4.8)."""
+"""Static (reusable) payment codes: create, detail, list, cancel."""
 
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ async def create(call: Call) -> Response:
         }
         result = plan_result(plan)
         if result is not None and result.status == "failed" and result.paid_amount is None:
-            # F<n>- codes: the code stays ACTIVE and every payment made to it fails (§8.1).
+            # F<n>- codes: the code stays ACTIVE and every payment made to it fails.
             data["failCode"] = result.code if result.code is not None else DEFAULT_FAILED_CODE
             result = None
         code = new_order(

@@ -1,4 +1,4 @@
-"""`info` (`GET /api/v1/mch/info`) and `balance` (`GET /api/v1/mch/balance`), spec §4.5-4.6."""
+"""`info` (`GET /api/v1/mch/info`) and `balance` (`GET /api/v1/mch/balance`)"""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ async def balance(call: Call) -> Response:
     def normal() -> Response:
         assert wallet is not None
         text = f"{wallet.available:f}"
-        # A JSON number without exponent or trailing fractional zeros (spec §9 decision 17).
+        # A JSON number without exponent or trailing fractional zeros.
         number = JsonNumber(normalise_number_text(text) or text)
         return success_response({"balance": number}, call.merchant)
 

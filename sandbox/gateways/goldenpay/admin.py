@@ -1,4 +1,4 @@
-"""The admin hooks: `POST /_sandbox/orders/{id}/complete` and `POST /_sandbox/trigger` (§4.7)."""
+"""The admin hooks: `POST /_sandbox/orders/{id}/complete` and `POST /_sandbox/trigger`."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def _result(order: Order, callbacks: list[str]) -> dict[str, Any]:
 
 
 async def complete(sandbox: Sandbox, order: Order, body: dict[str, Any]) -> dict[str, Any]:
-    """Act as the payer or the bank: `{"status": <outcome>, "paid_amount"?: "…"}` (§5.3)."""
+    """Act as the payer or the bank: `{"status": <outcome>, "paid_amount"?: "…"}`."""
     _check_keys(body, ("status", "paid_amount"))
     status = body.get("status")
     if status not in FINAL_OUTCOMES:

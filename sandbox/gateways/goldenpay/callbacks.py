@@ -1,6 +1,6 @@
-"""GoldenPay callback bodies (spec §6) and their hand-over to the delivery engine.
+"""GoldenPay callback bodies and their hand-over to the delivery engine.
 
-Keys in the order of §6.1/§6.2, `sign` last over exactly the values sent. The scenario blocks
+Keys in the order of.2, `sign` last over exactly the values sent. The scenario blocks
 that shape delivery (`callbacks`, `delivery`) are kept on the order, so a transition hours later
 (or after a restart) is told the way the creating request's scenario said.
 """
@@ -37,7 +37,7 @@ from sandbox.scenarios.model import TamperValue
 from sandbox.signing.md5 import goldenpay_sign
 from sandbox.signing.values import compact_json
 
-# Spec §6.3: HTTP 200 and the trimmed body `success`; the policy follows the order's revision.
+# HTTP 200 and the trimmed body `success`; the policy follows the order's revision.
 ACK = body_equals_text("success")
 
 _EVENTS = {"20": "processing", "60": "success", "30": "failed", "50": "canceled"}
@@ -53,7 +53,7 @@ def _instant_text(value: str | None, merchant: GoldenPayMerchant) -> str | None:
 def collect_payload(
     order: Order, merchant: GoldenPayMerchant, status: str, now: datetime
 ) -> dict[str, Any]:
-    """Spec §6.1 for `status`: 60 carries the paid amount and time, anything else `"0.00"` and
+    """Spec.1 for `status`: 60 carries the paid amount and time, anything else `"0.00"` and
     `payed_at` null (a `sequence` may render a status the order never had)."""
     zero = amount_text(Decimal(0), order.currency)
     payed_amount, payed_at = zero, None
@@ -80,7 +80,7 @@ def collect_payload(
 def payout_payload(
     order: Order, merchant: GoldenPayMerchant, status: str, now: datetime
 ) -> dict[str, Any]:
-    """Spec §6.2: `payed_at` only on 60, `canceled_at` only on 50."""
+    """`payed_at` only on 60, `canceled_at` only on 50."""
     payload: dict[str, Any] = {
         "id": order.platform_id,
         "trans_id": order.merchant_order_id,

@@ -1,4 +1,4 @@
-"""GoldenPay envelope codes and error texts (spec §4.0.3, §7)."""
+"""GoldenPay envelope codes and error texts."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ FAULTS = FaultEnvelopes(
 )
 
 
-# Spec §7.3: errors by name (what `respond.error` takes). Envelope code 400 with HTTP 200, but
+# errors by name (what `respond.error` takes). Envelope code 400 with HTTP 200, but
 # `too_many_requests` is 429 / HTTP 429. Placeholders take the request's values: `<channel>` its
 # channel, `<X>` its currency upper-case. `missing_param` / `invalid_param` need a field and cannot
 # be forced.

@@ -1,4 +1,4 @@
-"""`collect.create` (`POST /api/v1/mch/pmt-orders`) and `collect.query` (`GET`), spec §4.1-4.2."""
+"""`collect.create` (`POST /api/v1/mch/pmt-orders`) and `collect.query` (`GET`)"""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ _OPTIONAL = (
 
 
 def transfer_details(rng: random.Random, page: str, key: str | None = None) -> dict[str, str]:
-    """The `meta` of a VND `bank` order (spec §4.1), reproducible under `SANDBOX_SEED`."""
+    """The `meta` of a VND `bank` order, reproducible under `SANDBOX_SEED`."""
     bank, code = rng.choice(_BANKS)
     name = " ".join((rng.choice(_FAMILY), rng.choice(_MIDDLE), rng.choice(_GIVEN)))
     return {

@@ -21,14 +21,14 @@ GATEWAY = "goldenpay"
 COLLECT = "collect"
 PAYOUT = "payout"
 
-# Spec §7.2.
+#
 PROCESSING = "20"
 SUCCESS = "60"
 CANCELED = "50"  # payouts
 FAILED = "30"  # collect orders
 FINAL = frozenset({SUCCESS, CANCELED, FAILED})
 
-# Spec §5.3: neutral outcome → status, per order kind.
+# neutral outcome → status, per order kind.
 COLLECT_STATUS = {
     "success": SUCCESS,
     "failed": FAILED,
@@ -48,7 +48,7 @@ COLLECT_EXPIRY = timedelta(minutes=30)
 PAYOUT_COMPLETION = timedelta(seconds=5)
 COLLECT_MAX = Decimal("50000000000")
 
-# Spec §4.0.4: which currencies each channel accepts (`mock`: all of them).
+# which currencies each channel accepts (`mock`: all of them).
 CURRENCIES = ("PHP", "THB", "VND", "USDT")
 CHANNEL_CURRENCIES: dict[str, frozenset[str]] = {
     "mock": frozenset(CURRENCIES),
@@ -71,12 +71,12 @@ _DECIMAL = re.compile(r"[0-9]+(\.[0-9]{1,2})?")
 
 
 def amount_format_ok(text: str, currency: str) -> bool:
-    """Spec §4.0.5: PHP/THB/USDT up to 2 decimals, VND whole numbers (ASCII digits only)."""
+    """PHP/THB/USDT up to 2 decimals, VND whole numbers (ASCII digits only)."""
     return (_WHOLE if currency == "VND" else _DECIMAL).fullmatch(text) is not None
 
 
 def places(currency: str) -> int:
-    """Decimal places of amounts in `currency` (spec §4.0.5: VND whole numbers)."""
+    """Decimal places of amounts in `currency` (spec.5: VND whole numbers)."""
     return 0 if currency == "VND" else 2
 
 
@@ -90,7 +90,7 @@ def amount_text(amount: Decimal, currency: str) -> str:
 
 
 def fee(amount: Decimal, rate: Decimal, currency: str) -> Decimal:
-    """`amount * rate`, half-up to the currency's precision (spec §9 decision 14)."""
+    """`amount * rate`, half-up to the currency's precision."""
     return (amount * rate).quantize(quantum(currency), rounding=ROUND_HALF_UP)
 
 
@@ -106,13 +106,13 @@ def _zone(offset: str) -> timezone:
 
 
 def time_text(moment: datetime, merchant: GoldenPayMerchant) -> str:
-    """`YYYY-MM-DD HH:MM:SS` in the merchant's time zone (spec §9 decision 16)."""
+    """`YYYY-MM-DD HH:MM:SS` in the merchant's time zone."""
     return moment.astimezone(zone(merchant)).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def next_order_id(sandbox: Sandbox, prefix: str, now: datetime, merchant: GoldenPayMerchant) -> str:
     """`C`/`P` + `yyyymmdd` + a 4-digit daily sequence shared by every merchant, continuing from
-    the highest id stored that day and widening past 9999 (spec §9 decision 15)."""
+    the highest id stored that day and widening past 9999."""
     day = prefix + now.astimezone(zone(merchant)).strftime("%Y%m%d")
     # The last sequence handed out per prefix and day (`C20260504`); a reset forgets them.
     sequences: dict[str, int] = sandbox.state("goldenpay.sequences", dict)

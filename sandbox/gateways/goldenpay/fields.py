@@ -1,5 +1,5 @@
-"""GoldenPay's request fields (spec §4.0.2 step 4): read and checked in the order the endpoint
-asks for them; every failure raises `GoldenPayError` with the §7.3/§7.4 message."""
+"""GoldenPay's request fields: read and checked in the order the endpoint
+asks for them; every failure raises `GoldenPayError` with the documented validation message."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ class Amount:
 @dataclass
 class Fields:
     """Reads and checks one request's fields in the order the endpoint asks for them; every
-    failure raises `GoldenPayError` with the §7.3/§7.4 message."""
+    failure raises `GoldenPayError` with the documented validation message."""
 
     params: dict[str, Any]
     merchant: GoldenPayMerchant

@@ -87,7 +87,7 @@ def finish_collect(
 
 
 def schedule_collect(sandbox: Sandbox, order: Order, plan: Plan | None) -> None:
-    """A planned outcome replaces the 30-minute expiry; `pending` means neither (spec §5.1)."""
+    """A planned outcome replaces the 30-minute expiry; `pending` means neither."""
     outcome = plan.outcome if plan is not None else None
     now = sandbox.clock.now()
     if outcome is None:
@@ -151,7 +151,7 @@ def finish_payout(
 
 
 def schedule_payout(sandbox: Sandbox, order: Order, plan: Plan | None) -> None:
-    """Default 60 after 5 s; a planned outcome instead; `pending` stays 20 (spec §5.2)."""
+    """Default 60 after 5 s; a planned outcome instead; `pending` stays 20."""
     outcome = plan.outcome if plan is not None else None
     now = sandbox.clock.now()
     if outcome is not None and outcome.status == "pending":

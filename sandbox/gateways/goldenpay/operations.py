@@ -1,4 +1,4 @@
-"""GoldenPay operation ids (spec §3) with their neutral kinds, and its scenario vocabulary."""
+"""GoldenPay operation ids with their neutral kinds, and its scenario vocabulary."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ OPERATIONS: dict[str, Operation] = {
     )
 }
 
-# Spec §4.0.4.
+#
 CHANNELS = frozenset(
     [
         "mock",
@@ -43,7 +43,7 @@ VOCABULARY = Vocabulary(
     amount_unit="major",
     exponents={"PHP": 2, "THB": 2, "USDT": 2, "VND": 0},
     channels=CHANNELS,
-    outcome_code=False,  # spec §5.3: a GoldenPay scenario that sets outcome.code is refused
+    outcome_code=False,  # a GoldenPay scenario that sets outcome.code is refused
     tamper_keys={"order_amount": "order_amount", "paid_amount": "payed_amount", "status": "status"},
     has_cards=False,
     bad_request="invalid_param",

@@ -1,4 +1,4 @@
-"""The hosted cashier page of a collect order and its `qr_url` picture (spec §4.7).
+"""The hosted cashier page of a collect order and its `qr_url` picture.
 
 Not behind the admin token: the payer's browser opens them. **Pay** pays the order amount, or the
 amount typed in; **Fail** fails the order; either plans the callback, then redirects to the

@@ -1,4 +1,4 @@
-"""`payout.create` (`POST /api/v1/mch/wdl-orders`) and `payout.query` (`GET`), spec §4.3-4.4."""
+"""`payout.create` (`POST /api/v1/mch/wdl-orders`) and `payout.query` (`GET`)"""
 
 from __future__ import annotations
 
@@ -99,7 +99,7 @@ def new_payout(
 
 
 def debit(sandbox: Sandbox, order: Order) -> None:
-    """Amount + fee leave the wallet at creation (spec §4.3)."""
+    """Amount + fee leave the wallet at creation."""
     total = order.amount + Decimal(order.data["fee"])
     adjust_balance(sandbox.store, GATEWAY, order.merchant, order.currency, -total, order.created_at)
 

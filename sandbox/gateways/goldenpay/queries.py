@@ -1,4 +1,4 @@
-"""Order queries shared by `collect.query` and `payout.query` (spec §4.2, §4.4)."""
+"""Order queries shared by `collect.query` and `payout.query`."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ async def answer_order_query(
     call: Call, kind: str, payload: Callable[[Order, GoldenPayMerchant], dict[str, Any]]
 ) -> Response:
     """`collect.query` / `payout.query`: the order `id` names among the merchant's orders of
-    `kind`, planned with its own facts, answered with `payload` (spec §4.2, §4.4)."""
+    `kind`, planned with its own facts, answered with `payload`."""
     wanted, order = call.order_by_id(kind)
     plan = call.plan_for(
         order_no=order.merchant_order_id if order is not None else wanted,

@@ -1,4 +1,4 @@
-"""TrustPay's hooks behind the shared admin API (spec §4.12): `POST /_sandbox/orders/{id}/complete`
+"""TrustPay's hooks behind the shared admin API: `POST /_sandbox/orders/{id}/complete`
 for pay-ins, payouts and refunds, and `POST /_sandbox/trigger` (an order created already in a
 given status, with that status's callback).
 
@@ -86,7 +86,7 @@ def _reason(body: dict[str, Any]) -> str | None:
 
 
 async def complete(sandbox: Sandbox, order: Order, body: dict[str, Any]) -> dict[str, Any]:
-    """Act as the payer / the bank on a pending pay-in, payout or refund (spec §5.8 mapping)."""
+    """Act as the payer / the bank on a pending pay-in, payout or refund (spec.8 mapping)."""
     if order.kind in _COMPLETERS:
         return await _COMPLETERS[order.kind](sandbox, order, body)
     status = body.get("status")
@@ -230,7 +230,7 @@ def _trigger_payin_status(sandbox: Sandbox, order: Order, status: int, reason: s
 
 def _trigger_refund(sandbox: Sandbox, payin: Order, status: int) -> None:
     """A refund under the paid pay-in: full and done (7), half and done (8), full and pending
-    (9); the money moves as for a real refund (§5.7)."""
+    (9); the money moves as for a real refund."""
     paid = Decimal(str(payin.data.get("paid_amount")))
     amount = paid if status != 8 else max(cents(paid / 2), Decimal("0.01"))
     merchant = trustpay_merchant(sandbox, payin.merchant)

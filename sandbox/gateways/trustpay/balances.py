@@ -1,8 +1,8 @@
-"""TrustPay merchant money (spec §4.3, §5.7) and the Balance endpoints (v4 and v3).
+"""TrustPay merchant money and the Balance endpoints (v4 and v3).
 
 Per currency the merchant has `balance` (available: the `main` account of the balances table,
 whose `reserve` column is the configured reserve) and `frozen` (amounts held by pending refunds
-and payouts: a `frozen` account row per currency). Every movement of §5.7 is one of the helpers
+and payouts: a `frozen` account row per currency). Every movement of.7 is one of the helpers
 below; callers run them inside the request's (or timer's) store transaction.
 """
 
@@ -22,7 +22,7 @@ from sandbox.store.balances import adjust_balance, get_balance
 GATEWAY = "trustpay"
 MAIN = "main"
 FROZEN = "frozen"
-BALANCE_CURRENCIES = ("USD", "INR")  # always answered, zeros when nothing is held (§4.3)
+BALANCE_CURRENCIES = ("USD", "INR")  # always answered, zeros when nothing is held
 NO_CHANNEL_AVAILABLE = 880024
 
 

@@ -1,8 +1,8 @@
-"""TrustPay pay-in, refund and payout callbacks (spec §6.1-6.5, 6.8).
+"""TrustPay pay-in, refund and payout callbacks (spec.5, 6.8).
 
 One payload shape covers them all: pay-in (`type` 0, refund statuses included: refunds have no
-callback of their own) and payout (`type` 1). `callback_payload` builds the fields in the §6.2
-order with the §6.3 presence by status, snake_case for v4-created orders and camelCase for
+callback of their own) and payout (`type` 1). `callback_payload` builds the fields in the
+order with the.3 presence by status, snake_case for v4-created orders and camelCase for
 v3/v2-created ones; `render_callback` signs exactly the bytes it sends; `send_callbacks` hands
 them to the delivery engine with the TrustPay policy and ack (any 2xx), applying the plan's
 `callbacks`/`delivery` blocks.
@@ -46,12 +46,12 @@ USER_AGENT = f"TrustPay-Sandbox/{__version__}"
 HEADERS: Mapping[str, str] = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
 INVALID_SIGN = "0" * 32
 
-# Statuses (spec §5.1, §5.2) whose callbacks carry the paid set / the refund set (§6.3).
+# Statuses whose callbacks carry the paid set / the refund set.
 PAYIN_PAID = frozenset({5, 6})
 PAYOUT_PAID = frozenset({2})
 REFUND_STATUSES = frozenset({7, 8, 9})
 
-# Spec §6.4: the reason a status callback carries when nothing more specific applies.
+# the reason a status callback carries when nothing more specific applies.
 _DEFAULT_REASONS: dict[tuple[int, int], str] = {
     (PAYIN, 5): "success",
     (PAYIN, 6): "success",
@@ -84,7 +84,7 @@ _AMOUNT_FIELDS = frozenset(
 
 
 def default_reason(order_type: int, status: int) -> str:
-    """The §6.4 reason for a status callback (`success`, `refunding`, `order timeout`...)."""
+    """The.4 reason for a status callback (`success`, `refunding`, `order timeout`...)."""
     return _DEFAULT_REASONS.get((order_type, status), "")
 
 
@@ -110,7 +110,7 @@ class CallbackFacts:
 
 
 def render_amount(amount: Decimal, amount_format: AmountFormat = "fixed2") -> JsonNumber:
-    """A callback amount as the JSON number token sent (§6.8): `20.00`, or `20` when trimmed."""
+    """A callback amount as the JSON number token sent: `20.00`, or `20` when trimmed."""
     fixed = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     text = f"{fixed:f}"
     if amount_format == "trimmed":
@@ -119,7 +119,7 @@ def render_amount(amount: Decimal, amount_format: AmountFormat = "fixed2") -> Js
 
 
 def pay_time_text(moment: datetime) -> str:
-    """`YYYY-MM-DD HH:MM:SS` in UTC (spec §1, D26)."""
+    """`YYYY-MM-DD HH:MM:SS` in UTC."""
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
@@ -129,7 +129,7 @@ def callback_payload(
     reason: str | None = None,
     amount_format: AmountFormat = "fixed2",
 ) -> dict[str, Any]:
-    """The unsigned body for `status`: §6.2 key order, §6.3 presence, casing by API version."""
+    """The unsigned body for `status`:.2 key order.3 presence, casing by API version."""
 
     def amount(value: Decimal) -> JsonNumber:
         return render_amount(value, amount_format)
@@ -208,7 +208,7 @@ def event_name(order_type: int, status: int) -> str:
 
 
 def trustpay_ack() -> AckRule:
-    """Spec §6.1: any HTTP 2xx acknowledges; the body is ignored."""
+    """any HTTP 2xx acknowledges; the body is ignored."""
     return any_2xx()
 
 
@@ -304,7 +304,7 @@ def with_refunds(
 # the `merchant_refund_no`; its status is 1 pending, 2 succeeded, 3 failed.
 
 REFUND_FAILED = "3"
-NOTIFY_PENDING, NOTIFY_SENT, NOTIFY_FAILED = 1, 2, 3  # spec §5.6
+NOTIFY_PENDING, NOTIFY_SENT, NOTIFY_FAILED = 1, 2, 3  #
 
 
 def order_refunds(store: Store, payin: Order) -> list[Order]:
@@ -367,20 +367,20 @@ def notify_order(
     plan: Plan | None = None,
 ) -> list[str]:
     """Send the callback telling a stored pay-in's or payout's `status` (default: its current
-    status) as it stands now; `reason` None = the §6.4 default for that status. Sets the
+    status) as it stands now; `reason` None = the.4 default for that status. Sets the
     order's `notify_status` back to 1 (pending) when a message was submitted (saves the order)."""
     told = int(order.status) if status is None else status
     ids = send_callbacks(
         sandbox, order_target(sandbox, order), order_facts(sandbox.store, order), told, reason, plan
     )
     if ids and order.data.get("notify_status") != NOTIFY_PENDING:
-        # Spec §5.6: each new callback message sets the order's notify_status back to 1.
+        # each new callback message sets the order's notify_status back to 1.
         order.data["notify_status"] = NOTIFY_PENDING
         save_order(sandbox.store, order)
     return ids
 
 
-# -- card issuing callbacks (§6.6 virtual-card orders, §6.7 cardholder KYC) ---------------------
+# -- card issuing callbacks ---------------------
 #
 # Card orders (`card_order`) and cardholders (`cardholder`) are stored as `cards.py` describes;
 # their callbacks have their own keys, are signed and sent like the others, and carry no tag

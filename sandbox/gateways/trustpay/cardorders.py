@@ -1,9 +1,9 @@
-"""The card-order state machine (spec §5.4, money §5.7): accepted 1 → 2 after 1 s → 4 or 3.
+"""The card-order state machine (spec.4, money.7): accepted 1 → 2 after 1 s → 4 or 3.
 
 Virtual `OPEN_CARD` / `CARD_CHARGE` orders hold their amount in `frozen_balance` until they end;
 a physical Card Charge a scenario left pending does the same. Success releases the hold and
 credits the card (`amount - fee`; a new card for `OPEN_CARD`, a `LOAD` for physical cards);
-failure returns the hold. Virtual orders then send their callback (§6.6).
+failure returns the hold. Virtual orders then send their callback.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ FINISH_ACTION = "trustpay.card_order.finish"
 PROCESSING_AFTER = timedelta(seconds=1)
 FINISH_AFTER = timedelta(seconds=3)
 
-# Failure texts for an outcome without its own `reason` (§5.8, §6.4).
+# Failure texts for an outcome without its own `reason`.
 DEFAULT_REASONS = {"failed": "payment failed", "expired": "expired", "canceled": "canceled"}
 
 
@@ -42,7 +42,7 @@ def schedule(sandbox: Sandbox, order: Order, plan: Plan) -> None:
     """The automatic transitions of an accepted virtual order, as the plan's outcome says."""
     outcome = plan.outcome
     if outcome is not None and outcome.status == "pending":
-        return  # stays 1 until admin complete (§5.8)
+        return  # stays 1 until admin complete
     now = sandbox.clock.now()
     after = FINISH_AFTER if outcome is None or outcome.after is None else outcome.after
     status = "success" if outcome is None else outcome.status

@@ -1,4 +1,4 @@
-"""Card issuing state shared by virtual and physical cards (spec §4.9, §4.10, §5.4, §5.5, §5.7).
+"""Card issuing state shared by virtual and physical cards.
 
 Everything lives in the shared `orders` table, one `kind` per object:
 
@@ -113,17 +113,17 @@ def timestamp(moment: datetime) -> str:
 
 
 def card_fee(amount: Decimal, card_type: CardType) -> Decimal:
-    """The §4.6 formula with the card type's rate (a percentage) and fixed part (no minimum)."""
+    """The.6 formula with the card type's rate (a percentage) and fixed part (no minimum)."""
     return fee_for(amount, card_type.open_card_fee_rate, card_type.open_card_fee_fixed)
 
 
 def card_route(path: str, operation: str, handler: Handler) -> Route:
-    """A card endpoint: `/v3/…` paths through the §4.0 pipeline."""
+    """A card endpoint: `/v3/…` paths through the.0 pipeline."""
     return trustpay_route(path, operation, "v3", handler)
 
 
 def fields(call: Call) -> Fields:
-    """Card-issuer requests are snake_case although their paths are `/v3/…` (spec §4.9)."""
+    """Card-issuer requests are snake_case although their paths are `/v3/…`."""
     return Fields(call.body, camel=False)
 
 
@@ -261,7 +261,7 @@ def next_card_id(store: Store) -> int:
 
 
 def new_card_order_no(sandbox: Sandbox, prefix: str = "VC") -> str:
-    """`VC` + `yyyymmdd` + 8 lowercase hex (D25), unique in the gateway."""
+    """`VC` + `yyyymmdd` + 8 lowercase hex, unique in the gateway."""
     day = sandbox.clock.now().strftime("%Y%m%d")
     while True:
         candidate = f"{prefix}{day}{sandbox.rng.getrandbits(32):08x}"

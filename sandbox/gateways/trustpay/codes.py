@@ -1,4 +1,4 @@
-"""TrustPay result codes and envelopes (spec §1, §4.0, §7)."""
+"""TrustPay result codes and envelopes."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ FAULTS = FaultEnvelopes(
 )
 
 
-# Spec §7: every result code with its documented name and the message the sandbox returns.
+# every result code with its documented name and the message the sandbox returns.
 # 880001 is success and cannot be forced as an error.
 ERROR_LIST: tuple[ErrorCode, ...] = (
     ErrorCode("880001", "success", name="success", forcible=False),

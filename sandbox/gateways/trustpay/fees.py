@@ -1,7 +1,7 @@
-"""TrustPay fees (spec §4.6): the one fee formula, and the Fee Query endpoint.
+"""TrustPay fees: the one fee formula, and the Fee Query endpoint.
 
 `fee = max(round_half_up(amount * fee_rate / 100, 2) + fee_fixed, fee_min)`, rates in percent
-(D11). Pay-in fees are charged on the paid amount, payout fees on the payout amount, refund fees
+. Pay-in fees are charged on the paid amount, payout fees on the payout amount, refund fees
 on the refund amount.
 """
 
@@ -30,7 +30,7 @@ def cents(value: Decimal) -> Decimal:
 def fee_for(
     amount: Decimal, rate: Decimal, fixed: Decimal = ZERO, minimum: Decimal = ZERO
 ) -> Decimal:
-    """The §4.6 formula; `rate` is a percentage (3.5 = 3.5 %)."""
+    """The.6 formula; `rate` is a percentage (3.5 = 3.5 %)."""
     return cents(max(cents(amount * rate / 100) + fixed, minimum))
 
 

@@ -1,7 +1,7 @@
-"""TrustPay's request fields (spec §4.0 step 8): read and checked in the endpoint's table order.
+"""TrustPay's request fields: read and checked in the endpoint's table order.
 
 Names are given in v4 snake_case; on v3 the camelCase name is read and named in messages. Every
-failure raises `TrustPayError(880002, …)` with the §4.0 message.
+failure raises `TrustPayError(880002, …)` with the documented message.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ _CAMEL_EXCEPTIONS = {"card_cvv": "cardCVV"}
 
 
 def camel_name(snake: str) -> str:
-    """The v3 spelling of a v4 field name (spec §4.8): `order_no` → `orderNo`."""
+    """The v3 spelling of a v4 field name: `order_no` → `orderNo`."""
     if snake in _CAMEL_EXCEPTIONS:
         return _CAMEL_EXCEPTIONS[snake]
     head, *rest = snake.split("_")

@@ -1,4 +1,4 @@
-"""The TrustPay pay-in state machine (spec §5.1, §5.7, §5.8) and its persisted timers.
+"""The TrustPay pay-in state machine and its persisted timers.
 
 Statuses: 1 pending, 3 failed, 4 timed out, 5 paid (unsettled), 6 settled, 7 refunded,
 8 partially refunded, 9 refunding. A paid order settles one day (sandbox time) after its pay
@@ -139,7 +139,7 @@ def order_plan(order: Order) -> Plan | None:
 
 
 def with_code(reason: str, code: int | None) -> str:
-    """Spec §5.8: an outcome's `code` is prefixed to the reason as `<code>: <reason>`."""
+    """an outcome's `code` is prefixed to the reason as `<code>: <reason>`."""
     return reason if code is None else f"{code}: {reason}"
 
 
@@ -203,7 +203,7 @@ def apply_outcome(
     code: int | None = None,
     plan: Plan | None = None,
 ) -> None:
-    """A neutral outcome on a pending pay-in (spec §5.8). `pending` changes nothing."""
+    """A neutral outcome on a pending pay-in. `pending` changes nothing."""
     if outcome == "success":
         pay(sandbox, order, paid_amount, with_code(reason, code) if reason else None, plan)
     elif outcome == "failed":
@@ -236,7 +236,7 @@ def schedule_outcome(
 
 
 def schedule_expiry(sandbox: Sandbox, order: Order) -> None:
-    """A cashier order unpaid for 30 minutes of sandbox time → 4 (D10)."""
+    """A cashier order unpaid for 30 minutes of sandbox time → 4."""
     due = order.created_at + CASHIER_EXPIRY
     sandbox.timers.schedule(GATEWAY, order.merchant, EXPIRE, order.platform_id, due)
 

@@ -1,7 +1,7 @@
-"""Pay-in business rules 1-8 of spec §4.1 (duplicates, currency, amount limits, card failures).
+"""Pay-in business rules 1-8 of.1 (duplicates, currency, amount limits, card failures).
 
 Rules 5-7 count this merchant's pay-ins in the currency created in the current UTC day / month
-of the sandbox clock, statuses 3 and 4 excluded (D16). Summing those on every request would scan
+of the sandbox clock, statuses 3 and 4 excluded. Summing those on every request would scan
 the day's orders, so `PayinTotals` keeps the sums in memory: computed from the store the first
 time a day or month is asked for, then kept up to date as orders are added and fail. The store
 stays the truth: a restart or a reset simply recomputes.
@@ -187,7 +187,7 @@ def check_payin_rules(
     currency: str,
     card_number: str | None = None,
 ) -> tuple[int, str] | None:
-    """Rules 1-7 (and 8 for card pay-ins) in the §4.1 order: the first broken (code, message)."""
+    """Rules 1-7 (and 8 for card pay-ins) in the.1 order: the first broken (code, message)."""
     merchant_id = str(merchant.merchant_id)
     if order_no_taken(sandbox.store, merchant_id, order_no):
         return DUPLICATE, MESSAGES[DUPLICATE]

@@ -1,4 +1,4 @@
-"""TrustPay merchant settings (spec §1.1); the dataclass defaults are the demo merchant's values."""
+"""TrustPay merchant settings; the dataclass defaults are the demo merchant's values."""
 
 from __future__ import annotations
 

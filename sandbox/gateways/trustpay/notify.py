@@ -1,4 +1,4 @@
-"""`notify_status` / `notify_time` of pay-ins and payouts, driven by the delivery engine (§5.6).
+"""`notify_status` / `notify_time` of pay-ins and payouts, driven by the delivery engine.
 
 Callbacks are submitted with the tag `<platform id>:<status>`; when a message is acknowledged the
 order's `notify_status` becomes 2 (sent), when every attempt failed 3 (failed); `notify_time` is

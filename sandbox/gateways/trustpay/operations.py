@@ -1,11 +1,11 @@
-"""TrustPay operation ids (spec §3) with their neutral kinds, and its scenario vocabulary."""
+"""TrustPay operation ids with their neutral kinds, and its scenario vocabulary."""
 
 from __future__ import annotations
 
 from sandbox.gateways.trustpay.codes import BAD_REQUEST, ERRORS
 from sandbox.scenarios.vocabulary import ALL_OUTCOMES, Operation, Vocabulary, operation
 
-ANY = ALL_OUTCOMES  # spec §5.8 maps every outcome for each order-creating operation
+ANY = ALL_OUTCOMES  # .8 maps every outcome for each order-creating operation
 
 OPERATIONS: dict[str, Operation] = {
     op.id: op
@@ -48,7 +48,7 @@ VOCABULARY = Vocabulary(
     errors=ERRORS,
     amount_unit="major",
     channels=None,  # the routed channel id as text ("5", "9"): merchant configuration decides
-    failure_codes=None,  # any code; it is prefixed to the reason (spec §5.8)
+    failure_codes=None,  # any code; it is prefixed to the reason
     tamper_keys={"order_amount": "order_amount", "paid_amount": "paid_amount", "status": "status"},
     bad_request=str(BAD_REQUEST),
 )

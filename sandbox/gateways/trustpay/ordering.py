@@ -1,9 +1,9 @@
 """Small pieces every TrustPay order-creating endpoint needs.
 
-- `new_platform_order_no`: 24 characters `[A-Za-z0-9]` from the seeded generator (D25);
-- `order_no_taken`: the merchant's pay-ins and payouts share one order-number space (§4.1 rule 1);
+- `new_platform_order_no`: 24 characters `[A-Za-z0-9]` from the seeded generator;
+- `order_no_taken`: the merchant's pay-ins and payouts share one order-number space;
 - `limit_for`: a risk limit for a currency, with the per-currency override when configured;
-- `outcome_reason`: a scenario outcome's reason text, `<code>: <reason>` when it has a code (§5.8);
+- `outcome_reason`: a scenario outcome's reason text, `<code>: <reason>` when it has a code;
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Pay-in creation: v4 Card Direct Payin (§4.1), v4 Cashier Payin (§4.2) and the legacy v3 card
-(sync, async) and cashier endpoints (§4.8).
+"""Pay-in creation: v4 Card Direct Payin, v4 Cashier Payin and the legacy v3 card
+(sync, async) and cashier endpoints.
 
 Each handler reads its fields in the order of the endpoint's request table (step 8), asks the
 scenario engine (step 9), applies business rules 1-10 (step 10) and, in one transaction, stores
@@ -86,7 +86,7 @@ def _common_fields(call: Call) -> PayinRequest:
 
 
 def _card_fields(call: Call) -> CardRequest:
-    """Card and billing fields in the §4.1 table order (v3: §4.8 names); billing is optional."""
+    """Card and billing fields in the.1 table order (v3:.8 names); billing is optional."""
     f = call.fields
     v3 = call.api == "v3"
     number = f.text("card_number")

@@ -1,4 +1,4 @@
-"""TrustPay INR payout — `POST /v2/payout/create` (`payout`, spec §4.7, §5.2).
+"""TrustPay INR payout — `POST /v2/payout/create` (`payout`.7.2).
 
 Flat camelCase v2 answers (`{"code", "message", …fields}`; errors without `data`). An accepted
 payout is a `payout` order with status 1 whose amount moves from `balance` to `frozen`; after 5 s
@@ -44,7 +44,7 @@ PAYOUT_AFTER = timedelta(seconds=5)
 FINISH = "trustpay.payout.finish"
 
 PENDING, PAID, FAILED, TIMED_OUT = "1", "2", "3", "4"
-# Neutral outcome → (payout status, default reason) (spec §5.8, §6.4).
+# Neutral outcome → (payout status, default reason).
 OUTCOMES: dict[str, tuple[str, str]] = {
     "success": (PAID, "success"),
     "failed": (FAILED, "payout failed"),
@@ -119,7 +119,7 @@ async def create_payout(call: Call) -> Response:
 
 
 def flat_response(fields: dict[str, Any]) -> Response:
-    """A v2 success: the fields beside `code` and `message`, no `data` (D15)."""
+    """A v2 success: the fields beside `code` and `message`, no `data`."""
     body = {"code": SUCCESS, "message": "success", **fields}
     return Response(compact_json(body).encode(), media_type="application/json")
 
@@ -127,7 +127,7 @@ def flat_response(fields: dict[str, Any]) -> Response:
 def _check_rules(
     call: Call, merchant: TrustPayMerchant, order_no: str, amount: Decimal, currency: str
 ) -> None:
-    """Business rules in the §4.7 order."""
+    """Business rules in the.7 order."""
     store = call.sandbox.store
     if order_no_taken(store, call.merchant_id, order_no):
         raise _error(880012, "order_already_exists")
@@ -220,7 +220,7 @@ def finish_payout(
     plan: Plan | None = None,
 ) -> bool:
     """Move a pending payout to the status of the neutral `outcome` (success, failed, canceled,
-    expired), move the money (§5.7) and send the type-1 callback. False when nothing changed
+    expired), move the money and send the type-1 callback. False when nothing changed
     (not pending any more, or `outcome` is `pending`)."""
     if order.status != PENDING or outcome not in OUTCOMES:
         return False

@@ -1,4 +1,4 @@
-"""Physical Card Issuer, `/v3/pcard/…` (spec §4.10): cardholders with KYC, cards, the account.
+"""Physical Card Issuer, `/v3/pcard/…`: cardholders with KYC, cards, the account.
 
 Amounts in this family are strings with two decimals (`"100.00"`).
 """
@@ -50,7 +50,7 @@ def holder_item(holder: Order) -> dict[str, Any]:
 
 
 def pcard_item(card: Order) -> dict[str, Any]:
-    """A PCard (§4.10.3), PAN masked."""
+    """A PCard, PAN masked."""
     return {
         "card_id": card.platform_id,
         "cardholder_id": card.parent_id,
@@ -63,7 +63,7 @@ def pcard_item(card: Order) -> dict[str, Any]:
 
 
 def transaction_item(txn: Order, card: Order) -> dict[str, Any]:
-    """A card transaction (§4.10.6), keys in the documented order."""
+    """A card transaction, keys in the documented order."""
     return {
         "card_id": card.platform_id,
         "cardholder_id": card.parent_id,
@@ -127,7 +127,7 @@ def _schedule_kyc(sandbox: Sandbox, holder: Order, plan: Plan) -> None:
         return
     status = "success" if outcome is None else outcome.status
     reason = None
-    if rejected_by_name(holder):  # built in (§8.3): no scenario condition reads names
+    if rejected_by_name(holder):  # built in: no scenario condition reads names
         status, reason = "failed", KYC_REJECTED
     elif outcome is not None and status != "success":
         reason = outcome_reason(outcome, KYC_REASONS[status])
@@ -348,7 +348,7 @@ async def charge(call: Call) -> Response:
             parent_id=card.platform_id,
             plan=plan,
         )
-        # Synchronous (§5.4): `finish` releases the hold at once unless a scenario keeps it 1.
+        # Synchronous: `finish` releases the hold at once unless a scenario keeps it 1.
         cardorders.hold(sandbox, call.merchant_id, amount)
         if status != "pending":
             reason = None

@@ -1,6 +1,6 @@
-"""Order Query: `POST /v4/query/order` and the legacy `POST /v3/query/order` (spec §4.4, §4.8).
+"""Order Query: `POST /v4/query/order` and the legacy `POST /v3/query/order`.
 
-`order_no` matches this merchant's order number first, then its platform order number (D13);
+`order_no` matches this merchant's order number first, then its platform order number;
 pay-ins and payouts alike (refunds are reported on their pay-in).
 """
 
@@ -40,7 +40,7 @@ def _decimal(value: Any) -> Decimal:
 
 
 def order_view(sandbox: Sandbox, order: Order) -> dict[str, Any]:
-    """The §4.4 `data`, in its key order (snake_case)."""
+    """The.4 `data`, in its key order (snake_case)."""
     data = order.data
     status = order.status
     if status == "1":
@@ -75,7 +75,7 @@ async def order_query(call: Call) -> Response:
     """`query`, `v3.query`."""
     f = call.fields
     order_no = f.text("order_no")
-    f.integer("merchant_id", required=call.api == "v3")  # required on v3 only (D4)
+    f.integer("merchant_id", required=call.api == "v3")  # required on v3 only
     plan = call.plan_for(order_no=order_no)
     if not call.processes(plan):
         return await call.answer(plan, None)

@@ -1,4 +1,4 @@
-"""TrustPay Order Refund — `POST /v4/order/refund` (`refund`, spec §4.5, §5.1, §5.3, §5.7).
+"""TrustPay Order Refund — `POST /v4/order/refund` (`refund`.5.1.3.7).
 
 A refund is a `refund` order (`parent_id` = the pay-in's platform id, `merchant_order_id` = the
 `merchant_refund_no`, status 1 pending / 2 succeeded / 3 failed). Accepting one moves the pay-in
@@ -46,11 +46,11 @@ KIND = "refund"
 REFUND_AFTER = timedelta(seconds=2)
 FINISH = "trustpay.refund.finish"
 
-# Refund statuses (§5.3) and the pay-in statuses they touch (§5.1).
+# Refund statuses and the pay-in statuses they touch.
 PENDING, SUCCEEDED, FAILED = "1", "2", "3"
 PAID, SETTLED, REFUNDED, PARTIALLY_REFUNDED, REFUNDING = "5", "6", "7", "8", "9"
 REFUNDABLE = frozenset({PAID, SETTLED, PARTIALLY_REFUNDED})
-# Neutral outcome → default reason of a failed refund (§5.8).
+# Neutral outcome → default reason of a failed refund.
 FAILURE_REASONS = {"failed": "refund failed", "expired": "refund expired", "canceled": "canceled"}
 FAILED_REFUND_CODE = 880008  # `failed_reason.code` when the scenario gives none
 
@@ -88,12 +88,12 @@ async def create_refund(call: Call) -> Response:
 def _check_rules(
     call: Call, order_no: str, refund_no: str, amount: Decimal
 ) -> tuple[Order, Decimal]:
-    """Business rules in the §4.5 order; the pay-in and the refund fee when all pass."""
+    """Business rules in the.5 order; the pay-in and the refund fee when all pass."""
     store = call.sandbox.store
     taken = find_order(store, GATEWAY, call.merchant_id, merchant_order_id=refund_no, kind=KIND)
     if taken is not None:
         raise TrustPayError(880012, "order_already_exists")
-    payin = lookup(call.sandbox, call.merchant_id, order_no)  # as Order Query (§4.4)
+    payin = lookup(call.sandbox, call.merchant_id, order_no)  # as Order Query
     if payin is None:
         raise bad_request("order not found")
     if payin.kind != "payin":
@@ -185,7 +185,7 @@ def finish_refund(
     code: int | None = None,
 ) -> bool:
     """Settle a pending refund with a neutral outcome: `success` → refund 2 and the pay-in 7/8;
-    `failed`/`expired`/`canceled` → refund 3 and the pay-in back. Money per §5.7, then the
+    `failed`/`expired`/`canceled` → refund 3 and the pay-in back. Money per.7, then the
     pay-in callback. False when nothing changed (not pending, or `pending`)."""
     if refund.status != PENDING or (outcome != "success" and outcome not in FAILURE_REASONS):
         return False

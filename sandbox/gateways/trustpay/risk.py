@@ -1,4 +1,4 @@
-"""The outgoing risk-control call (spec §4.11): the one HTTP request a gateway sends itself.
+"""The outgoing risk-control call: the one HTTP request a gateway sends itself.
 
 When a merchant sets `risk_control_url`, card pay-ins (after business rules 1-8) and the hosted
 page's Pay action ask it: `POST` unsigned JSON `{orderId, cardPrefix, cardSuffix,
@@ -22,7 +22,7 @@ from sandbox.gateways.trustpay.merchant import TrustPayMerchant
 from sandbox.runtime import Sandbox
 from sandbox.signing.values import compact_json
 
-RISK_TIMEOUT_SECONDS = 5.0  # wall clock, like callback timeouts (D9)
+RISK_TIMEOUT_SECONDS = 5.0  # wall clock, like callback timeouts
 EXCERPT_CHARS = 200
 
 RiskOutcome = Literal["allow", "deny", "error", "timeout"]

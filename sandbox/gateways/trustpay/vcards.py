@@ -1,4 +1,4 @@
-"""Credit Card Issuer (virtual cards), `/v3/vcard/…` (spec §4.9)."""
+"""Credit Card Issuer (virtual cards), `/v3/vcard/…`."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def amount_rule() -> TrustPayError:
 
 
 def card_detail(card: Order, *, full: bool) -> dict[str, Any]:
-    """A VCardDetail (§4.9.3); lists mask the PAN and CVV (§4.9.6)."""
+    """A VCardDetail; lists mask the PAN and CVV."""
     data = card.data
     pan = str(data["card_number"])
     return {
@@ -40,7 +40,7 @@ def card_detail(card: Order, *, full: bool) -> dict[str, Any]:
 
 
 def order_detail(order: Order) -> dict[str, Any]:
-    """A VOrderDetail (§4.9.5)."""
+    """A VOrderDetail."""
     fee = Decimal(str(order.data["fee"]))
     card_id = order.data.get("card_id")
     return {
@@ -58,7 +58,7 @@ def order_detail(order: Order) -> dict[str, Any]:
 
 
 def transaction_item(txn: Order) -> dict[str, Any]:
-    """A card-spending item (§4.9.7)."""
+    """A card-spending item."""
     return {
         "transaction_id": txn.platform_id,
         "card_id": int(txn.parent_id or 0),
