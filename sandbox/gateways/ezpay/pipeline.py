@@ -102,8 +102,8 @@ def _merchant(sandbox: Sandbox, app_id: str) -> EzPayMerchant | None:
 
 def peer_host(request: Request) -> str:
     """The TCP peer's address: uvicorn rewrites `client` from X-Forwarded-For sent by a local
-    proxy, and EzPay ignores that header (the allow-list checks the real peer), so read the transport
-    when there is one."""
+    proxy, and EzPay ignores that header (the allow-list checks the real peer), so read the
+    transport when there is one."""
     transport = request.scope.get(TRANSPORT_KEY)
     peer = transport.get_extra_info("peername") if transport is not None else None
     if isinstance(peer, tuple) and peer:

@@ -1,11 +1,11 @@
-"""TrustPay pay-in, refund and payout callbacks, and the card-issuing ones (card orders, KYC).
+"""TrustPay pay-in, refund and payout callbacks (and, further down, the card-order and KYC ones).
 
-One payload shape covers them all: pay-in (`type` 0, refund statuses included: refunds have no
-callback of their own) and payout (`type` 1). `callback_payload` builds the fields in the
-fixed key order with the fields each status carries, snake_case for v4-created orders and camelCase for
-v3/v2-created ones; `render_callback` signs exactly the bytes it sends; `send_callbacks` hands
-them to the delivery engine with the TrustPay policy and ack (any 2xx), applying the plan's
-`callbacks`/`delivery` blocks.
+One payload shape covers pay-ins, refunds and payouts: pay-in (`type` 0, refund statuses
+included: refunds have no callback of their own) and payout (`type` 1). `callback_payload` builds
+the fields in a fixed key order with the fields each status carries, snake_case for v4-created
+orders and camelCase for v3/v2-created ones; `render_callback` signs exactly the bytes it sends;
+`send_callbacks` hands them to the delivery engine with the TrustPay policy and ack (any 2xx),
+applying the plan's `callbacks`/`delivery` blocks.
 """
 
 from __future__ import annotations
