@@ -99,7 +99,7 @@ async def complete(request: Request) -> JSONResponse:
 async def trigger(request: Request) -> JSONResponse:
     sandbox = _sandbox(request)
     body = await read_json_object(request)
-    # `merchant_id` is accepted for `merchant`: a gateway spec may name it so (TrustPay.12).
+    # `merchant_id` is accepted for `merchant`: some gateways (TrustPay's admin helpers) name it so.
     named = body.get("merchant", body.get("merchant_id"))
     merchant = require_merchant(sandbox.merchants, body.get("gateway"), named)
     gateway: GatewayApp | None = gateway_app(str(body["gateway"]))

@@ -6,7 +6,7 @@
 # configure them on a real EzPay account or trust a signature made with them.
 # ============================================================================================
 """Demo EzPay key pairs (TEST ONLY): the demo merchant's pair and the platform pair that signs
-its notifications (specs/ezpay.md.2). Private keys are PKCS#8 PEM, public keys
+its notifications (see docs/gateways/ezpay.md). Private keys are PKCS#8 PEM, public keys
 SubjectPublicKeyInfo PEM; `sandbox keys generate ezpay` makes fresh ones.
 """
 

@@ -1,11 +1,12 @@
 """TrustPay and GoldenPay: MD5 over the sorted `key=value` pairs of a message.
 
-TrustPay (specs/trustpay.md §2): `k1=v1&k2=v2&secret=<secret>`, lowercase hex.
-GoldenPay (specs/goldenpay.md §2): `<api_token>&k1=v1&k2=v2`, lowercase hex, verified
+TrustPay: `k1=v1&k2=v2&secret=<secret>`, lowercase hex.
+GoldenPay: `<api_token>&k1=v1&k2=v2`, lowercase hex, verified
 case-insensitively.
 
 In both, `sign` and empty values (null, "", absent) are left out, keys sort in byte order and
-values are rendered by `values.render_value`.
+values are rendered by `values.render_value`. Worked examples: docs/gateways/trustpay.md and
+docs/gateways/goldenpay.md (Signing, worked).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """EzPay: SHA256withRSA (RSASSA-PKCS1-v1_5) over the exact `param` string, standard Base64.
 
 Requests are verified with the merchant's public key; notifications are signed with the
-platform's private key (specs/ezpay.md §2). Key material is PEM or single-line Base64 DER.
+platform's private key (worked example: docs/gateways/ezpay.md). Key material is PEM or
+single-line Base64 DER.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""GoldenPay endpoints over real HTTP: every success and every listed error (specs/goldenpay.md
-§4, §7). One sandbox for the module (manual clock: nothing moves unless a test advances it)."""
+"""GoldenPay endpoints over real HTTP: every success and every listed error (the endpoint and
+error tables of docs/gateways/goldenpay.md). One sandbox for the module (manual clock: nothing
+moves unless a test advances it)."""
 
 from __future__ import annotations
 
@@ -204,7 +205,8 @@ def test_lenient_merchant_accepts_the_normalised_number_form(tmp_path: Path) -> 
 
 
 def test_timestamp_window_zero_replays_a_fixed_vector(tmp_path: Path) -> None:
-    """V4 replayed as printed (timestamp 1777863900) against `timestamp_window_s: 0`."""
+    """Signing vector V4 (tests/unit/test_signing_goldenpay.py) replayed as is (timestamp
+    1777863900) against `timestamp_window_s: 0`."""
     config = tmp_path / "nowindow.yaml"
     config.write_text(
         f"merchants:\n  goldenpay:\n    - {{mch_id: {MCH}, api_token: {TOKEN}, "

@@ -1,4 +1,4 @@
-"""GoldenPay state machines and callbacks (specs/goldenpay.md §5, §6, §8) end to end: the real
+"""GoldenPay state machines, callbacks and their delivery end to end: the real
 server on the manual clock, the real delivery engine, a real receiver playing the merchant."""
 
 from __future__ import annotations

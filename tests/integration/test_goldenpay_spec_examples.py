@@ -1,9 +1,10 @@
-"""The spec's printed examples, reproduced byte for byte by the running sandbox.
+"""GoldenPay's published examples, reproduced byte for byte by the running sandbox.
 
 One day of the demo merchant, on the manual clock from 2026-05-04 10:05:00 (+07:00), with every
-callback sent to a local receiver (`callback_url` override): the responses and callbacks of
-specs/goldenpay.md §4 and §6 (signs V5-V9, V11, and the §4 example signs) come out exactly as
-printed. V10's `meta` is random (seeded), so only its shape is checked.
+callback sent to a local receiver (`callback_url` override): the published example responses
+and callbacks of every endpoint (the signs of vectors V5-V9 and V11 in
+tests/unit/test_signing_goldenpay.py, and the example response signs) come out exactly as
+published. V10's `meta` is random (seeded), so only its shape is checked.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def complete(day: RunningSandbox, order_id: str, status: str) -> None:
 
 
 def test_one_day_of_spec_examples(day: RunningSandbox, receiver: Receiver) -> None:
-    # 10:05:00 —.1 example (V9)
+    # 10:05:00 — the collect create example (V9)
     fields = {
         **common(),
         "trans_id": "ORDER-10001",
@@ -76,7 +77,7 @@ def test_one_day_of_spec_examples(day: RunningSandbox, receiver: Receiver) -> No
         '{"code":200,"payload":{"balance":1000000,"sign":"11358d6a6f469d8527d97b12ec9c4e70"}}'
     )
 
-    # 10:06:10 — paid: the V5 callback and the.2 query example
+    # 10:06:10 — paid: the V5 callback and the collect query example
     day.advance(70)
     complete(day, "C202605040001", "success")
     assert last_callback(receiver) == (
@@ -91,7 +92,7 @@ def test_one_day_of_spec_examples(day: RunningSandbox, receiver: Receiver) -> No
         '"sign":"18241aee9a535eeec550cbbbf9a84be0"}}'
     )
 
-    # 10:06:30 — the VND bank order of the.1 second example (V10's shape)
+    # 10:06:30 — the VND bank order of the second collect create example (V10's shape)
     day.advance(20)
     fields = {
         **common(),
@@ -141,7 +142,8 @@ def test_one_day_of_spec_examples(day: RunningSandbox, receiver: Receiver) -> No
     )
 
     # 10:25:00 — the V2 request (amount 5.00 as a number, mch_id a string, "php", empty remarks),
-    # answered as.3 prints; paid 5 s later by default and queried as.4 prints (V11)
+    # answered as the payout create example shows; paid 5 s later by default and queried as the
+    # payout query example shows (V11)
     day.advance(120)
     body = (
         '{"mch_id":"10001","trans_id":"WDL-10003","channel":"gcash","amount":5.00,'

@@ -1,4 +1,5 @@
-"""TrustPay pay-ins over HTTP (spec.1.2.8.1.8, §6, §8): card and cashier,
+"""TrustPay pay-ins over HTTP (the pay-in endpoints, their callbacks and statuses of
+docs/gateways/trustpay.md): card and cashier,
 v4 and v3, test cards, prefixes, natural limits, settlement, expiry, callbacks on a real receiver,
 all on the manual clock."""
 
@@ -130,7 +131,8 @@ def test_card_success_v2_vector_response_and_v7_shaped_callback(
         phone=None,
         notify_url="https://merchant.example.com/trustpay/notify",
     )
-    # V2: `email: ""` and `phone: null` are skipped in the string to sign
+    # signing vector V2 (tests/unit/test_signing_trustpay.py): `email: ""` and `phone: null` are
+    # skipped in the string to sign
     assert trustpay_sign(body, SECRET) == "02e442efa007ea6b9977bb4ba7a035b6"
     data = ok(post(running, CARD, body))
     assert list(data) == [

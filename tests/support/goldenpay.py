@@ -1,5 +1,5 @@
 """Calling the GoldenPay gateway of a running sandbox the way a merchant does: signed JSON bodies
-for POST, signed query strings for GET (specs/goldenpay.md §2, §4)."""
+for POST, signed query strings for GET (see docs/gateways/goldenpay.md, Signing, worked)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""EzPay SHA256withRSA: the vectors and procedure of specs/ezpay.md.3, and key loading."""
+"""EzPay SHA256withRSA: the published signing vectors and procedure (docs/gateways/ezpay.md,
+Signing, worked), and key loading."""
 
 from __future__ import annotations
 

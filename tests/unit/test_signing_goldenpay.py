@@ -1,4 +1,5 @@
-"""GoldenPay MD5 signature: the vectors and rules of specs/goldenpay.md"""
+"""GoldenPay MD5 signature: the published signing vectors and rules (docs/gateways/goldenpay.md,
+Signing, worked)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ V2_BODY = (
 V2_DIGEST = "bce41dee5dadef74a2cee5f78ba7273c"
 V2_NORMALISED_DIGEST = "3301a75f30bf56ab218838ff266c260e"
 
-# (id, JSON body (V1, V2 as requests; V5-V11 as the bodies §4/§6 print), string, digest).
+# (id, JSON body (V1, V2 as requests; V5-V11 as the published example responses and callbacks
+# show them), string, digest).
 BODY_VECTORS = [
     (
         "V1",
@@ -140,7 +142,7 @@ QUERY_VECTORS = [
     ),
 ]
 
-# Response payloads printed in §4 with their sign (checked the same way.4).
+# Published example response payloads with their sign (each must verify as is).
 SIGNED_PAYLOADS = [
     '{"id":"C202605040001","mch_id":10001,"trans_id":"ORDER-10001","order_amount":"100.00",'
     '"payed_amount":"100.00","channel":"bank","currency":"THB","status":60,'

@@ -1,4 +1,5 @@
-"""TrustPay MD5 signature: the vectors and edge cases of specs/trustpay.md"""
+"""TrustPay MD5 signature: the published signing vectors and edge cases (docs/gateways/trustpay.md,
+Signing, worked)."""
 
 from __future__ import annotations
 
@@ -146,7 +147,7 @@ V1_NORMALISED_DIGEST = "9c7ec0da95f40f943fd5d6288638a18a"
 
 
 def with_sign(body_json: str, sign: str) -> str:
-    """The body with `"sign":"…"` added as its last key, as the spec's bodies show it."""
+    """The body with `"sign":"…"` added as its last key, as the published bodies show it."""
     return body_json[:-1] + f',"sign":"{sign}"}}'
 
 
@@ -154,7 +155,8 @@ def with_sign(body_json: str, sign: str) -> str:
     ("body_json", "expected_text", "digest"), [v[1:] for v in VECTORS], ids=[v[0] for v in VECTORS]
 )
 def test_vector(body_json: str, expected_text: str, digest: str) -> None:
-    assert hashlib.md5(expected_text.encode()).hexdigest() == digest  # the spec is self-consistent
+    # the published vector is self-consistent
+    assert hashlib.md5(expected_text.encode()).hexdigest() == digest
     body = parse_json(with_sign(body_json, digest))
 
     assert trustpay_string_to_sign(body, SECRET) == expected_text

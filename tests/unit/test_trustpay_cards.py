@@ -27,8 +27,8 @@ AT = datetime(2026, 3, 12, 8, 31, tzinfo=UTC)
 @pytest.mark.parametrize(
     ("product", "amount", "fee"),
     [
-        (VISA, "30.00", "11.00"),  # [S18]: fee 11.00, card balance 19.00
-        (VISA, "35.00", "11.00"),  # [S19]: fee 11.00, card balance 24.00
+        (VISA, "30.00", "11.00"),  # published example: fee 11.00, card balance 19.00
+        (VISA, "35.00", "11.00"),  # published example: fee 11.00, card balance 24.00
         (VISA, "20.00", "11.00"),
         (VISA, "1000.00", "11.29"),
         (MASTERCARD, "100.00", "2.50"),

@@ -40,7 +40,8 @@ _IDEMPOTENCY_LENGTH = {"philippines": (10, 30)}
 
 
 def _check_codes(country: Country, method: str, transfer: str | None) -> None:
-    """§4.0.6 transfer code errors, in their order: 21018, 21012, 21013 (21019 came first)."""
+    """The transfer code errors, in their order: 21018, 21012, 21013 (an unknown pay method,
+    21019, is refused before this; see docs/gateways/ezpay.md)."""
     lists = PAYOUT_CODES[country.slug]
     if method == "PROMPTPAY":
         if transfer is not None and transfer != "PROMPTPAY":

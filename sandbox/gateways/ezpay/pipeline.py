@@ -1,4 +1,5 @@
-"""EzPay's specialisation of the shared request pipeline (spec §4.0.1).
+"""EzPay's specialisation of the shared request pipeline (the numbered steps every EzPay call
+goes through, in order; docs/gateways/ezpay.md lists the codes each step answers).
 
 Authentication runs steps 2-11 (step 1, the size, is the middleware's): the outer
 `{"appId","sign","param"}` body, the merchant, IP allow-list, the RSA signature over the received
@@ -101,7 +102,8 @@ def _merchant(sandbox: Sandbox, app_id: str) -> EzPayMerchant | None:
 
 def peer_host(request: Request) -> str:
     """The TCP peer's address: uvicorn rewrites `client` from X-Forwarded-For sent by a local
-    proxy, and the spec says that header is ignored, so read the transport when there is one."""
+    proxy, and EzPay ignores that header (the allow-list checks the real peer), so read the
+    transport when there is one."""
     transport = request.scope.get(TRANSPORT_KEY)
     peer = transport.get_extra_info("peername") if transport is not None else None
     if isinstance(peer, tuple) and peer:
@@ -121,7 +123,7 @@ def _ip_allowed(merchant: EzPayMerchant, request: Request) -> bool:
 
 
 def check_timestamp(value: Any, tolerance: int | None, wall_now: float) -> None:
-    """§4.0.3: digits only (number or string), 13 digits = ms, within the tolerance."""
+    """The timestamp rule: digits only (number or string), 13 digits = ms, within the tolerance."""
     if value is None or value == "":
         raise param_error("timestamp is required")
     if not isinstance(value, str) or DIGITS.fullmatch(value) is None:

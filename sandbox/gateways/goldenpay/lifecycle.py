@@ -1,4 +1,4 @@
-"""The state machines of spec §5: every transition into a final status, its money and its
+"""GoldenPay's order state machines: every transition into a final status, its money and its
 callback, and the persisted timers that drive them (expiry, scenario outcomes, payout completion).
 """
 

@@ -1,4 +1,4 @@
-"""GoldenPay's common request handling (spec §4.0.2), shared by every endpoint.
+"""GoldenPay's common request handling, shared by every endpoint.
 
 `goldenpay_endpoint(operation, handler)` makes a Starlette endpoint that runs steps 1-3 (the
 JSON body or query string, `mch_id`, `sign`, `nonce`, `timestamp`, the signature), hands a `Call`
@@ -94,7 +94,7 @@ class Call(PipelineCall):
 
     def order_by_id(self, kind: str) -> tuple[str, Order | None]:
         """The `id` parameter, and the order it names among this merchant's orders of `kind`:
-        a platform id first, else a `trans_id` (spec §4.2)."""
+        a platform id first, else a `trans_id`."""
         wanted = self.fields.text("id")
         store = self.sandbox.store
         order = find_order(store, GATEWAY, self.merchant_id, platform_id=wanted, kind=kind)
@@ -106,7 +106,7 @@ class Call(PipelineCall):
 
     def forced_error(self, respond: PlannedResponse) -> GoldenPayError:
         """A scenario's (or `X-Sandbox-Code`'s) error with its placeholders filled: the request's
-        channel and currency for a scenario rule, `sandbox` for the header (spec §4.0.2)."""
+        channel and currency for a scenario rule, `sandbox` for the header."""
         assert respond.error is not None
         by_header = respond.source.scenario == "X-Sandbox-Code"
         channel = None if by_header else self.fields.channel_seen
@@ -126,7 +126,7 @@ Handler = Callable[[Call], Awaitable[Response]]
 
 
 async def read_params(request: Request) -> dict[str, Any]:
-    """Step 1: a POST's JSON object, or a GET's query string (spec §4.0.2)."""
+    """Step 1: a POST's JSON object, or a GET's query string."""
     if request.method == "POST":
         raw = await request.body()
         try:
@@ -160,7 +160,7 @@ def find_merchant(sandbox: Sandbox, params: dict[str, Any]) -> GoldenPayMerchant
 def check_common(
     params: dict[str, Any], merchant: GoldenPayMerchant, revision: Revision = "current"
 ) -> None:
-    """Step 2 after `mch_id`: `sign` present, then `nonce`, then `timestamp` (spec §4.0.1)."""
+    """Step 2 after `mch_id`: `sign` present, then `nonce`, then `timestamp`, in that order."""
     if is_empty(params.get("sign")):
         raise missing("sign")
     nonce = params.get("nonce")
@@ -174,7 +174,7 @@ def check_common(
     if not isinstance(stamp, str) or len(stamp) != 10 or _WHOLE.fullmatch(stamp) is None:
         raise invalid("timestamp", "must be a 10-digit UNIX time in seconds")
     window = merchant.timestamp_window_s
-    # The merchant stamps requests with its own real clock, never the sandbox clock (spec §4.0.1).
+    # The merchant stamps requests with its own real clock, never the sandbox clock.
     if window > 0 and abs(time.time() - int(stamp)) > window:
         raise GoldenPayError("Timestamp expired")
 

@@ -36,7 +36,8 @@ from sandbox.runtime import Sandbox
 OUTCOMES = ("success", "failed", "expired", "canceled")
 PAYIN_STATUSES = (1, 3, 4, 5, 6, 7, 8, 9)
 PAYOUT_STATUSES = (1, 2, 3, 4)
-# DESIGN §10's neutral trigger (`kind` + neutral `status`) → TrustPay (type, status).
+# The gateway-neutral trigger form (`kind` + a neutral `status`, the same for every gateway)
+# → TrustPay (type, status).
 NEUTRAL = {
     ("payin", "pending"): (0, 1),
     ("payin", "success"): (0, 5),
@@ -86,7 +87,8 @@ def _reason(body: dict[str, Any]) -> str | None:
 
 
 async def complete(sandbox: Sandbox, order: Order, body: dict[str, Any]) -> dict[str, Any]:
-    """Act as the payer / the bank on a pending pay-in, payout or refund (spec.8 mapping)."""
+    """Act as the payer / the bank on a pending pay-in, payout or refund: each neutral outcome
+    maps to the TrustPay status it ends in (see docs/gateways/trustpay.md, admin helpers)."""
     if order.kind in _COMPLETERS:
         return await _COMPLETERS[order.kind](sandbox, order, body)
     status = body.get("status")
@@ -118,7 +120,7 @@ async def complete(sandbox: Sandbox, order: Order, body: dict[str, Any]) -> dict
 
 
 def _trigger_kind(body: dict[str, Any]) -> tuple[int, int]:
-    """(type, TrustPay status) from the TrustPay form or DESIGN §10's neutral form."""
+    """(type, TrustPay status) from the TrustPay form or the gateway-neutral form."""
     if "kind" in body:
         key = (body.get("kind"), body.get("status"))
         if key not in NEUTRAL:

@@ -1,11 +1,11 @@
-"""TrustPay pay-in, refund and payout callbacks (spec.5, 6.8).
+"""TrustPay pay-in, refund and payout callbacks (and, further down, the card-order and KYC ones).
 
-One payload shape covers them all: pay-in (`type` 0, refund statuses included: refunds have no
-callback of their own) and payout (`type` 1). `callback_payload` builds the fields in the
-order with the.3 presence by status, snake_case for v4-created orders and camelCase for
-v3/v2-created ones; `render_callback` signs exactly the bytes it sends; `send_callbacks` hands
-them to the delivery engine with the TrustPay policy and ack (any 2xx), applying the plan's
-`callbacks`/`delivery` blocks.
+One payload shape covers pay-ins, refunds and payouts: pay-in (`type` 0, refund statuses
+included: refunds have no callback of their own) and payout (`type` 1). `callback_payload` builds
+the fields in a fixed key order with the fields each status carries, snake_case for v4-created
+orders and camelCase for v3/v2-created ones; `render_callback` signs exactly the bytes it sends;
+`send_callbacks` hands them to the delivery engine with the TrustPay policy and ack (any 2xx),
+applying the plan's `callbacks`/`delivery` blocks.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ _AMOUNT_FIELDS = frozenset(
 
 
 def default_reason(order_type: int, status: int) -> str:
-    """The.4 reason for a status callback (`success`, `refunding`, `order timeout`...)."""
+    """The default reason for a status callback (`success`, `refunding`, `order timeout`...)."""
     return _DEFAULT_REASONS.get((order_type, status), "")
 
 
@@ -129,7 +129,7 @@ def callback_payload(
     reason: str | None = None,
     amount_format: AmountFormat = "fixed2",
 ) -> dict[str, Any]:
-    """The unsigned body for `status`:.2 key order.3 presence, casing by API version."""
+    """The unsigned body for `status`: fixed key order, fields by status, casing by API version."""
 
     def amount(value: Decimal) -> JsonNumber:
         return render_amount(value, amount_format)
@@ -367,7 +367,7 @@ def notify_order(
     plan: Plan | None = None,
 ) -> list[str]:
     """Send the callback telling a stored pay-in's or payout's `status` (default: its current
-    status) as it stands now; `reason` None = the.4 default for that status. Sets the
+    status) as it stands now; `reason` None = the default reason for that status. Sets the
     order's `notify_status` back to 1 (pending) when a message was submitted (saves the order)."""
     told = int(order.status) if status is None else status
     ids = send_callbacks(
@@ -403,7 +403,8 @@ _KYC_STATUS = {
 
 
 def card_order_payload(order: Order, status: str, amount_format: AmountFormat) -> dict[str, Any]:
-    """§6.6 keys in order: order_no, status, card_id, amount, fee, balance, type, reason.
+    """A card order callback's keys in order: order_no, status, card_id, amount, fee, balance,
+    type, reason.
 
     `card_id` on 4, and on 3 for `CARD_CHARGE` only; `fee` and `balance` (`amount - fee`) on 4."""
     data = order.data
@@ -435,7 +436,7 @@ def render_card_order(
 
 
 def kyc_payload(holder: Order, status: str) -> dict[str, Any]:
-    """§6.7 keys in order: cardholder_id, cardholder_status, reason."""
+    """A KYC (cardholder) callback's keys in order: cardholder_id, cardholder_status, reason."""
     reason = str(holder.data.get("reason") or "") if status == "REJECTED" else ""
     return {"cardholder_id": holder.platform_id, "cardholder_status": status, "reason": reason}
 

@@ -1,4 +1,4 @@
-"""Card and billing field rules of the card pay-ins (spec.1, D6): Luhn, expiry, CVV, ISO
+"""Card and billing field rules of the card pay-ins: Luhn, expiry, CVV, ISO
 3166-1 countries and the US/Canada regions, e-mail and phone syntax."""
 
 from __future__ import annotations

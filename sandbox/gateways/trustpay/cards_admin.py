@@ -1,5 +1,6 @@
-"""TrustPay card admin helpers (spec.12, D22): spend on a card, change its status, and the
-card-order / cardholder branch of `POST /_sandbox/orders/{id}/complete`.
+"""TrustPay card admin helpers (see docs/gateways/trustpay.md, Card issuing): spend on a card,
+change its status, and the card-order / cardholder branch of
+`POST /_sandbox/orders/{id}/complete`.
 
     POST /_sandbox/cards/{card_id}/spend   {"amount", "currency"?, "merchant_name"?, "decline"?,
                                             "settle"?}

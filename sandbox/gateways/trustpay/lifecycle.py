@@ -5,7 +5,7 @@ Statuses: 1 pending, 3 failed, 4 timed out, 5 paid (unsettled), 6 settled, 7 ref
 time: the balance gets `paid_amount - fee` and the order moves 5 → 6 if it is still 5. A cashier
 order still pending after 30 minutes expires (4). Delayed scenario outcomes (3-D Secure cards,
 `FAIL-` cashier orders, v3 async card pay-ins) run from a timer. Every transition that changes the
-status sends its callback (settlement none, D12).
+status sends its callback, except settlement (5 → 6), which sends none.
 
 All functions here change state synchronously; callers hold `store.transaction()`.
 """

@@ -1,4 +1,5 @@
-"""The hosted cashier page `/_sandbox/pay/trustpay/{platform_order_no}` (spec.12, D10).
+"""The hosted cashier page `/_sandbox/pay/trustpay/{platform_order_no}` (the `pay_url` of a
+cashier pay-in; see docs/gateways/trustpay.md, Hosted cashier page).
 
 `GET` shows the order (merchant, order no, amount, currency, status) and, while it is pending, a
 form: card number, holder name, paid amount and the buttons Pay, Decline, Cancel. `POST` applies

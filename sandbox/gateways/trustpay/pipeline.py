@@ -1,4 +1,5 @@
-"""TrustPay's specialisation of the shared request pipeline (spec §4.0).
+"""TrustPay's specialisation of the shared request pipeline (the numbered steps every TrustPay
+call goes through, in order; docs/gateways/trustpay.md lists the error codes).
 
 Authentication runs steps 1-7 (size is the middleware's; method, `X-Api-Key`, JSON object,
 merchant id, `sign`); the handler gets a `Call` for steps 8-11 (fields via `call.fields`,
@@ -42,7 +43,7 @@ Api = Literal["v2", "v3", "v4"]
 
 
 def envelope_response(api: Api, code: int, message: str, data: Any = None) -> Response:
-    """The TrustPay envelope; v2 errors carry no `data` key (spec §7). Numbers keep their text."""
+    """The TrustPay envelope; v2 errors carry no `data` key. Numbers keep their text."""
     body: dict[str, Any] = {"code": code, "message": message}
     if api != "v2" or data is not None:
         body["data"] = data
@@ -212,5 +213,5 @@ ANY_METHOD = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def trustpay_route(path: str, operation: str, api: Api, handler: Handler) -> Route:
-    """One endpoint of the table: `path` served through the §4.0 pipeline for `operation`."""
+    """One endpoint of the table: `path` served through the TrustPay pipeline for `operation`."""
     return Route(path, trustpay_endpoint(operation, api, handler), methods=ANY_METHOD)
