@@ -108,8 +108,10 @@ class CheckReport:
         return not self.failures
 
     def unverified_state(self) -> list[str]:
-        """Case ids whose verdict would also check the merchant's recorded state."""
-        return [r.id for r in self.results if r.case.needs_state and not r.state_checked]
+        """Case ids whose verdict checked the answers only: the recorded state needs --state-url."""
+        if self.state_url is not None:
+            return []
+        return [r.id for r in self.results if r.case.needs_state and r.verdict != "skip"]
 
     def to_json(self) -> dict[str, Any]:
         return {
