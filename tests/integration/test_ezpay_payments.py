@@ -25,6 +25,8 @@ from support.server import RunningSandbox, run_sandbox
 
 from sandbox.gateways.ezpay.codes import ERRORS, FAILURES
 
+pytestmark = pytest.mark.postgres
+
 
 @pytest.fixture(scope="module")
 def receiver() -> Iterator[Receiver]:
@@ -33,9 +35,11 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
+def server(
+    tmp_path_factory: pytest.TempPathFactory, module_db_flags: dict[str, str]
+) -> Iterator[RunningSandbox]:
     config = write_config(Path(tmp_path_factory.mktemp("ezpay")) / "config.yaml")
-    with run_sandbox({"clock": "manual", "config": config}) as running:
+    with run_sandbox({**module_db_flags, "clock": "manual", "config": config}) as running:
         yield running
 
 

@@ -18,6 +18,8 @@ from support.tpclient import MERCHANT_ID, SECRET, error, num, ok, post
 from sandbox.signing.md5 import trustpay_sign, trustpay_verify
 from sandbox.signing.values import compact_json, parse_json
 
+pytestmark = pytest.mark.postgres
+
 CARD = "/v4/payin/create/card"
 CASHIER = "/v4/payin/create/order"
 V3_SYNC = "/v3/payin/create/card/sync"
@@ -33,8 +35,8 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture(scope="module")
-def running() -> Iterator[RunningSandbox]:
-    with run_sandbox({"clock": "manual", "clock_start": START}) as sandbox:
+def running(module_db_flags: dict[str, str]) -> Iterator[RunningSandbox]:
+    with run_sandbox({**module_db_flags, "clock": "manual", "clock_start": START}) as sandbox:
         yield sandbox
 
 

@@ -26,6 +26,8 @@ from support.tpclient import (
 from sandbox.signing.md5 import trustpay_verify
 from sandbox.signing.values import parse_json
 
+pytestmark = pytest.mark.postgres
+
 PATH = "/v4/order/refund"
 
 
@@ -36,8 +38,9 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture(scope="module")
-def running() -> Iterator[RunningSandbox]:
-    with run_sandbox({"clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}) as sandbox:
+def running(module_db_flags: dict[str, str]) -> Iterator[RunningSandbox]:
+    flags = {**module_db_flags, "clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}
+    with run_sandbox(flags) as sandbox:
         yield sandbox
 
 
