@@ -29,7 +29,8 @@ START = "2026-03-12T08:30:00Z"
 
 
 @pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
+def receiver(store_backend: str) -> Iterator[Receiver]:
+    """One per store backend, so the two runs' callbacks never mix."""
     with run_receiver(Reply(200, b"{}")) as merchant_side:
         yield merchant_side
 

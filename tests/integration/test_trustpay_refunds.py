@@ -32,7 +32,8 @@ PATH = "/v4/order/refund"
 
 
 @pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
+def receiver(store_backend: str) -> Iterator[Receiver]:
+    """One per store backend, so the two runs' callbacks never mix."""
     with run_receiver() as merchant_side:
         yield merchant_side
 
