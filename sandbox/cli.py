@@ -1,4 +1,4 @@
-"""The `sandbox` command: serve, sign, verify, keys, scenarios.
+"""The `sandbox` command: serve, sign, verify, keys, scenarios, trigger, check.
 
 Exit codes: 0 ok, 1 failure (a signature that does not verify, a server that could not start),
 2 usage (bad flags, bad settings or config file).
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sandbox import __version__
+from sandbox.check.cli import add_check_command
 from sandbox.scenarios.cli import (
     SCENARIO_BANNER_HINT,
     SCENARIO_SELECTION_HELP,
@@ -98,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(handler=run_serve)
     add_trigger_command(commands)
+    add_check_command(commands)
 
     sign = commands.add_parser(
         "sign",

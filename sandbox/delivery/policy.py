@@ -1,5 +1,6 @@
 """Retry policies: the per-attempt timeout (wall time) and the delays between attempts (sandbox
-time, counted from the end of the failed attempt). Named profiles per DESIGN"""
+time, counted from the end of the failed attempt). Each gateway has a named profile
+matching how the real gateway retries."""
 
 from __future__ import annotations
 

@@ -19,6 +19,7 @@ from sandbox.clock import format_instant
 from sandbox.gateways.orders import Order
 
 if TYPE_CHECKING:
+    from sandbox.check.model import Conformance
     from sandbox.runtime import Sandbox
 
 # `complete`: act as the payer (or the bank) on one order; body = the admin request's JSON.
@@ -67,6 +68,7 @@ class GatewayApp:
     describe: Callable[[Order], dict[str, Any]] = default_describe
     # Called once the sandbox runs (outcome handlers, restored timers are already armed).
     on_start: Sequence[Callable[[Sandbox], None]] = field(default_factory=tuple)
+    conformance: Conformance | None = None  # what `sandbox check` sends and expects
 
 
 @functools.cache

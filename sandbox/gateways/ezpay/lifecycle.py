@@ -7,10 +7,8 @@ transition wins: a late cause on a final order does nothing and answers `False`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from sandbox.clock import format_instant
 from sandbox.gateways.directives import kept_blocks
@@ -19,10 +17,9 @@ from sandbox.gateways.ezpay.codes import DEFAULT_FAILED_CODE, FAILURES, TIMEOUT_
 from sandbox.gateways.ezpay.ids import new_id
 from sandbox.gateways.ezpay.merchant import EzPayMerchant
 from sandbox.gateways.ezpay.money import move, payment_fee
-from sandbox.gateways.orders import Order, get_order, insert_order, new_order, save_order
+from sandbox.gateways.orders import Order, insert_order, new_order, save_order
+from sandbox.gateways.outcomes import Outcome, register_outcome_action, run_outcome
 from sandbox.runtime import Sandbox
-from sandbox.scenarios.engine import Plan
-from sandbox.timers import Due, register_action
 
 GATEWAY = "ezpay"
 SETTLE = "ezpay.settle"
@@ -37,14 +34,7 @@ REFUND_DELAY = timedelta(seconds=5)
 STATIC_EXPIRY = timedelta(days=30)
 
 
-@dataclass(frozen=True)
-class Result:
-    """A cause's effect in neutral terms: `success`, `failed`, `expired`, `canceled`."""
-
-    status: str
-    code: int | None = None  # failedCode (negative)
-    reason: str | None = None  # overrides failedMessage
-    paid_amount: Decimal | None = None  # minor units
+Result = Outcome  # a cause's effect in neutral terms; `code` is the (negative) failedCode
 
 
 def merchant_of(sandbox: Sandbox, order: Order) -> EzPayMerchant:
@@ -69,43 +59,17 @@ def _final(order: Order, status: str, now: datetime) -> None:
 
 
 def schedule(sandbox: Sandbox, order: Order, due: datetime, result: Result) -> None:
-    args: dict[str, Any] = {"status": result.status, "code": result.code, "reason": result.reason}
-    if result.paid_amount is not None:
-        args["paid_amount"] = str(result.paid_amount)
-    sandbox.timers.schedule(GATEWAY, order.merchant, SETTLE, order.platform_id, due, args)
-
-
-def planned_after(plan: Plan, default: timedelta) -> timedelta:
-    """The outcome's `after`; omitted, the operation's usual delay (0 for payments and static
-    codes, 5 s for payouts and refunds, so `happy-path` keeps the gateway's timing)."""
-    if plan.outcome is not None and plan.outcome.after is not None:
-        return plan.outcome.after
-    return default
-
-
-def plan_result(plan: Plan | None) -> Result | None:
-    if plan is None or plan.outcome is None:
-        return None
-    o = plan.outcome
-    return Result(o.status, o.code, o.reason, o.paid_amount)
-
-
-async def _settle_due(sandbox: Sandbox, due: Due) -> None:
-    order = get_order(sandbox.store, GATEWAY, due.subject)
-    if order is None:
-        return
-    paid = due.args.get("paid_amount")
-    result = Result(
-        due.args["status"],
-        due.args.get("code"),
-        due.args.get("reason"),
-        None if paid is None else Decimal(paid),
+    """The gateway's own timed transition (expiry, the usual payout/refund delay)."""
+    sandbox.timers.schedule(
+        GATEWAY, order.merchant, SETTLE, order.platform_id, due, result.to_args()
     )
-    with sandbox.store.transaction():
-        apply(sandbox, order, result)
 
 
-register_action(SETTLE, _settle_due)
+def run_planned(sandbox: Sandbox, order: Order, result: Result, after: timedelta) -> None:
+    """A scenario outcome, by the shared rule (`after` zero: now, in the request)."""
+    run_outcome(
+        sandbox, order, result, after, action=SETTLE, apply=lambda r: apply(sandbox, order, r)
+    )
 
 
 def apply(sandbox: Sandbox, order: Order, result: Result) -> bool:
@@ -254,3 +218,6 @@ def pay_static(sandbox: Sandbox, code: Order, result: Result) -> Order | None:
     insert_order(sandbox.store, transaction)
     notify(sandbox, merchant, transaction, code.data.get("notifyUrl"), kept_blocks(code.data))
     return transaction
+
+
+register_outcome_action(SETTLE, GATEWAY, apply)

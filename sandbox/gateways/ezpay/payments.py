@@ -21,14 +21,14 @@ from sandbox.gateways.ezpay.lifecycle import (
     PAYMENT_EXPIRY,
     PENDING,
     Result,
-    plan_result,
-    planned_after,
+    run_planned,
     schedule,
 )
 from sandbox.gateways.ezpay.paydata import qr_payload, va_number
 from sandbox.gateways.ezpay.pipeline import Call, success
 from sandbox.gateways.ezpay.rules import check_amount, check_daily_limits, not_found
 from sandbox.gateways.orders import Order, data_taken, find_order, insert_order, new_order
+from sandbox.gateways.outcomes import Outcome, planned_after
 from sandbox.pages.layout import pay_page_url
 
 CHANNEL_UNAVAILABLE = 21005
@@ -155,7 +155,7 @@ async def create(call: Call) -> Response:
             plan=plan.to_json(),
         )
         insert_order(store, order)
-        result = plan_result(plan)
+        result = Outcome.planned(plan)
         if result is None:
             expiry = (
                 timedelta(seconds=int(expire_seconds))
@@ -164,8 +164,8 @@ async def create(call: Call) -> Response:
             )
             schedule(call.sandbox, order, now + expiry, Result("expired"))
         elif result.status in ("success", "failed", "expired"):
-            after = planned_after(plan, timedelta(0))
-            schedule(call.sandbox, order, now + after, result)
+            after = planned_after(plan)
+            run_planned(call.sandbox, order, result, after)
 
     def normal() -> Response:
         return success(

@@ -17,14 +17,14 @@ from sandbox.gateways.ezpay.lifecycle import (
     PENDING,
     Result,
     payout_url,
-    plan_result,
-    planned_after,
+    run_planned,
     schedule,
 )
 from sandbox.gateways.ezpay.money import balance_minor, fmt_time, move, payout_fee
 from sandbox.gateways.ezpay.pipeline import Call, success
 from sandbox.gateways.ezpay.rules import check_amount, check_daily_limits, not_found
 from sandbox.gateways.orders import Order, data_taken, find_order, insert_order, new_order
+from sandbox.gateways.outcomes import Outcome, planned_after
 
 DUPLICATE_ORDER = 21007
 BALANCE_INSUFFICIENT = 21014
@@ -192,12 +192,12 @@ async def create(call: Call) -> Response:
         )
         insert_order(store, order)
         move(store, call.merchant_id, currency, -(amount + fee), now)
-        result = plan_result(plan)
+        result = Outcome.planned(plan)
         if result is None:
             schedule(call.sandbox, order, now + PAYOUT_DELAY, Result("success"))
         elif result.status in ("success", "failed"):
             after = planned_after(plan, PAYOUT_DELAY)
-            schedule(call.sandbox, order, now + after, result)
+            run_planned(call.sandbox, order, result, after)
 
     if call.sandbox.delivery.target_for(payout_url(merchant, order)) is None:
         call.note = "10000 Success; no payout callback URL"

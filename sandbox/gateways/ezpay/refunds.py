@@ -21,14 +21,14 @@ from sandbox.gateways.ezpay.lifecycle import (
     PENDING,
     REFUND_DELAY,
     Result,
-    plan_result,
-    planned_after,
+    run_planned,
     schedule,
 )
 from sandbox.gateways.ezpay.money import balance_minor, fee_refunded, fmt_time, move
 from sandbox.gateways.ezpay.pipeline import Call, success
 from sandbox.gateways.ezpay.rules import not_found
 from sandbox.gateways.orders import Order, child_orders, find_order, insert_order, new_order
+from sandbox.gateways.outcomes import Outcome, planned_after
 
 NOT_ALLOWED = 21402
 TOO_OLD = 21403
@@ -120,12 +120,12 @@ async def create(call: Call) -> Response:
         )
         insert_order(store, refund)
         move(store, call.merchant_id, original.currency, -(amount - share), now)
-        result = plan_result(plan)
+        result = Outcome.planned(plan)
         if result is None:
             schedule(call.sandbox, refund, now + REFUND_DELAY, Result("success"))
         elif result.status in ("success", "failed", "canceled"):
             after = planned_after(plan, REFUND_DELAY)
-            schedule(call.sandbox, refund, now + after, result)
+            run_planned(call.sandbox, refund, result, after)
 
     def normal() -> Response:
         return success(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from sandbox.gateways.ezpay import account, admin, pages, payments, payouts, refunds, statics
+from sandbox.gateways.ezpay.conformance import CONFORMANCE
 from sandbox.gateways.ezpay.pipeline import Handler, ezpay_endpoint
 from sandbox.gateways.registry import GatewayApp
 
@@ -40,4 +41,5 @@ GATEWAY = GatewayApp(
     admin_routes=account.ROUTES,
     complete=admin.complete,
     trigger=admin.trigger,
+    conformance=CONFORMANCE,
 )

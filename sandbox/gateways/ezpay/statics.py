@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,8 +20,7 @@ from sandbox.gateways.ezpay.lifecycle import (
     STATIC_EXPIRY,
     Result,
     close_static,
-    plan_result,
-    planned_after,
+    run_planned,
     schedule,
 )
 from sandbox.gateways.ezpay.money import fmt_time
@@ -30,6 +28,7 @@ from sandbox.gateways.ezpay.payments import new_open_id, pay_data, read_channel,
 from sandbox.gateways.ezpay.pipeline import Call, success
 from sandbox.gateways.ezpay.rules import check_daily_limits, not_found
 from sandbox.gateways.orders import Order, child_orders, find_order, insert_order, new_order
+from sandbox.gateways.outcomes import Outcome, planned_after
 from sandbox.scenarios.engine import Plan
 
 DUPLICATE_ORDER = 21007
@@ -74,7 +73,7 @@ async def create(call: Call) -> Response:
             "expiresAt": format_instant(now + STATIC_EXPIRY),
             PLAN_KEY: plan_blocks(plan),
         }
-        result = plan_result(plan)
+        result = Outcome.planned(plan)
         if result is not None and result.status == "failed" and result.paid_amount is None:
             # F<n>- codes: the code stays ACTIVE and every payment made to it fails.
             data["failCode"] = result.code if result.code is not None else DEFAULT_FAILED_CODE
@@ -96,8 +95,8 @@ async def create(call: Call) -> Response:
         if result is None or result.status in ("success", "failed"):
             schedule(call.sandbox, code, now + STATIC_EXPIRY, Result("expired"))
         if result is not None and result.status != "pending":
-            after = planned_after(plan, timedelta(0))
-            schedule(call.sandbox, code, now + after, result)
+            after = planned_after(plan)
+            run_planned(call.sandbox, code, result, after)
 
     def normal() -> Response:
         return success(

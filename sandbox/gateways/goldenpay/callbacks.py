@@ -98,7 +98,7 @@ def payout_payload(
     return payload
 
 
-def _signed_body(
+def signed_body(
     payload: dict[str, Any],
     merchant: GoldenPayMerchant,
     signature: SignatureMode,
@@ -126,7 +126,7 @@ def send_callbacks(sandbox: Sandbox, order: Order, merchant: GoldenPayMerchant) 
     ) -> RenderedCallback:
         build = collect_payload if collect else payout_payload
         payload = revisions.callback_body(build(order, merchant, status, now), order)
-        body = _signed_body(payload, merchant, signature, tamper)
+        body = signed_body(payload, merchant, signature, tamper)
         event = f"{order.kind}.{_EVENTS.get(status, status)}"
         return RenderedCallback(body, {"Content-Type": "application/json"}, event)
 

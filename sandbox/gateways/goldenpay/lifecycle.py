@@ -1,5 +1,6 @@
-"""GoldenPay's order state machines: every transition into a final status, its money and its
-callback, and the persisted timers that drive them (expiry, scenario outcomes, payout completion).
+"""GoldenPay's order state machines (collect orders and payouts): the allowed transitions (20 → 60
+or 30 for a collect order, 20 → 60 or 50 for a payout), what each does (money, callback), and the
+persisted timers that drive them (expiry, scenario outcomes, payout completion).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from sandbox.gateways.goldenpay.common import (
 )
 from sandbox.gateways.goldenpay.merchant import GoldenPayMerchant
 from sandbox.gateways.orders import Order, get_order, save_order
+from sandbox.gateways.outcomes import Outcome, planned_after, register_outcome_action, run_outcome
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
 from sandbox.store.balances import adjust_balance, get_balance
@@ -88,39 +90,18 @@ def finish_collect(
 
 def schedule_collect(sandbox: Sandbox, order: Order, plan: Plan | None) -> None:
     """A planned outcome replaces the 30-minute expiry; `pending` means neither."""
-    outcome = plan.outcome if plan is not None else None
-    now = sandbox.clock.now()
+    outcome = Outcome.planned(plan)
     if outcome is None:
-        sandbox.timers.schedule(
-            GATEWAY, order.merchant, EXPIRE, order.platform_id, now + COLLECT_EXPIRY
-        )
+        due = sandbox.clock.now() + COLLECT_EXPIRY
+        sandbox.timers.schedule(GATEWAY, order.merchant, EXPIRE, order.platform_id, due)
         return
-    if outcome.status == "pending":
-        return
-    args: dict[str, str | None] = {
-        "status": COLLECT_STATUS[outcome.status],
-        "paid": None if outcome.paid_amount is None else str(outcome.paid_amount),
-        "reason": outcome.reason,
-    }
-    due = now + (outcome.after or timedelta(0))
-    sandbox.timers.schedule(GATEWAY, order.merchant, COLLECT_OUTCOME, order.platform_id, due, args)
+    _run(sandbox, order, outcome, planned_after(plan), COLLECT_OUTCOME)
 
 
 def _collect_expire(sandbox: Sandbox, due: Due) -> None:
     order = get_order(sandbox.store, GATEWAY, due.subject)
     if order is not None and order.status == PROCESSING:
         finish_collect(sandbox, order, FAILED, reason="expired")
-
-
-def _collect_outcome(sandbox: Sandbox, due: Due) -> None:
-    order = get_order(sandbox.store, GATEWAY, due.subject)
-    if order is None or order.status != PROCESSING:
-        return
-    paid = due.args.get("paid")
-    reason = due.args.get("reason")
-    finish_collect(
-        sandbox, order, str(due.args["status"]), None if paid is None else Decimal(paid), reason
-    )
 
 
 # -- payout -----------------------------------------------------------------------------------
@@ -151,24 +132,35 @@ def finish_payout(
 
 
 def schedule_payout(sandbox: Sandbox, order: Order, plan: Plan | None) -> None:
-    """Default 60 after 5 s; a planned outcome instead; `pending` stays 20."""
-    outcome = plan.outcome if plan is not None else None
-    now = sandbox.clock.now()
-    if outcome is not None and outcome.status == "pending":
+    """Default 60 after 5 s; a planned outcome instead (at once without `after`); `pending`: 20."""
+    outcome = Outcome.planned(plan)
+    if outcome is None:
+        _run(sandbox, order, Outcome("success"), PAYOUT_COMPLETION, PAYOUT_OUTCOME)
         return
-    status = SUCCESS if outcome is None else PAYOUT_STATUS[outcome.status]
-    after = PAYOUT_COMPLETION if outcome is None else (outcome.after or timedelta(0))
-    args = {"status": status, "reason": None if outcome is None else outcome.reason}
-    sandbox.timers.schedule(
-        GATEWAY, order.merchant, PAYOUT_OUTCOME, order.platform_id, now + after, args
-    )
+    _run(sandbox, order, outcome, planned_after(plan), PAYOUT_OUTCOME)
 
 
-def _payout_outcome(sandbox: Sandbox, due: Due) -> None:
-    order = get_order(sandbox.store, GATEWAY, due.subject)
-    if order is None or order.status != PROCESSING:
+# -- scenario outcomes ------------------------------------------------------------------------
+
+
+def _run(sandbox: Sandbox, order: Order, outcome: Outcome, after: timedelta, action: str) -> None:
+    def now(planned: Outcome) -> None:
+        apply_outcome(sandbox, order, planned)
+
+    run_outcome(sandbox, order, outcome, after, action=action, apply=now)
+
+
+def apply_outcome(sandbox: Sandbox, order: Order, outcome: Outcome) -> None:
+    """A neutral outcome on a processing order; a final one is left alone."""
+    if order.status != PROCESSING:
         return
-    finish_payout(sandbox, order, str(due.args["status"]), due.args.get("reason"))
+    # Timers stored by older versions hold the GoldenPay status itself ("60").
+    if order.kind == COLLECT:
+        status = COLLECT_STATUS.get(outcome.status, outcome.status)
+        finish_collect(sandbox, order, status, outcome.paid_amount, outcome.reason)
+    else:
+        status = PAYOUT_STATUS.get(outcome.status, outcome.status)
+        finish_payout(sandbox, order, status, outcome.reason)
 
 
 def finish(sandbox: Sandbox, order: Order, status: str, paid: Decimal | None = None) -> list[str]:
@@ -178,5 +170,5 @@ def finish(sandbox: Sandbox, order: Order, status: str, paid: Decimal | None = N
 
 
 register_action(EXPIRE, _collect_expire)
-register_action(COLLECT_OUTCOME, _collect_outcome)
-register_action(PAYOUT_OUTCOME, _payout_outcome)
+register_outcome_action(COLLECT_OUTCOME, GATEWAY, apply_outcome)
+register_outcome_action(PAYOUT_OUTCOME, GATEWAY, apply_outcome)

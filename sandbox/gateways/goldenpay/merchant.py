@@ -1,4 +1,4 @@
-"""GoldenPay merchant settings (spec "Demo merchant"); defaults are the demo merchant's values."""
+"""GoldenPay merchant settings; defaults are the demo merchant's values."""
 
 from __future__ import annotations
 

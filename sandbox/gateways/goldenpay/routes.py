@@ -1,6 +1,6 @@
 """The goldenpay endpoint table: what `create_app` serves for this gateway (see `registry`).
 
-Spec §3: queries are `GET` on the create paths. Every route is also served under `/goldenpay/`.
+As on the real gateway, queries are `GET` on the create paths. Every route is also served under `/goldenpay/`.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from starlette.routing import Route
 
 from sandbox.gateways.goldenpay import account, admin, collect, payouts
 from sandbox.gateways.goldenpay.common import forget_sequences
+from sandbox.gateways.goldenpay.conformance import CONFORMANCE
 from sandbox.gateways.goldenpay.pages import pages
 from sandbox.gateways.goldenpay.pipeline import goldenpay_endpoint
 from sandbox.gateways.registry import GatewayApp
@@ -51,4 +52,5 @@ GATEWAY = GatewayApp(
     complete=admin.complete,
     trigger=admin.trigger,
     on_start=[_forget_sequences_on_reset],
+    conformance=CONFORMANCE,
 )

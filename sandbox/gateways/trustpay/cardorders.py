@@ -14,6 +14,7 @@ from typing import Any
 
 from sandbox.gateways.directives import kept_plan
 from sandbox.gateways.orders import Order, data_taken, save_order
+from sandbox.gateways.outcomes import Outcome, planned_after, run_outcome
 from sandbox.gateways.trustpay import cards
 from sandbox.gateways.trustpay.callbacks import send_card_order_callback
 from sandbox.gateways.trustpay.merchant import TrustPayMerchant
@@ -39,23 +40,23 @@ def merchant_of(sandbox: Sandbox, order: Order) -> TrustPayMerchant:
 
 
 def schedule(sandbox: Sandbox, order: Order, plan: Plan) -> None:
-    """The automatic transitions of an accepted virtual order, as the plan's outcome says."""
+    """The automatic transitions of an accepted virtual order, as the plan's outcome says:
+    1 → 2 after 1 s, then the outcome (default success after 3 s; `pending` stays 1)."""
     outcome = plan.outcome
     if outcome is not None and outcome.status == "pending":
         return  # stays 1 until admin complete
-    now = sandbox.clock.now()
-    after = FINISH_AFTER if outcome is None or outcome.after is None else outcome.after
     status = "success" if outcome is None else outcome.status
-    reason = None
-    if status != "success":
-        assert outcome is not None
-        reason = outcome_reason(outcome, DEFAULT_REASONS[status])
-    timers = sandbox.timers
-    timers.schedule(
-        GATEWAY, order.merchant, PROCESSING_ACTION, order.platform_id, now + PROCESSING_AFTER
+    reason = None if status == "success" else outcome_reason(outcome, DEFAULT_REASONS[status])
+    due = sandbox.clock.now() + PROCESSING_AFTER
+    sandbox.timers.schedule(GATEWAY, order.merchant, PROCESSING_ACTION, order.platform_id, due)
+
+    def now(planned: Outcome) -> None:
+        finish(sandbox, order, planned.status, planned.reason)
+
+    after = planned_after(plan, FINISH_AFTER)
+    run_outcome(
+        sandbox, order, Outcome(status, reason=reason), after, action=FINISH_ACTION, apply=now
     )
-    args = {"outcome": status, "reason": reason}
-    timers.schedule(GATEWAY, order.merchant, FINISH_ACTION, order.platform_id, now + after, args)
 
 
 def hold(sandbox: Sandbox, merchant: str, amount: Decimal) -> None:
@@ -184,7 +185,8 @@ def _finish_due(sandbox: Sandbox, due: Due) -> None:
     order = _order(sandbox, due)
     if order is None:
         return
-    finish(sandbox, order, str(due.args["outcome"]), due.args.get("reason"))
+    outcome = Outcome.from_args(due.args)
+    finish(sandbox, order, outcome.status, outcome.reason)
 
 
 register_action(PROCESSING_ACTION, _start_processing)

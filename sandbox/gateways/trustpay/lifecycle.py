@@ -23,6 +23,7 @@ from sandbox.gateways.directives import (
     kept_plan,
 )
 from sandbox.gateways.orders import Order, get_order, insert_order, new_order, save_order
+from sandbox.gateways.outcomes import Outcome, register_outcome_action, run_outcome
 from sandbox.gateways.trustpay.balances import credit
 from sandbox.gateways.trustpay.callbacks import NOTIFY_PENDING, notify_order
 from sandbox.gateways.trustpay.cardprivacy import card_fingerprint, mask_pan
@@ -214,25 +215,29 @@ def apply_outcome(
         fail(sandbox, order, FAILED, with_code(reason or "canceled", code), plan)
 
 
-def schedule_outcome(
-    sandbox: Sandbox,
-    order: Order,
-    outcome: str,
-    after: timedelta,
-    *,
-    paid_amount: Decimal | None = None,
-    reason: str | None = None,
-    code: int | None = None,
+def run_planned(
+    sandbox: Sandbox, order: Order, outcome: Outcome, after: timedelta, plan: Plan | None = None
 ) -> None:
-    """Apply `outcome` to the still-pending order `after` from now (a persisted timer)."""
-    args = {
-        "outcome": outcome,
-        "paid_amount": None if paid_amount is None else str(paid_amount),
-        "reason": reason,
-        "code": code,
-    }
-    due = sandbox.clock.now() + after
-    sandbox.timers.schedule(GATEWAY, order.merchant, OUTCOME, order.platform_id, due, args)
+    """A scenario outcome on a new pending pay-in, by the shared rule (`after` zero: now)."""
+
+    def now(planned: Outcome) -> None:
+        _apply(sandbox, order, planned, plan)
+
+    run_outcome(sandbox, order, outcome, after, action=OUTCOME, apply=now)
+
+
+def _apply(sandbox: Sandbox, order: Order, outcome: Outcome, plan: Plan | None = None) -> None:
+    if order.kind != PAYIN or order.status != PENDING:
+        return
+    apply_outcome(
+        sandbox,
+        order,
+        outcome.status,
+        paid_amount=outcome.paid_amount,
+        reason=outcome.reason,
+        code=outcome.code,
+        plan=plan,
+    )
 
 
 def schedule_expiry(sandbox: Sandbox, order: Order) -> None:
@@ -249,33 +254,10 @@ def _cancel_pending_timers(sandbox: Sandbox, order: Order) -> None:
 # -- timer actions --------------------------------------------------------------------------
 
 
-def _pending_order(sandbox: Sandbox, due: Due) -> Order | None:
-    order = get_order(sandbox.store, GATEWAY, due.subject)
-    if order is None or order.kind != PAYIN or order.status != PENDING:
-        return None
-    return order
-
-
-def _run_outcome(sandbox: Sandbox, due: Due) -> None:
-    with sandbox.store.transaction():
-        order = _pending_order(sandbox, due)
-        if order is None:
-            return
-        paid = due.args.get("paid_amount")
-        apply_outcome(
-            sandbox,
-            order,
-            str(due.args.get("outcome")),
-            paid_amount=None if paid is None else Decimal(str(paid)),
-            reason=due.args.get("reason"),
-            code=due.args.get("code"),
-        )
-
-
 def _run_expiry(sandbox: Sandbox, due: Due) -> None:
     with sandbox.store.transaction():
-        order = _pending_order(sandbox, due)
-        if order is not None:
+        order = get_order(sandbox.store, GATEWAY, due.subject)
+        if order is not None and order.kind == PAYIN and order.status == PENDING:
             fail(sandbox, order, TIMED_OUT, "order timeout")
 
 
@@ -309,4 +291,4 @@ def pay_time(order: Order) -> datetime | None:
 
 register_action(SETTLE, _run_settlement)
 register_action(EXPIRE, _run_expiry)
-register_action(OUTCOME, _run_outcome)
+register_outcome_action(OUTCOME, GATEWAY, _apply)

@@ -11,7 +11,6 @@ the outcome the active scenario gives a `payin.card` with this card number and a
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -27,15 +26,16 @@ from sandbox.gateways.trustpay.lifecycle import (
     PAYIN,
     PENDING,
     Card,
-    apply_outcome,
     fail,
-    pay,
-    schedule_outcome,
     trustpay_merchant,
 )
-from sandbox.gateways.trustpay.limits import card_failures, limits_for
-from sandbox.gateways.trustpay.payins import ALL_CHANNELS_FAILED_CARD
-from sandbox.gateways.trustpay.risk import risk_control_verdict
+from sandbox.gateways.trustpay.limits import CARD_FAILURES
+from sandbox.gateways.trustpay.payins import (
+    ALL_CHANNELS_FAILED,
+    RISK_CONTROL_FAILED,
+    charge_card,
+    screen_card,
+)
 from sandbox.pages.layout import Button, Field, Notice, Page, read_form, render_page
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import RequestFacts
@@ -53,6 +53,12 @@ STATUS_TEXT = {
     "7": "Refunded",
     "8": "Partially refunded",
     "9": "Refunding",
+}
+# The order's failure reason when rules 8-10 refuse the card.
+REFUSAL_REASONS = {
+    CARD_FAILURES: "card failure limit exceeded",
+    RISK_CONTROL_FAILED: "user risk control failed",
+    ALL_CHANNELS_FAILED: "all channels failed",
 }
 # Problems with what the payer typed: shown on the page, nothing changes.
 PROBLEMS = {
@@ -178,34 +184,19 @@ async def submit(request: Request) -> Response:
 
 
 async def _pay(sandbox: Sandbox, request: Request, order: Order, card: Card, paid: Decimal) -> None:
+    """What a card pay-in runs (rules 8-10), then the charge, on the page's order."""
     merchant = trustpay_merchant(sandbox, order.merchant)
-    now = sandbox.clock.now()
-    limit = limits_for(sandbox, merchant, order.currency).card_failures_24h
-    failures = card_failures(sandbox, order.merchant, card.number, now)
-    risk_allowed = True
-    if failures < limit:
-        verdict = await risk_control_verdict(
-            sandbox,
-            merchant,
-            order_id=order.platform_id,
-            card_number=card.number,
-            holder_name=card.holder,
-        )
-        risk_allowed = verdict.allowed
+    screening = await screen_card(
+        sandbox, merchant, order_id=order.platform_id, card=card, currency=order.currency
+    )
     with sandbox.store.transaction():
         fresh = _payin(sandbox, order.platform_id)
         if fresh is None or fresh.status != PENDING or fresh.data.get("card"):
             return  # another action won the race while risk control answered
         fresh.data["card"] = card.to_json(sandbox)
         save_order(sandbox.store, fresh)
-        if failures >= limit:
-            fail(sandbox, fresh, FAILED, "card failure limit exceeded")
-            return
-        if not risk_allowed:
-            fail(sandbox, fresh, FAILED, "user risk control failed")
-            return
-        if card.number == ALL_CHANNELS_FAILED_CARD:
-            fail(sandbox, fresh, FAILED, "all channels failed")
+        if screening.refusal is not None:
+            fail(sandbox, fresh, FAILED, REFUSAL_REASONS[screening.refusal])
             return
         schedule = merchant.payin.get(fresh.currency)
         plan = sandbox.scenarios.plan(
@@ -221,33 +212,8 @@ async def _pay(sandbox: Sandbox, request: Request, order: Order, card: Card, pai
                 headers={},
             )
         )
-        outcome = plan.outcome
-        if outcome is None:
-            pay(sandbox, fresh, paid)
-            return
-        paid_amount = paid if outcome.paid_amount is None else outcome.paid_amount
-        after = outcome.after or timedelta(0)
-        if outcome.status == "pending":
-            return
-        if after > timedelta(0):
-            schedule_outcome(
-                sandbox,
-                fresh,
-                outcome.status,
-                after,
-                paid_amount=paid_amount,
-                reason=outcome.reason,
-                code=outcome.code,
-            )
-            return
-        apply_outcome(
-            sandbox,
-            fresh,
-            outcome.status,
-            paid_amount=paid_amount,
-            reason=outcome.reason,
-            code=outcome.code,
-        )
+        # Callbacks follow the blocks of the cashier request that created the order.
+        charge_card(sandbox, fresh, plan, paid=paid)
 
 
 PAGES = [

@@ -9,7 +9,7 @@ the order, resolves it or schedules its outcome, and plans its callback (step 11
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -17,6 +17,7 @@ from typing import Any
 from starlette.responses import Response
 
 from sandbox.gateways.orders import Order, insert_order, new_order
+from sandbox.gateways.outcomes import Outcome, planned_after
 from sandbox.gateways.trustpay.callbacks import render_amount
 from sandbox.gateways.trustpay.cardfields import (
     COUNTRIES,
@@ -34,18 +35,27 @@ from sandbox.gateways.trustpay.lifecycle import (
     GATEWAY,
     PENDING,
     Card,
-    apply_outcome,
     expected_fee,
     new_payin,
     platform_order_no,
+    run_planned,
     schedule_expiry,
-    schedule_outcome,
 )
-from sandbox.gateways.trustpay.limits import DUPLICATE, MESSAGES, check_payin_rules, payin_totals
+from sandbox.gateways.trustpay.limits import (
+    CARD_FAILURES,
+    DUPLICATE,
+    MESSAGES,
+    card_failures,
+    check_payin_rules,
+    limits_for,
+    payin_totals,
+)
+from sandbox.gateways.trustpay.merchant import TrustPayMerchant
 from sandbox.gateways.trustpay.ordering import order_no_taken
 from sandbox.gateways.trustpay.pipeline import Call, trustpay_route
-from sandbox.gateways.trustpay.risk import risk_control_verdict
+from sandbox.gateways.trustpay.risk import RiskVerdict, risk_control_verdict
 from sandbox.pages.layout import pay_page_url
+from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
 
 ALL_CHANNELS_FAILED_CARD = "4000000000000119"
@@ -54,6 +64,7 @@ RISK_CONTROL_FAILED = 880017
 V3_ALL_CHANNELS_REASON = "all channels failed: channel[5]: card payin failed: issuer unavailable"
 AUTHENTICATION_PENDING = "authentication pending"
 V3_ASYNC_MIN_DELAY = timedelta(seconds=2)
+ZERO_DELAY = timedelta(0)
 ZERO = Decimal("0.00")
 
 
@@ -157,6 +168,58 @@ def _in_transaction(call: Call, work: Callable[[], Order | None]) -> Order | Non
         raise
 
 
+# -- the card charge (rules 8-10), shared with the hosted page ------------------------------
+
+
+@dataclass(frozen=True)
+class CardScreening:
+    """Rules 8-10 before a card is charged: the first refusal's code (None: charge it) and the
+    risk-control verdict when the merchant's endpoint was asked."""
+
+    refusal: int | None
+    risk: RiskVerdict | None = None
+
+
+async def screen_card(
+    sandbox: Sandbox, merchant: TrustPayMerchant, *, order_id: str, card: Card, currency: str
+) -> CardScreening:
+    """Rule 8 (card failures in 24 h), rule 9 (risk control), rule 10's built-in failing card."""
+    now = sandbox.clock.now()
+    limit = limits_for(sandbox, merchant, currency).card_failures_24h
+    if card_failures(sandbox, str(merchant.merchant_id), card.number, now) >= limit:
+        return CardScreening(CARD_FAILURES)
+    risk = await risk_control_verdict(
+        sandbox, merchant, order_id=order_id, card_number=card.number, holder_name=card.holder
+    )
+    if not risk.allowed:
+        return CardScreening(RISK_CONTROL_FAILED, risk)
+    if card.number == ALL_CHANNELS_FAILED_CARD:
+        return CardScreening(ALL_CHANNELS_FAILED, risk)
+    return CardScreening(None, risk)
+
+
+def charge_card(
+    sandbox: Sandbox,
+    order: Order,
+    plan: Plan,
+    *,
+    paid: Decimal | None = None,
+    min_after: timedelta = ZERO_DELAY,
+    callbacks: Plan | None = None,
+) -> None:
+    """Rule 10, the charge of a stored pending pay-in: the scenario's outcome (test cards,
+    prefixes), default success of `paid` (default the order amount); at once unless delayed."""
+    planned = Outcome.planned(plan)
+    if planned is None:
+        outcome = Outcome("success", paid_amount=paid)
+    elif planned.paid_amount is None and paid is not None:
+        outcome = replace(planned, paid_amount=paid)
+    else:
+        outcome = planned
+    after = max(planned_after(plan), min_after)
+    run_planned(sandbox, order, outcome, after, callbacks)
+
+
 # -- card pay-ins -------------------------------------------------------------------------
 
 
@@ -220,19 +283,19 @@ async def card_payin(call: Call) -> Response:
     plan = _plan(call, payin, card)
     if not call.processes(plan):
         return await call.answer(plan, None)
-    _check_rules(call, payin, card)  # rules 1-8
+    _check_rules(call, payin, None)  # rules 1-7
     platform_id = platform_order_no(call.sandbox)
-    risk = await risk_control_verdict(
-        call.sandbox,
-        call.merchant,
-        order_id=platform_id,
-        card_number=card.number,
-        holder_name=card.holder,
+    held = Card(card.number, card.holder)
+    screening = await screen_card(
+        call.sandbox, call.merchant, order_id=platform_id, card=held, currency=payin.currency
     )
-    call.note = risk.journal_note()
-    if not risk.allowed:  # rule 9
+    if screening.risk is not None:
+        call.note = screening.risk.journal_note()
+    if screening.refusal == CARD_FAILURES:  # rule 8
+        raise TrustPayError(CARD_FAILURES, MESSAGES[CARD_FAILURES])
+    if screening.refusal == RISK_CONTROL_FAILED:  # rule 9
         raise TrustPayError(RISK_CONTROL_FAILED, "user_risk_control_failed")
-    if card.number == ALL_CHANNELS_FAILED_CARD:  # rule 10, built in
+    if screening.refusal == ALL_CHANNELS_FAILED:  # rule 10, built in
         _record_failed_attempt(call, payin, card)
         call.note = " ".join(filter(None, [call.note, "all channels failed (test card)"]))
         if call.api != "v3":
@@ -255,37 +318,15 @@ async def card_payin(call: Call) -> Response:
             api=call.api,
             method="card",
             plan=plan,
-            card=Card(card.number, card.holder),
+            card=held,
         )
-        _resolve_card(call, order, plan)
+        min_after = V3_ASYNC_MIN_DELAY if call.operation == "v3.payin.card.async" else ZERO_DELAY
+        charge_card(call.sandbox, order, plan, min_after=min_after, callbacks=plan)
         return order
 
     order = _in_transaction(call, work)
     data = _card_data(call, order, payin)
     return await call.answer(plan, lambda: call.success(data))
-
-
-def _resolve_card(call: Call, order: Order, plan: Plan) -> None:
-    """The charge (rule 10): the scenario's outcome (test cards, prefixes), default success; at
-    once unless delayed (`after` > 0, or v3 async: at least 2 s)."""
-    outcome = plan.outcome
-    status = "success" if outcome is None else outcome.status
-    after = timedelta(0) if outcome is None or outcome.after is None else outcome.after
-    if call.operation == "v3.payin.card.async":
-        after = max(after, V3_ASYNC_MIN_DELAY)
-    if status == "pending":
-        return
-    paid = None if outcome is None else outcome.paid_amount
-    reason = None if outcome is None else outcome.reason
-    code = None if outcome is None else outcome.code
-    if after > timedelta(0):
-        schedule_outcome(
-            call.sandbox, order, status, after, paid_amount=paid, reason=reason, code=code
-        )
-        return
-    apply_outcome(
-        call.sandbox, order, status, paid_amount=paid, reason=reason, code=code, plan=plan
-    )
 
 
 # -- cashier pay-ins ----------------------------------------------------------------------
@@ -312,31 +353,11 @@ async def cashier_payin(call: Call) -> Response:
             method="cashier",
             plan=plan,
         )
-        outcome = plan.outcome
+        outcome = Outcome.planned(plan)
         if outcome is None:
             schedule_expiry(call.sandbox, order)
-        elif outcome.status != "pending":
-            after = outcome.after or timedelta(0)
-            if after > timedelta(0):
-                schedule_outcome(
-                    call.sandbox,
-                    order,
-                    outcome.status,
-                    after,
-                    paid_amount=outcome.paid_amount,
-                    reason=outcome.reason,
-                    code=outcome.code,
-                )
-            else:
-                apply_outcome(
-                    call.sandbox,
-                    order,
-                    outcome.status,
-                    paid_amount=outcome.paid_amount,
-                    reason=outcome.reason,
-                    code=outcome.code,
-                    plan=plan,
-                )
+        else:
+            run_planned(call.sandbox, order, outcome, planned_after(plan), plan)
         return order
 
     order = _in_transaction(call, work)

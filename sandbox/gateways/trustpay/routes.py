@@ -16,6 +16,7 @@ from sandbox.gateways.trustpay import (
     refunds,
     vcards,
 )
+from sandbox.gateways.trustpay.conformance import CONFORMANCE
 from sandbox.gateways.trustpay.notify import start_notify_tracking
 
 GATEWAY = GatewayApp(
@@ -35,4 +36,5 @@ GATEWAY = GatewayApp(
     complete=admin.complete,
     trigger=admin.trigger,
     on_start=[start_notify_tracking],
+    conformance=CONFORMANCE,
 )

@@ -1,0 +1,33 @@
+"""Which gateway and merchant a check runs as (shared by the CLI and the admin endpoint)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox.check.model import Conformance
+from sandbox.merchants import MERCHANT_KINDS, MerchantBook
+
+
+def conformance_of(gateway: str) -> Conformance:
+    """The gateway's conformance part; ValueError naming the known gateways."""
+    from sandbox.gateways.registry import gateway_apps
+
+    found = {app.name: app.conformance for app in gateway_apps() if app.conformance is not None}
+    if gateway not in found:
+        raise ValueError(f"unknown gateway {gateway!r} (known: {', '.join(found)})")
+    return found[gateway]
+
+
+def merchant_of(book: MerchantBook, gateway: str, merchant_id: str | None) -> tuple[Any, str]:
+    """(merchant settings, merchant id): `merchant_id`, or the gateway's first merchant."""
+    kind = MERCHANT_KINDS[gateway]
+    if merchant_id is None:
+        merchants = book.by_gateway.get(gateway, ())
+        if not merchants:
+            raise ValueError(f"no {gateway} merchant is configured")
+        return merchants[0], kind.merchant_id(merchants[0])
+    merchant = book.find(gateway, merchant_id)
+    if merchant is None:
+        known = ", ".join(kind.merchant_id(m) for m in book.by_gateway.get(gateway, ()))
+        raise ValueError(f"unknown {gateway} merchant {merchant_id!r} (known: {known})")
+    return merchant, str(merchant_id)
