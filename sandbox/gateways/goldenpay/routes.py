@@ -1,6 +1,7 @@
 """The goldenpay endpoint table: what `create_app` serves for this gateway (see `registry`).
 
-As on the real gateway, queries are `GET` on the create paths. Every route is also served under `/goldenpay/`.
+As on the real gateway, queries are `GET` on the create paths. Every route is also served
+under `/goldenpay/`.
 """
 
 from __future__ import annotations
