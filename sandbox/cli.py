@@ -299,6 +299,8 @@ def base_url(host: str, port: int) -> str:
 
 
 def banner(settings: Settings, port: int, token_generated: bool = False) -> str:
+    from sandbox.store.database import shown_target
+
     url = base_url(settings.host, port)
     listen = " (listening on all interfaces)" if settings.host in ("0.0.0.0", "::") else ""
     clock = settings.clock if settings.clock == "manual" else f"real, x{settings.time_scale:g}"
@@ -306,7 +308,7 @@ def banner(settings: Settings, port: int, token_generated: bool = False) -> str:
         f"Payment Gateway Sandbox {__version__}",
         f"  URL        {url}{listen}",
         f"  admin      {url}/_sandbox/  (health: {url}/_sandbox/health)",
-        f"  database   {settings.db}",
+        f"  database   {shown_target(settings.db)}",
         f"  clock      {clock}",
         "  scenarios  " + (", ".join(settings.scenario) or "each gateway's default"),
         f"             {SCENARIO_BANNER_HINT}",

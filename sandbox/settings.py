@@ -155,9 +155,13 @@ OPTIONS: tuple[Option, ...] = (
         "db",
         _text,
         ":memory:",
-        "SQLite file that keeps state across restarts",
-        "PATH",
-        details="SQLite file; a file keeps state, the clock and pending callbacks across restarts",
+        "SQLite file, or a postgresql:// URL, that keeps state across restarts",
+        "PATH|URL",
+        details=(
+            "where state lives: a SQLite file (or `sqlite:///path`) keeps state, the clock and "
+            "pending callbacks across restarts; a `postgresql://user:pass@host/db` URL uses "
+            "PostgreSQL (the `postgres` extra)"
+        ),
     ),
     Option("scenarios", _names, (), "extra scenario files or folders", "PATH", repeatable=True),
     Option("scenario", _names, (), "scenario(s) active at start", "NAME", repeatable=True),

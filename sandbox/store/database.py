@@ -1,8 +1,13 @@
-"""The SQLite connection, the unit of work, migrations, and the small key/value `meta` table.
+"""The store's connection, the unit of work, migrations, and the small key/value `meta` table.
 
-`Store.transaction()` is the one unit-of-work helper: the caller opens it around everything one
-request or one job changes, and the store modules' functions join it (they never commit on their
-own). Blocks nest; the outermost one commits, and any exception rolls everything back.
+`Store` is what every store module takes: `execute`/`fetchone`/`fetchall` with `?` placeholders,
+`insert` (returns the new row's `seq`), and `transaction()`, the one unit-of-work helper: the
+caller opens it around everything one request or one job changes, and the store modules'
+functions join it (they never commit on their own). Blocks nest; the outermost one commits, and
+any exception rolls everything back.
+
+`open_store` picks the backend from its target: a path (or `sqlite:///path`, or `:memory:`) is the
+embedded SQLite default, `postgresql://...` the PostgreSQL backend (`sandbox/store/postgres.py`).
 
 All access happens on the server's event-loop thread: SQLite calls on a local file take
 microseconds, so there is no thread hop per request. A file database runs in WAL mode with
@@ -16,23 +21,33 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
+from sandbox.store.dialects import Dialect
 from sandbox.store.migrations import MIGRATIONS
 
 MEMORY = ":memory:"
+SQLITE_PREFIX = "sqlite:///"
+POSTGRES_SCHEMES = ("postgresql", "postgres")
 
-# A stored row as the store modules read it: columns by name (`row["status"]`).
-Row = sqlite3.Row
+
+class Row(Protocol):
+    """A stored row as the store modules read it: columns by name (`row["status"]`)."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
 
 
 class StoreError(RuntimeError):
-    """The database cannot be opened or migrated; the message says which file and why."""
+    """The database cannot be opened or migrated; the message says which one and why."""
 
 
 class Store:
-    def __init__(self, connection: sqlite3.Connection, path: str) -> None:
-        self.connection = connection
+    """The backend-neutral part; `SqliteStore` and `PostgresStore` run the statements."""
+
+    dialect: Dialect = "sqlite"
+
+    def __init__(self, path: str) -> None:
         self.path = path
         self._depth = 0
 
@@ -42,37 +57,47 @@ class Store:
 
     @property
     def schema_version(self) -> int:
-        return int(self.connection.execute("PRAGMA user_version").fetchone()[0])
+        raise NotImplementedError
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
-        return self.connection.execute(sql, params)
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement; returns the number of rows it changed."""
+        raise NotImplementedError
 
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> sqlite3.Cursor:
-        return self.connection.executemany(sql, rows)
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        raise NotImplementedError
+
+    def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one INSERT into a table keyed by `seq`; returns the new row's `seq`."""
+        raise NotImplementedError
 
     def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        row: Row | None = self.connection.execute(sql, params).fetchone()
-        return row
+        raise NotImplementedError
 
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return self.connection.execute(sql, params).fetchall()
+        raise NotImplementedError
+
+    def _begin(self) -> None:
+        raise NotImplementedError
+
+    def _end(self, commit: bool) -> None:
+        raise NotImplementedError
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:
         """All or nothing; nests (the outermost block commits)."""
         if self._depth == 0:
-            self.connection.execute("BEGIN IMMEDIATE")
+            self._begin()
         self._depth += 1
         try:
             yield self
         except BaseException:
             self._depth -= 1
             if self._depth == 0:
-                self.connection.execute("ROLLBACK")
+                self._end(commit=False)
             raise
         self._depth -= 1
         if self._depth == 0:
-            self.connection.execute("COMMIT")
+            self._end(commit=True)
 
     def get_meta(self, key: str) -> str | None:
         row = self.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
@@ -95,17 +120,76 @@ class Store:
 
     def ping(self) -> bool:
         try:
-            self.execute("SELECT 1").fetchone()
-        except sqlite3.Error:
+            self.fetchone("SELECT 1 AS one")
+        except Exception:  # any driver's error means the database is not answering
             return False
         return True
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class SqliteStore(Store):
+    def __init__(self, connection: sqlite3.Connection, path: str) -> None:
+        super().__init__(path)
+        self.connection = connection
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.connection.execute("PRAGMA user_version").fetchone()[0])
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return self.connection.execute(sql, params).rowcount
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self.connection.executemany(sql, rows)
+
+    def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return int(self.connection.execute(sql, params).lastrowid or 0)
+
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        row: sqlite3.Row | None = self.connection.execute(sql, params).fetchone()
+        return row
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return list(self.connection.execute(sql, params).fetchall())
+
+    def _begin(self) -> None:
+        self.connection.execute("BEGIN IMMEDIATE")
+
+    def _end(self, commit: bool) -> None:
+        self.connection.execute("COMMIT" if commit else "ROLLBACK")
 
     def close(self) -> None:
         self.connection.close()
 
 
-def open_store(path: str = MEMORY) -> Store:
-    """Open (creating if needed) and migrate the database at `path`."""
+def is_postgres_target(target: str) -> bool:
+    return urlsplit(target).scheme in POSTGRES_SCHEMES
+
+
+def shown_target(target: str) -> str:
+    """The database as a banner may print it: a URL's password replaced by `***`."""
+    if not is_postgres_target(target):
+        return target
+    parts = urlsplit(target)
+    if parts.password is None:
+        return target
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def open_store(target: str = MEMORY) -> Store:
+    """Open (creating if needed) and migrate the database `target` names: a SQLite path (or
+    `sqlite:///path`), or a `postgresql://` URL."""
+    if is_postgres_target(target):
+        from sandbox.store.postgres import open_postgres  # the optional driver, on use only
+
+        return open_postgres(target)
+    return open_sqlite(target.removeprefix(SQLITE_PREFIX) or MEMORY)
+
+
+def open_sqlite(path: str = MEMORY) -> SqliteStore:
     if path != MEMORY:
         parent = Path(path).expanduser().resolve().parent
         if not parent.is_dir():
@@ -120,29 +204,33 @@ def open_store(path: str = MEMORY) -> Store:
             connection.execute("PRAGMA synchronous = NORMAL")
             connection.execute("PRAGMA busy_timeout = 5000")
         connection.execute("PRAGMA foreign_keys = ON")
-        store = Store(connection, path)
+        store = SqliteStore(connection, path)
         migrate(store)
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"database {path}: {exc}") from None
     return store
 
 
-def migrate(store: Store) -> None:
-    current = store.schema_version
+def check_version(store: Store, current: int) -> None:
     latest = MIGRATIONS[-1][0]
     if current > latest:
         raise StoreError(
-            f"database {store.path}: schema version {current} is newer than this sandbox "
-            f"understands ({latest}); use a newer sandbox or another file"
+            f"database {shown_target(store.path)}: schema version {current} is newer than this "
+            f"sandbox understands ({latest}); use a newer sandbox or another database"
         )
+
+
+def migrate(store: SqliteStore) -> None:
+    current = store.schema_version
+    check_version(store, current)
     for version, script in MIGRATIONS:
         if version <= current:
             continue
         with store.transaction():
-            for statement in _statements(script):
+            for statement in statements(script):
                 store.execute(statement)
             store.execute(f"PRAGMA user_version = {int(version)}")
 
 
-def _statements(script: str) -> list[str]:
+def statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]

@@ -1,9 +1,17 @@
-"""Schema versions, applied in order; `PRAGMA user_version` records the last one applied.
+"""Schema versions, applied in order; `PRAGMA user_version` records the last one applied
+(on PostgreSQL, the `schema_migrations` table).
 
 Append new migrations; never edit one that has shipped. Tables holding per-merchant state have
 `gateway` and `merchant_id` columns and are listed in `MERCHANT_TABLES`, so `reset` can clear them
 (all of them, or one merchant's rows).
+
+Each script is written for SQLite; `postgres_migrations()` gives PostgreSQL the same versions,
+translated by `dialects.postgres_schema` (column types, JSON index expressions). A new version
+that uses anything else SQLite-only adds its PostgreSQL text to `POSTGRES_OVERRIDES` under the
+same number.
 """
+
+from sandbox.store.dialects import postgres_schema
 
 MIGRATIONS: list[tuple[int, str]] = [
     (
@@ -164,3 +172,13 @@ MIGRATIONS: list[tuple[int, str]] = [
 # Tables emptied by POST /_sandbox/reset (balances are then re-seeded from the opening values).
 # callback_attempts go by cascade.
 MERCHANT_TABLES: list[str] = ["balances", "callbacks", "journal", "orders", "timers"]
+
+# PostgreSQL text for versions the mechanical translation does not cover (none so far).
+POSTGRES_OVERRIDES: dict[int, str] = {}
+
+
+def postgres_migrations() -> list[tuple[int, str]]:
+    return [
+        (version, POSTGRES_OVERRIDES.get(version) or postgres_schema(script))
+        for version, script in MIGRATIONS
+    ]

@@ -6,8 +6,8 @@ Every lookup is scoped by gateway (and by merchant where the caller has one), so
 never sees another's orders, and every lookup has an index (see `migrations.py`, version 5).
 
 Look-ups by a field inside `data` name it with a path from `DATA_KEYS` only: each of those has
-an expression index, so the lookup stays flat however many orders are stored. `_data_field` is
-the one place the JSON dialect is spelled; a PostgreSQL backend spells it `data ->> ...`.
+an expression index, so the lookup stays flat however many orders are stored. `_data_field` asks
+`dialects.data_field_sql` for the expression, the one place each backend's JSON dialect is spelled.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 
 from sandbox.clock import format_instant, parse_instant
 from sandbox.store.database import Row, Store
+from sandbox.store.dialects import data_field_sql, integer_type
 
 
 @dataclass
@@ -55,7 +56,7 @@ def dump_json(value: Any) -> str:
 
 
 def insert_order(store: Store, order: Order) -> Order:
-    cursor = store.execute(
+    order.seq = store.insert(
         "INSERT INTO orders (gateway, merchant_id, kind, platform_id, merchant_order_id, "
         "parent_id, amount, currency, status, plan, created_at, updated_at, data) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -75,7 +76,6 @@ def insert_order(store: Store, order: Order) -> Order:
             dump_json(order.data),
         ),
     )
-    order.seq = cursor.lastrowid
     return order
 
 
@@ -189,10 +189,10 @@ def list_orders(
 DATA_KEYS = frozenset({"card.fingerprint", "card_number", "family", "idempotencyId", "payData"})
 
 
-def _data_field(path: str) -> str:
+def _data_field(store: Store, path: str) -> str:
     if path not in DATA_KEYS:
         raise ValueError(f"data.{path} has no index; add it to DATA_KEYS and a migration")
-    return f"json_extract(data, '$.{path}')"
+    return data_field_sql(store.dialect, path)
 
 
 @dataclass(frozen=True)
@@ -234,7 +234,7 @@ def data_taken(
     statuses: Sequence[str] = (),
 ) -> bool:
     """Does an order hold `value` at `data.<path>` (of this merchant, kind, statuses)?"""
-    clauses = [f"{_data_field(path)} = ?", "gateway = ?"]
+    clauses = [f"{_data_field(store, path)} = ?", "gateway = ?"]
     params: list[Any] = [value, gateway]
     if merchant is not None:
         clauses.append("merchant_id = ?")
@@ -257,7 +257,7 @@ def heads_with_data(
     updated_since: datetime | None = None,
 ) -> list[OrderHead]:
     """The merchant's orders holding `value` at `data.<path>` (e.g. one card's pay-ins)."""
-    clauses = [f"{_data_field(path)} = ?", "gateway = ?", "merchant_id = ?"]
+    clauses = [f"{_data_field(store, path)} = ?", "gateway = ?", "merchant_id = ?"]
     params: list[Any] = [value, gateway, merchant]
     if updated_since is not None:
         clauses.append("updated_at >= ?")
@@ -287,7 +287,7 @@ def count_with_data(
     for kind, status in kinds:
         params.extend([kind] if status is None else [kind, status])
     row = store.fetchone(
-        f"SELECT COUNT(*) AS n FROM orders WHERE {_data_field(path)} = ? AND gateway = ? "
+        f"SELECT COUNT(*) AS n FROM orders WHERE {_data_field(store, path)} = ? AND gateway = ? "
         f"AND merchant_id = ? AND updated_at >= ? AND ({matches})",
         params,
     )
@@ -335,7 +335,7 @@ def page_of_orders(
         clauses.append("parent_id = ?")
         params.append(parent_id)
     if data_equals is not None:
-        clauses.append(f"{_data_field(data_equals[0])} = ?")
+        clauses.append(f"{_data_field(store, data_equals[0])} = ?")
         params.append(data_equals[1])
     where = " AND ".join(clauses)
     total = store.fetchone(f"SELECT COUNT(*) AS n FROM orders WHERE {where}", params)
@@ -358,7 +358,8 @@ def platform_ids_between(store: Store, gateway: str, low: str, high: str) -> lis
 def highest_numeric_id(store: Store, gateway: str, kind: str) -> int:
     """The largest platform id of `kind` read as a whole number (0 when none)."""
     row = store.fetchone(
-        "SELECT MAX(CAST(platform_id AS INTEGER)) AS n FROM orders WHERE gateway = ? AND kind = ?",
+        f"SELECT MAX(CAST(platform_id AS {integer_type(store.dialect)})) AS n FROM orders "
+        "WHERE gateway = ? AND kind = ?",
         (gateway, kind),
     )
     return int(row["n"] or 0) if row is not None else 0

@@ -87,18 +87,44 @@ class MessageFilter:
 
 def insert_message(store: Store, values: Sequence[Any]) -> int:
     """Store one message (values in `CALLBACK_COLUMNS` order); returns its `seq`."""
-    cursor = store.execute(f"INSERT INTO callbacks ({_COLUMNS}) VALUES ({_MARKS})", values)
-    assert cursor.lastrowid is not None
-    return int(cursor.lastrowid)
+    return store.insert(f"INSERT INTO callbacks ({_COLUMNS}) VALUES ({_MARKS})", values)
+
+
+# PostgreSQL types of the attempt columns: values in a SELECT list need them spelled out.
+_ATTEMPT_TYPES = (
+    "BIGINT",
+    "BIGINT",
+    "TEXT",
+    "TEXT",
+    "TEXT",
+    "DOUBLE PRECISION",
+    "BIGINT",
+    "BYTEA",
+    "BIGINT",
+    "TEXT",
+    "TEXT",
+    "BIGINT",
+    "BIGINT",
+)
+_SQLITE_WRITE_ATTEMPTS = (
+    f"INSERT OR REPLACE INTO callback_attempts ({', '.join(ATTEMPT_COLUMNS)}) "
+    f"SELECT {', '.join('?' for _ in ATTEMPT_COLUMNS)} "
+    "WHERE EXISTS (SELECT 1 FROM callbacks WHERE seq = ?)"
+)
+_POSTGRES_WRITE_ATTEMPTS = (
+    f"INSERT INTO callback_attempts ({', '.join(ATTEMPT_COLUMNS)}) "
+    f"SELECT {', '.join(f'CAST(? AS {kind})' for kind in _ATTEMPT_TYPES)} "
+    "WHERE EXISTS (SELECT 1 FROM callbacks WHERE seq = ?) "
+    "ON CONFLICT (seq, number) DO UPDATE SET "
+    + ", ".join(f"{column} = excluded.{column}" for column in ATTEMPT_COLUMNS[2:])
+)
 
 
 def write_attempts(store: Store, rows: Sequence[Sequence[Any]]) -> None:
     """Store attempts (values in `ATTEMPT_COLUMNS` order); an attempt whose message is gone
     (reset, trimming) is dropped with it."""
     store.executemany(
-        f"INSERT OR REPLACE INTO callback_attempts ({', '.join(ATTEMPT_COLUMNS)}) "
-        f"SELECT {', '.join('?' for _ in ATTEMPT_COLUMNS)} "
-        "WHERE EXISTS (SELECT 1 FROM callbacks WHERE seq = ?)",
+        _POSTGRES_WRITE_ATTEMPTS if store.dialect == "postgresql" else _SQLITE_WRITE_ATTEMPTS,
         [(*row, row[0]) for row in rows],
     )
 

@@ -42,12 +42,12 @@ def insert_timer(
     due: datetime,
     args: dict[str, Any],
 ) -> Due:
-    cursor = store.execute(
+    seq = store.insert(
         "INSERT INTO timers (gateway, merchant_id, action, subject, due_at, args) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         (gateway, merchant, action, subject, format_instant(due), json.dumps(args)),
     )
-    return Due(int(cursor.lastrowid or 0), gateway, merchant, action, subject, due, args)
+    return Due(seq, gateway, merchant, action, subject, due, args)
 
 
 def delete_timers(store: Store, action: str, subject: str) -> list[int]:
@@ -62,7 +62,7 @@ def delete_timers(store: Store, action: str, subject: str) -> list[int]:
 
 def take_timer(store: Store, seq: int) -> bool:
     """Delete the timer `seq`; False when it was already gone (cancelled, reset)."""
-    return store.execute("DELETE FROM timers WHERE seq = ?", (seq,)).rowcount > 0
+    return store.execute("DELETE FROM timers WHERE seq = ?", (seq,)) > 0
 
 
 def timers_for(store: Store, subject: str | None = None) -> list[Due]:

@@ -14,6 +14,8 @@ from support.server import RunningSandbox, run_sandbox
 
 from sandbox.store.balances import adjust_balance, get_balance
 
+pytestmark = pytest.mark.postgres
+
 TRUSTPAY_DEMO = "8820250900009"
 
 

@@ -16,6 +16,8 @@ from support.server import RunningSandbox, run_sandbox
 from sandbox.delivery import body_equals_text, profile
 from sandbox.store.journal import JournalEntry
 
+pytestmark = pytest.mark.postgres
+
 MANUAL = {"clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}
 
 

@@ -13,6 +13,8 @@ from support.server import RunningSandbox
 
 from sandbox.delivery import body_equals_text, json_field_equals, profile
 
+pytestmark = pytest.mark.postgres
+
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:

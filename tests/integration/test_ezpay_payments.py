@@ -25,17 +25,22 @@ from support.server import RunningSandbox, run_sandbox
 
 from sandbox.gateways.ezpay.codes import ERRORS, FAILURES
 
+pytestmark = pytest.mark.postgres
+
 
 @pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
+def receiver(store_backend: str) -> Iterator[Receiver]:
+    """One per store backend, so the two runs' callbacks never mix."""
     with run_receiver(Reply(200, OK_REPLY)) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
+def server(
+    tmp_path_factory: pytest.TempPathFactory, module_db_flags: dict[str, str]
+) -> Iterator[RunningSandbox]:
     config = write_config(Path(tmp_path_factory.mktemp("ezpay")) / "config.yaml")
-    with run_sandbox({"clock": "manual", "config": config}) as running:
+    with run_sandbox({**module_db_flags, "clock": "manual", "config": config}) as running:
         yield running
 
 

@@ -34,6 +34,8 @@ from sandbox.gateways.goldenpay.callbacks import ACK
 from sandbox.signing.md5 import goldenpay_verify
 from sandbox.signing.values import parse_json
 
+pytestmark = pytest.mark.postgres
+
 COLLECT_KEYS = [
     "id", "trans_id", "mch_id", "order_amount", "payed_amount", "channel", "status",
     "created_at", "payed_at", "sign",
@@ -41,14 +43,17 @@ COLLECT_KEYS = [
 
 
 @pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
+def receiver(store_backend: str) -> Iterator[Receiver]:
+    """One per store backend, so the two runs' callbacks never mix."""
     with run_receiver(Reply(200, b"success")) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
-def gp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
-    flags = {"clock": "manual", "clock_start": "2026-05-04T03:00:00Z"}
+def gp(
+    tmp_path_factory: pytest.TempPathFactory, module_db_flags: dict[str, str]
+) -> Iterator[RunningSandbox]:
+    flags = {**module_db_flags, "clock": "manual", "clock_start": "2026-05-04T03:00:00Z"}
     with goldenpay_sandbox(tmp_path_factory.mktemp("gp"), **flags) as running:
         yield running
 

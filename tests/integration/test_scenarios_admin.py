@@ -10,18 +10,20 @@ import pytest
 from support.server import RunningSandbox, run_sandbox
 from support.testgateway import routes
 
+pytestmark = pytest.mark.postgres
+
 TP_DEMO = "8820250900009"
 TP_OTHER = "8820250900010"
 
 
 @pytest.fixture
-def gw_server(tmp_path: Path) -> Iterator[RunningSandbox]:
+def gw_server(tmp_path: Path, db_flags: dict[str, str]) -> Iterator[RunningSandbox]:
     """The sandbox with a second TrustPay merchant and the test gateway mounted."""
     config = tmp_path / "sandbox.yaml"
     config.write_text(
         f"merchants:\n  trustpay:\n    - {{merchant_id: {TP_OTHER}, api_key: k, secret: s}}\n"
     )
-    with run_sandbox({"config": str(config)}, routes=routes()) as running:
+    with run_sandbox({**db_flags, "config": str(config)}, routes=routes()) as running:
         yield running
 
 

@@ -1,4 +1,7 @@
+import pytest
 from support.server import RunningSandbox
+
+pytestmark = pytest.mark.postgres
 
 
 def test_health_answers_with_version_header(server: RunningSandbox) -> None:

@@ -18,6 +18,8 @@ from support.tpclient import MERCHANT_ID, SECRET, error, num, ok, post
 from sandbox.signing.md5 import trustpay_sign, trustpay_verify
 from sandbox.signing.values import compact_json, parse_json
 
+pytestmark = pytest.mark.postgres
+
 CARD = "/v4/payin/create/card"
 CASHIER = "/v4/payin/create/order"
 V3_SYNC = "/v3/payin/create/card/sync"
@@ -27,14 +29,15 @@ START = "2026-03-12T08:30:00Z"
 
 
 @pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
+def receiver(store_backend: str) -> Iterator[Receiver]:
+    """One per store backend, so the two runs' callbacks never mix."""
     with run_receiver(Reply(200, b"{}")) as merchant_side:
         yield merchant_side
 
 
 @pytest.fixture(scope="module")
-def running() -> Iterator[RunningSandbox]:
-    with run_sandbox({"clock": "manual", "clock_start": START}) as sandbox:
+def running(module_db_flags: dict[str, str]) -> Iterator[RunningSandbox]:
+    with run_sandbox({**module_db_flags, "clock": "manual", "clock_start": START}) as sandbox:
         yield sandbox
 
 
