@@ -336,6 +336,10 @@ class _Run:
         result.state_checked = True
         result.state = state
         want_status, want_amount = expected
+        if status is None:
+            result.verdict = "fail"
+            result.message = f"the state URL {url} did not answer"
+            return
         if want_status == "":
             if status == 404 or (state is not None and state.get("status") in NEVER_APPLIED):
                 return
