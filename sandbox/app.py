@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox import __version__
 from sandbox.admin import callbacks as admin_callbacks
+from sandbox.admin import check as admin_check
 from sandbox.admin import clock as admin_clock
 from sandbox.admin import openapi as admin_openapi
 from sandbox.admin import orders as admin_orders
@@ -62,6 +63,7 @@ def create_app(
         *admin_scenarios.routes,
         *admin_orders.routes,
         *admin_openapi.routes,
+        *admin_check.routes,
     ]
     gateway_routes: list[BaseRoute] = []
     for gateway in gateway_apps():

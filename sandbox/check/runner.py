@@ -38,6 +38,7 @@ class CheckOptions:
     only: tuple[str, ...] = ()  # case ids (`valid`) or kind-qualified ids (`payin.valid`)
     state_url: str | None = None  # template with `{order_no}`
     timeout: float | None = None  # for tests only: the gateway's own timeout otherwise
+    now: datetime | None = None  # when the callbacks say things happened (the sandbox clock's now)
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,8 @@ async def run_check(
     )
     slots = ClientSlots(1, f"Sandbox-Check/{conformance.gateway}")
     run = _Run(conformance, merchant, options, timeout, secrets.token_hex(3))
+    if options.now is not None:
+        run.now = options.now
     try:
         async with slots.client() as session:
             for kind, case in pairs:
