@@ -13,7 +13,7 @@ from sandbox.check.lookup import conformance_of, merchant_of
 from sandbox.check.runner import CheckOptions, run_check, selected
 from sandbox.runtime import Sandbox
 
-FIELDS = {"gateway", "notify_url", "merchant", "only", "state_url"}
+FIELDS = {"gateway", "notify_url", "merchant", "only", "kinds", "state_url"}
 REQUEST_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["gateway", "notify_url"],
@@ -29,6 +29,11 @@ REQUEST_SCHEMA: dict[str, Any] = {
             "type": "array",
             "items": {"type": "string"},
             "description": "case ids (`duplicate`) or KIND.CASE (`payin.duplicate`)",
+        },
+        "kinds": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "check only these callback kinds (payin, payout, refund)",
         },
         "state_url": {
             "type": "string",
@@ -58,10 +63,20 @@ def _options(body: dict[str, Any], sandbox: Sandbox) -> CheckOptions:
     state_url = _url(body, "state_url")
     if state_url is not None and "{order_no}" not in state_url:
         raise _bad("state_url: must contain {order_no}")
-    only = body.get("only", [])
-    if not isinstance(only, list) or not all(isinstance(name, str) for name in only):
-        raise _bad("only: must be a list of case ids")
-    return CheckOptions(notify_url, tuple(only), state_url, now=sandbox.clock.now())
+    return CheckOptions(
+        notify_url,
+        _names(body, "only", "case ids"),
+        state_url,
+        now=sandbox.clock.now(),
+        kinds=_names(body, "kinds", "callback kinds"),
+    )
+
+
+def _names(body: dict[str, Any], name: str, what: str) -> tuple[str, ...]:
+    names = body.get(name, [])
+    if not isinstance(names, list) or not all(isinstance(item, str) for item in names):
+        raise _bad(f"{name}: must be a list of {what}")
+    return tuple(names)
 
 
 async def check(request: Request) -> JSONResponse:
@@ -82,6 +97,10 @@ async def check(request: Request) -> JSONResponse:
     except ValueError as exc:
         raise _bad(f"gateway: {exc}") from None
     options = _options(body, sandbox)
+    try:
+        selected(conformance, (), options.kinds)
+    except ValueError as exc:
+        raise _bad(f"kinds: {exc}") from None
     try:
         selected(conformance, options.only)
     except ValueError as exc:

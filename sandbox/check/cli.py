@@ -11,7 +11,7 @@ from typing import Any
 from sandbox.check.cases import CASE_IDS
 from sandbox.check.lookup import conformance_of, merchant_of
 from sandbox.check.report import json_text, junit, progress_line, table
-from sandbox.check.runner import CheckOptions, run_check
+from sandbox.check.runner import CheckOptions, run_check, selected
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -34,6 +34,14 @@ def add_check_command(commands: Any) -> None:
     check.add_argument("--junit", type=Path, metavar="FILE", help="write a JUnit XML report")
     check.add_argument("--json", type=Path, metavar="FILE", help="write a JSON report")
     check.add_argument("--only", nargs="+", metavar="CASE", default=[], help="run these cases")
+    check.add_argument(
+        "--kind",
+        action="append",
+        default=[],
+        metavar="KIND",
+        help="check only this callback kind (payin, payout, refund; repeatable): a handler that "
+        "takes pay-ins only",
+    )
     check.add_argument(
         "--state-url",
         metavar="TEMPLATE",
@@ -61,10 +69,14 @@ def run_check_command(args: argparse.Namespace) -> int:
             raise ValueError("--state-url must contain {order_no}")
         if not args.notify_url.startswith(("http://", "https://")):
             raise ValueError("--notify-url must be an http(s) URL")
-        options = CheckOptions(args.notify_url, tuple(args.only), args.state_url, args.timeout)
-        from sandbox.check.runner import selected
-
-        selected(conformance, options.only)
+        options = CheckOptions(
+            args.notify_url,
+            tuple(args.only),
+            args.state_url,
+            args.timeout,
+            kinds=tuple(args.kind),
+        )
+        selected(conformance, options.only, options.kinds)
     except (ValueError, SettingsError) as exc:
         print(f"sandbox check: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

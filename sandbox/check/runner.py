@@ -39,6 +39,7 @@ class CheckOptions:
     state_url: str | None = None  # template with `{order_no}`
     timeout: float | None = None  # for tests only: the gateway's own timeout otherwise
     now: datetime | None = None  # when the callbacks say things happened (the sandbox clock's now)
+    kinds: tuple[str, ...] = ()  # the callback kinds the handler takes (all the gateway's if empty)
 
 
 @dataclass(frozen=True)
@@ -133,8 +134,16 @@ class CheckReport:
         }
 
 
-def selected(conformance: Conformance, only: Sequence[str]) -> list[tuple[str, Case]]:
-    """The (kind, case) pairs to run; raises ValueError naming an unknown case id."""
+def selected(
+    conformance: Conformance, only: Sequence[str], kinds: Sequence[str] = ()
+) -> list[tuple[str, Case]]:
+    """The (kind, case) pairs to run; raises ValueError naming an unknown case id or kind."""
+    unknown_kinds = [kind for kind in kinds if kind not in conformance.kinds]
+    if unknown_kinds:
+        raise ValueError(
+            f"unknown kind {', '.join(unknown_kinds)} for {conformance.gateway} "
+            f"(known: {', '.join(conformance.kinds)})"
+        )
     known = set(CASE_IDS) | {f"{kind}.{c}" for kind in conformance.kinds for c in CASE_IDS}
     unknown = [name for name in only if name not in known]
     if unknown:
@@ -144,7 +153,7 @@ def selected(conformance: Conformance, only: Sequence[str]) -> list[tuple[str, C
             f"{', '.join(conformance.kinds)})"
         )
     pairs = []
-    for kind in conformance.kinds:
+    for kind in [k for k in conformance.kinds if not kinds or k in kinds]:
         for case in CASES:
             if not only or case.id in only or f"{kind}.{case.id}" in only:
                 pairs.append((kind, case))
@@ -164,7 +173,7 @@ async def run_check(
     options: CheckOptions,
     progress: Callable[[CaseResult], None] | None = None,
 ) -> CheckReport:
-    pairs = selected(conformance, options.only)
+    pairs = selected(conformance, options.only, options.kinds)
     timeout = options.timeout or conformance.policy.timeout
     report = CheckReport(
         gateway=conformance.gateway,

@@ -196,16 +196,18 @@ class SandboxClient:
         merchant: str | None = None,
         only: tuple[str, ...] | list[str] = (),
         state_url: str | None = None,
+        kinds: tuple[str, ...] | list[str] = (),
     ) -> Item:
         """Run `sandbox check` from the server: send the battery of signed callbacks to the
         merchant's `notify_url` and return the JSON report (`passed`, `counts`, `results`, ...).
 
         `merchant` defaults to the gateway's first merchant; `only` picks cases (`duplicate`,
-        `payin.valid`); `state_url` is the merchant's test-only order state URL with
+        `payin.valid`); `kinds` the callback kinds the handler takes (`["payin"]`; default all
+        the gateway's); `state_url` is the merchant's test-only order state URL with
         `{order_no}`. A failing handler is a report with `passed` false, not an error; bad input
         raises `SandboxError`. See docs/check.md.
         """
-        result: Item = self._run(calls.check(gateway, notify_url, merchant, only, state_url))
+        result: Item = self._run(calls.check(gateway, notify_url, merchant, only, state_url, kinds))
         return result
 
 
@@ -386,9 +388,10 @@ class AsyncSandboxClient:
         merchant: str | None = None,
         only: tuple[str, ...] | list[str] = (),
         state_url: str | None = None,
+        kinds: tuple[str, ...] | list[str] = (),
     ) -> Item:
         """`SandboxClient.check`: the conformance check of a merchant's callback handler, run by
         the server; returns the JSON report."""
-        call = calls.check(gateway, notify_url, merchant, only, state_url)
+        call = calls.check(gateway, notify_url, merchant, only, state_url, kinds)
         result: Item = await self._run(call)
         return result

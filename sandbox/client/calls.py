@@ -68,11 +68,14 @@ def check(
     merchant: str | None,
     only: tuple[str, ...] | list[str],
     state_url: str | None,
+    kinds: tuple[str, ...] | list[str] = (),
 ) -> Call:
     """`POST /_sandbox/check`, with an HTTP timeout as long as a whole battery may take."""
     body = without_none({"gateway": gateway, "notify_url": notify_url, "merchant": merchant})
     if only:
         body["only"] = list(only)
+    if kinds:
+        body["kinds"] = list(kinds)
     if state_url is not None:
         body["state_url"] = state_url
     return Call("POST", f"{ADMIN}/check", json=body, timeout=CHECK_HTTP_TIMEOUT_S)

@@ -105,6 +105,8 @@ URL = "http://127.0.0.1:9/notify"
         ({"gateway": "ezpay", "notify_url": URL, "only": "valid"}, 400, "only: must be a list"),
         ({"gateway": "ezpay", "notify_url": URL, "only": ["nope"]}, 400, "only: unknown case nope"),
         ({"gateway": "ezpay", "notify_url": URL, "merchant": True}, 400, "merchant: must be"),
+        ({"gateway": "ezpay", "notify_url": URL, "kinds": "payin"}, 400, "kinds: must be a list"),
+        ({"gateway": "goldenpay", "notify_url": URL, "kinds": ["refund"]}, 400, "kinds: unknown"),
         ({"gateway": "ezpay", "notify_url": URL, "merchant": "x"}, 422, "unknown ezpay merchant"),
         ({"gateway": "ezpay", "notify_url": URL, "timeout": 1}, 400, "unknown field(s): timeout"),
     ],
@@ -130,7 +132,8 @@ def test_the_openapi_document_describes_the_body(sandbox: RunningSandbox) -> Non
     assert operation["security"] == [{"adminToken": []}, {}]
     schema = operation["requestBody"]["content"]["application/json"]["schema"]
     assert schema["required"] == ["gateway", "notify_url"]
-    assert set(schema["properties"]) == {"gateway", "notify_url", "merchant", "only", "state_url"}
+    fields = {"gateway", "notify_url", "merchant", "only", "kinds", "state_url"}
+    assert set(schema["properties"]) == fields
 
 
 def test_sandbox_client_check(sandbox: RunningSandbox, handlers: dict[str, str]) -> None:
@@ -155,7 +158,8 @@ def test_async_sandbox_client_check(sandbox: RunningSandbox, handlers: dict[str,
                 "trustpay",
                 f"{url}/notify",
                 merchant="8820250900009",
-                only=["payin.late-failure"],
+                only=["late-failure"],
+                kinds=["payin"],
                 state_url=f"{url}/orders/{{order_no}}",
             )
 

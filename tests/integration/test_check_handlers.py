@@ -263,6 +263,7 @@ def test_cli_exit_1_names_the_failed_cases_with_why_and_fix(
         (["ezpay", "--notify-url", "http://x/n", "--only", "nope"], "unknown case nope"),
         (["ezpay", "--notify-url", "http://x/n", "--merchant", "9"], "unknown ezpay merchant"),
         (["ezpay", "--notify-url", "http://x/n", "--timeout", "0"], "--timeout must be positive"),
+        (["goldenpay", "--notify-url", "http://x/n", "--kind", "refund"], "unknown kind refund"),
         (["ezpay", "--notify-url", "http://x/n", "--state-url", "http://x/o"], "{order_no}"),
     ],
 )
@@ -290,3 +291,12 @@ def test_a_state_url_that_does_not_answer_fails_the_state_cases_and_says_so() ->
     for result in report.failures:
         state_at = f"http://127.0.0.1:{port}/orders/{result.order_no}"
         assert result.message == f"the state URL {state_at} did not answer"
+
+
+def test_cli_kind_checks_only_that_kind(capsys: pytest.CaptureFixture[str]) -> None:
+    with handler("trustpay") as url:
+        code = main(["check", "trustpay", "--notify-url", f"{url}/notify", "--kind", "refund"])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    assert "11 passed, 0 failed, 1 reported, 1 not applicable" in out
+    assert "payin." not in out and "payout." not in out
