@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from sandbox.admin.errors import AdminError, read_json_object, reject_unknown_fields
-from sandbox.check.lookup import conformance_of, merchant_of
+from sandbox.check.lookup import conformance_of, merchant_of, url_problem
 from sandbox.check.runner import CheckOptions, run_check, selected
 from sandbox.runtime import Sandbox
 
@@ -47,22 +47,21 @@ def _bad(message: str) -> AdminError:
     return AdminError(400, "bad_request", message)
 
 
-def _url(body: dict[str, Any], name: str) -> str | None:
+def _url(body: dict[str, Any], name: str, *, template: bool = False) -> str | None:
     value = body.get(name)
     if value is None:
         return None
-    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
-        raise _bad(f"{name}: must be an http(s) URL")
-    return value
+    problem = url_problem(value, template=template)
+    if problem is not None:
+        raise _bad(f"{name}: {problem}")
+    return str(value)
 
 
 def _options(body: dict[str, Any], sandbox: Sandbox) -> CheckOptions:
     notify_url = _url(body, "notify_url")
     if notify_url is None:
         raise _bad("notify_url: required")
-    state_url = _url(body, "state_url")
-    if state_url is not None and "{order_no}" not in state_url:
-        raise _bad("state_url: must contain {order_no}")
+    state_url = _url(body, "state_url", template=True)
     return CheckOptions(
         notify_url,
         _names(body, "only", "case ids"),

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.check.cases import CASE_IDS
-from sandbox.check.lookup import conformance_of, merchant_of
+from sandbox.check.lookup import conformance_of, merchant_of, url_problem
 from sandbox.check.report import json_text, junit, progress_line, table
 from sandbox.check.runner import CheckOptions, run_check, selected
 
@@ -65,10 +65,12 @@ def run_check_command(args: argparse.Namespace) -> int:
         merchant, merchant_id = merchant_of(settings.merchants, args.gateway, args.merchant)
         if args.timeout is not None and not args.timeout > 0:
             raise ValueError("--timeout must be positive")
-        if args.state_url is not None and "{order_no}" not in args.state_url:
-            raise ValueError("--state-url must contain {order_no}")
-        if not args.notify_url.startswith(("http://", "https://")):
-            raise ValueError("--notify-url must be an http(s) URL")
+        problem = url_problem(args.notify_url)
+        if problem is not None:
+            raise ValueError(f"--notify-url {problem}")
+        problem = None if args.state_url is None else url_problem(args.state_url, template=True)
+        if problem is not None:
+            raise ValueError(f"--state-url {problem}")
         options = CheckOptions(
             args.notify_url,
             tuple(args.only),

@@ -97,6 +97,12 @@ URL = "http://127.0.0.1:9/notify"
         ({"gateway": "ezpay"}, 400, "notify_url: required"),
         ({"gateway": "ezpay", "notify_url": "ftp://x"}, 400, "notify_url: must be an http(s) URL"),
         ({"gateway": "ezpay", "notify_url": ["x"]}, 400, "notify_url: must be an http(s) URL"),
+        ({"gateway": "ezpay", "notify_url": "http://[x/n"}, 400, "notify_url: is not a valid"),
+        (
+            {"gateway": "ezpay", "notify_url": URL, "state_url": "http:///{order_no}"},
+            400,
+            "state_url: must name a host",
+        ),
         (
             {"gateway": "ezpay", "notify_url": URL, "state_url": "http://m/orders"},
             400,

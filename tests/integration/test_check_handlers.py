@@ -260,6 +260,10 @@ def test_cli_exit_1_names_the_failed_cases_with_why_and_fix(
     [
         (["paypal", "--notify-url", "http://127.0.0.1:9/n"], "unknown gateway 'paypal'"),
         (["ezpay", "--notify-url", "ftp://x/n"], "--notify-url must be an http(s) URL"),
+        (["ezpay", "--notify-url", "http:///n"], "--notify-url must name a host"),
+        (["ezpay", "--notify-url", "http://[bad/n"], "--notify-url is not a valid URL"),
+        (["ezpay", "--notify-url", "http://x:99999/n"], "--notify-url is not a valid URL"),
+        (["ezpay", "--notify-url", "http://a b/n"], "--notify-url must not contain spaces"),
         (["ezpay", "--notify-url", "http://x/n", "--only", "nope"], "unknown case nope"),
         (["ezpay", "--notify-url", "http://x/n", "--merchant", "9"], "unknown ezpay merchant"),
         (["ezpay", "--notify-url", "http://x/n", "--timeout", "0"], "--timeout must be positive"),
