@@ -101,7 +101,7 @@ async def check(request: Request) -> JSONResponse:
     except ValueError as exc:
         raise _bad(f"kinds: {exc}") from None
     try:
-        selected(conformance, options.only)
+        selected(conformance, options.only, options.kinds)
     except ValueError as exc:
         raise _bad(f"only: {exc}") from None
     try:

@@ -157,6 +157,8 @@ def selected(
         for case in CASES:
             if not only or case.id in only or f"{kind}.{case.id}" in only:
                 pairs.append((kind, case))
+    if not pairs:  # e.g. --kind payin --only payout.valid: a check of nothing must not pass
+        raise ValueError(f"no case left to run for {conformance.gateway}: {', '.join(only)}")
     return pairs
 
 

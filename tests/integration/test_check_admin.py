@@ -113,6 +113,11 @@ URL = "http://127.0.0.1:9/notify"
         ({"gateway": "ezpay", "notify_url": URL, "merchant": True}, 400, "merchant: must be"),
         ({"gateway": "ezpay", "notify_url": URL, "kinds": "payin"}, 400, "kinds: must be a list"),
         ({"gateway": "goldenpay", "notify_url": URL, "kinds": ["refund"]}, 400, "kinds: unknown"),
+        (
+            {"gateway": "ezpay", "notify_url": URL, "kinds": ["payin"], "only": ["refund.valid"]},
+            400,
+            "only: no case left to run for ezpay: refund.valid",
+        ),
         ({"gateway": "ezpay", "notify_url": URL, "merchant": "x"}, 422, "unknown ezpay merchant"),
         ({"gateway": "ezpay", "notify_url": URL, "timeout": 1}, 400, "unknown field(s): timeout"),
     ],

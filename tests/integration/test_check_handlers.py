@@ -268,6 +268,10 @@ def test_cli_exit_1_names_the_failed_cases_with_why_and_fix(
         (["ezpay", "--notify-url", "http://x/n", "--merchant", "9"], "unknown ezpay merchant"),
         (["ezpay", "--notify-url", "http://x/n", "--timeout", "0"], "--timeout must be positive"),
         (["goldenpay", "--notify-url", "http://x/n", "--kind", "refund"], "unknown kind refund"),
+        (
+            ["ezpay", "--notify-url", "http://x/n", "--kind", "payin", "--only", "payout.valid"],
+            "no case left to run for ezpay: payout.valid",
+        ),
         (["ezpay", "--notify-url", "http://x/n", "--state-url", "http://x/o"], "{order_no}"),
     ],
 )
