@@ -67,6 +67,16 @@ def default_describe(order: Order) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class TriggerMenu:
+    """What `sandbox trigger` offers for a gateway whose plug has a `trigger` hook."""
+
+    kinds: Mapping[str, tuple[str, ...]]  # order kind → the statuses it can be created in
+    extras: str  # the gateway's own `--set` fields, for `sandbox trigger --list`
+    currency: str | None = None  # sent when none is given (None: the gateway's own default)
+    minor_units: bool = False  # `--amount` is a whole number of minor units
+
+
+@dataclass(frozen=True)
 class GatewayPlug:
     name: str
     routes: Sequence[BaseRoute]
@@ -83,6 +93,7 @@ class GatewayPlug:
     admin_routes: Sequence[BaseRoute] = ()
     complete: CompleteHook | None = None
     trigger: TriggerHook | None = None
+    trigger_menu: TriggerMenu | None = None
     # The admin view of an order; the default shows the shared columns and `data`.
     describe: Callable[[Order], dict[str, Any]] = default_describe
     # Called once the sandbox runs (outcome handlers, restored timers are already armed).

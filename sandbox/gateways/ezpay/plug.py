@@ -9,7 +9,20 @@ from sandbox.gateways.ezpay.conformance import CONFORMANCE
 from sandbox.gateways.ezpay.merchant import EZPAY_MERCHANTS
 from sandbox.gateways.ezpay.operations import VOCABULARY
 from sandbox.gateways.ezpay.routes import ROUTES
-from sandbox.gateways.plug import GatewayPlug
+from sandbox.gateways.plug import GatewayPlug, TriggerMenu
+
+# What `sandbox trigger` offers (the `trigger` hook accepts every pair).
+TRIGGER_MENU = TriggerMenu(
+    kinds={
+        "payin": ("pending", "success", "failed", "expired"),
+        "payout": ("pending", "success", "failed"),
+        "refund": ("pending", "success", "failed", "canceled"),
+    },
+    extras="order_no, channel (channelCode / transferCode), original (refund); amount in "
+    "minor units (2500 = PHP 25.00)",
+    currency="PHP",
+    minor_units=True,
+)
 
 PLUG = GatewayPlug(
     name="ezpay",
@@ -23,5 +36,6 @@ PLUG = GatewayPlug(
     admin_routes=account.ROUTES,
     complete=admin.complete,
     trigger=admin.trigger,
+    trigger_menu=TRIGGER_MENU,
     conformance=CONFORMANCE,
 )

@@ -11,13 +11,23 @@ from sandbox.gateways.goldenpay.merchant import GOLDENPAY_MERCHANTS
 from sandbox.gateways.goldenpay.operations import VOCABULARY
 from sandbox.gateways.goldenpay.pages import pages
 from sandbox.gateways.goldenpay.routes import ROUTES
-from sandbox.gateways.plug import GatewayPlug
+from sandbox.gateways.plug import GatewayPlug, TriggerMenu
 from sandbox.runtime import Sandbox
 
 
 def _forget_sequences_on_reset(sandbox: Sandbox) -> None:
     sandbox.reset_hooks.append(lambda scope: forget_sequences(sandbox))
 
+
+# What `sandbox trigger` offers (the `trigger` hook accepts every pair).
+TRIGGER_MENU = TriggerMenu(
+    kinds={
+        "payin": ("pending", "success", "failed", "expired", "canceled"),
+        "payout": ("pending", "success", "failed", "expired", "canceled"),
+    },
+    extras="order_no, channel (default mock), paid_amount; amount in major units",
+    currency="PHP",
+)
 
 PLUG = GatewayPlug(
     name="goldenpay",
@@ -30,6 +40,7 @@ PLUG = GatewayPlug(
     pages=pages,
     complete=admin.complete,
     trigger=admin.trigger,
+    trigger_menu=TRIGGER_MENU,
     on_start=[_forget_sequences_on_reset],
     conformance=CONFORMANCE,
 )
