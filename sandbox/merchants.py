@@ -113,3 +113,11 @@ MERCHANT_KINDS: dict[str, MerchantKind] = {}
 
 def register_merchant_kind(kind: MerchantKind) -> None:
     MERCHANT_KINDS[kind.gateway] = kind
+
+
+def selected_kinds(names: Iterable[str]) -> list[MerchantKind] | None:
+    """The installed merchant kinds of the gateways `names` selects (None: no selection, all)."""
+    wanted = set(names)
+    if not wanted:
+        return None
+    return [kind for gateway, kind in MERCHANT_KINDS.items() if gateway in wanted]

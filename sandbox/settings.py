@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sandbox.clock import parse_instant
-from sandbox.merchants import MerchantBook, MerchantConfig
+from sandbox.merchants import MerchantBook, MerchantConfig, selected_kinds
 from sandbox.yamlsource import YamlDocument, YamlError, load_yaml
 
 
@@ -353,7 +353,7 @@ def resolve_settings(
         if not isinstance(replace_demo, bool) and document is not None:
             raise document.error(("replace_demo_merchants",), "must be true or false")
         merchant_config = MerchantConfig(file_values.get("merchants"), document, bool(replace_demo))
-        merchants = merchant_config.book()
+        merchants = merchant_config.book(selected_kinds(values["gateways"]))
     except YamlError as exc:
         raise SettingsError(str(exc)) from None
     return Settings(

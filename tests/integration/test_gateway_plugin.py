@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from support.receiver import Receiver, Reply, run_receiver
-from support.server import RunningSandbox, run_sandbox
+from support.server import BUILTIN_GATEWAYS, RunningSandbox, run_sandbox
 
 from sandbox.gateways.installed import GatewayListError, installed_gateways, select_gateways
 
@@ -27,7 +27,7 @@ SECRET = "demo_test_secret_5678"
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[RunningSandbox]:
-    with run_sandbox({"clock": "manual"}) as running:
+    with run_sandbox({"clock": "manual", "gateways": f"{BUILTIN_GATEWAYS},demogw"}) as running:
         yield running
 
 
