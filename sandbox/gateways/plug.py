@@ -109,7 +109,7 @@ class GatewayPlug:
             ("merchants", self.merchants.gateway),
         ):
             if gateway != self.name:
-                raise ValueError(f"plug {self.name!r}: its {part} belong to {gateway!r}")
+                raise ValueError(f"plug {self.name!r}: its {part} name gateway {gateway!r}")
         if self.name not in self.policies:
             raise ValueError(f"plug {self.name!r}: no default delivery policy named {self.name!r}")
 
