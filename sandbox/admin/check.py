@@ -92,7 +92,7 @@ async def check(request: Request) -> JSONResponse:
     ):
         raise _bad("merchant: must be a merchant id")
     try:
-        conformance = conformance_of(gateway)
+        conformance = conformance_of(sandbox.gateways, gateway)
     except ValueError as exc:
         raise _bad(f"gateway: {exc}") from None
     options = _options(body, sandbox)

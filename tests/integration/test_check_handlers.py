@@ -23,6 +23,7 @@ from sandbox.check import CheckOptions, CheckReport, run_check
 from sandbox.check.lookup import conformance_of, merchant_of
 from sandbox.check.report import table
 from sandbox.cli import main
+from sandbox.gateways.installed import installed_gateways
 from sandbox.settings import resolve_settings
 
 KINDS = {
@@ -94,7 +95,9 @@ def check(gateway: str, url: str, with_state: bool, timeout: float | None = None
     merchant, merchant_id = merchant_of(settings.merchants, gateway, None)
     state_url = f"{url}/orders/{{order_no}}" if with_state else None
     options = CheckOptions(f"{url}/notify", state_url=state_url, timeout=timeout)
-    return asyncio.run(run_check(conformance_of(gateway), merchant, merchant_id, options))
+    return asyncio.run(
+        run_check(conformance_of(installed_gateways(), gateway), merchant, merchant_id, options)
+    )
 
 
 def failed(report: CheckReport) -> set[str]:
@@ -294,7 +297,11 @@ def test_a_state_url_that_does_not_answer_fails_the_state_cases_and_says_so() ->
         options = CheckOptions(
             f"{url}/notify", only=("valid", "bad-signature"), state_url=state_url
         )
-        report = asyncio.run(run_check(conformance_of("trustpay"), merchant, merchant_id, options))
+        report = asyncio.run(
+            run_check(
+                conformance_of(installed_gateways(), "trustpay"), merchant, merchant_id, options
+            )
+        )
     assert failed(report) == per_kind("trustpay", ("valid", "bad-signature"))
     for result in report.failures:
         state_at = f"http://127.0.0.1:{port}/orders/{result.order_no}"

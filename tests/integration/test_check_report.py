@@ -21,6 +21,7 @@ from sandbox.check.cases import case
 from sandbox.check.lookup import conformance_of, merchant_of
 from sandbox.check.report import json_text, junit
 from sandbox.check.runner import CaseResult, Exchange
+from sandbox.gateways.installed import installed_gateways
 from sandbox.settings import resolve_settings
 
 SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).parents[1] / "support" / "junit-10.xsd")))
@@ -33,7 +34,9 @@ def run(gateway: str, defect: str, state: bool = True) -> CheckReport:
         options = CheckOptions(f"{url}/notify", state_url=f"{url}/orders/{{order_no}}")
         if not state:
             options = CheckOptions(f"{url}/notify")
-        return asyncio.run(run_check(conformance_of(gateway), merchant, merchant_id, options))
+        return asyncio.run(
+            run_check(conformance_of(installed_gateways(), gateway), merchant, merchant_id, options)
+        )
 
 
 @pytest.fixture(scope="module")
