@@ -267,18 +267,22 @@ def test_dockerignore_keeps_the_package_and_drops_local_state(tmp_path: Path) ->
     assert not [path for path in copied if path.endswith((".pyc", ".db"))]
 
 
-@pytest.mark.slow
-def test_install_command_cmd_and_healthcheck_work_in_a_fresh_venv(
-    dockerfile: list[Instruction],
-    tmp_path: Path,
-    stopped_at_exit: list[subprocess.Popen[bytes]],
-) -> None:
-    context, venv = tmp_path / "app", tmp_path / "venv"
+@dataclass(frozen=True)
+class Image:
+    context: Path  # the build context, the image's WORKDIR
+    venv: Path  # "the image's Python"
+    env: dict[str, str]  # the Dockerfile's ENV
+
+
+@pytest.fixture(scope="module")
+def image(dockerfile: list[Instruction], tmp_path_factory: pytest.TempPathFactory) -> Image:
+    """The Dockerfile's own install line, run once in WORKDIR with a fresh venv as the image's
+    Python; the tests of this module then run the installed commands."""
+    root = tmp_path_factory.mktemp("image")
+    context, venv = root / "app", root / "venv"
     copy_build_context(ROOT, context)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     image_env = env_of(dockerfile)
-
-    # The Dockerfile's own install line, run in WORKDIR with the venv as "the image's Python".
     (install,) = [args for args in the("RUN", dockerfile) if "pip install" in args]
     quiet = {"PIP_QUIET": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     built = subprocess.run(
@@ -290,6 +294,17 @@ def test_install_command_cmd_and_healthcheck_work_in_a_fresh_venv(
         timeout=600,
     )
     assert built.returncode == 0, built.stdout + built.stderr
+    return Image(context, venv, image_env)
+
+
+@pytest.mark.slow
+def test_install_command_cmd_and_healthcheck_work_in_a_fresh_venv(
+    dockerfile: list[Instruction],
+    image: Image,
+    tmp_path: Path,
+    stopped_at_exit: list[subprocess.Popen[bytes]],
+) -> None:
+    context, venv, image_env = image.context, image.venv, image.env
     installed = list(venv.glob("lib/python*/site-packages/sandbox/__init__.py"))
     assert installed, "pip install did not put the sandbox package into site-packages"
 
@@ -341,7 +356,7 @@ def host_address() -> str:
 
 @pytest.mark.slow
 def test_the_images_sandbox_check_works_against_a_handler_on_the_host(
-    dockerfile: list[Instruction], tmp_path: Path
+    image: Image, tmp_path: Path
 ) -> None:
     """`docker run IMAGE sandbox check ...` without a Docker engine: the command the Dockerfile's
     install line puts in a fresh venv, with the image's ENV and WORKDIR, against a reference
@@ -350,22 +365,8 @@ def test_the_images_sandbox_check_works_against_a_handler_on_the_host(
     from support.merchant_handlers import handler_app
     from support.server import serve_asgi
 
-    context, venv = tmp_path / "app", tmp_path / "venv"
-    copy_build_context(ROOT, context)
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    image_env = env_of(dockerfile)
-    (install,) = [args for args in the("RUN", dockerfile) if "pip install" in args]
-    quiet = {"PIP_QUIET": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-    built = subprocess.run(
-        command_words(install),
-        cwd=context,
-        env=venv_env(venv, {**image_env, **quiet}),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert built.returncode == 0, built.stdout + built.stderr
-    run_env = venv_env(venv, image_env)
+    context, venv = image.context, image.venv
+    run_env = venv_env(venv, image.env)
     executable = shutil.which("sandbox", path=run_env["PATH"])
     assert executable and Path(executable).parent == venv / "bin"
 
