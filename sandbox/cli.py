@@ -189,7 +189,12 @@ def _signature_arguments(parser: argparse.ArgumentParser, *, verifying: bool) ->
     parser.add_argument("--query", metavar="QUERY", help="GoldenPay GET query string to sign")
     parser.add_argument("--param", metavar="TEXT", help="EzPay: the exact param string (or @file)")
     parser.add_argument(
-        "--explain", action="store_true", help="also print the string that is signed (stderr)"
+        "--explain",
+        action="store_true",
+        help=(
+            "also print the string that is signed (stderr); verify: when the signature does "
+            "not match, what was expected and which common mistake reproduces it"
+        ),
     )
     if verifying:
         parser.add_argument("--sign", help="EzPay: the Base64 signature to check")
@@ -445,7 +450,49 @@ def run_verify(args: argparse.Namespace) -> int:
         print(f"valid ({verdict.form})")
         return EXIT_OK
     print("invalid: the signature does not match", file=sys.stderr)
+    if args.explain:
+        for line in _explain_refusal(args).lines():
+            print(line)
     return EXIT_FAILURE
+
+
+def _explain_refusal(args: argparse.Namespace) -> Any:
+    """The explanation the sandbox journals for the same refusal (demo keys as the other keys)."""
+    from sandbox.merchants import MERCHANT_KINDS
+    from sandbox.signing import demo_keys
+    from sandbox.signing.explain import explain_goldenpay, explain_rsa, explain_trustpay
+    from sandbox.signing.rsa import sign_param, signature_checker
+
+    if args.gateway == "ezpay":
+        param, sign = _ezpay_param_and_sign(args)
+        public_key = _ezpay_key(args, private=False)
+        demos = [
+            ("the demo merchant", demo_keys.EZPAY_DEMO_MERCHANT_PUBLIC_KEY),
+            ("the demo platform (notifications)", demo_keys.EZPAY_DEMO_PLATFORM_PUBLIC_KEY),
+        ]
+        own = public_key.public_numbers()
+        pairs = {
+            demo_keys.EZPAY_DEMO_MERCHANT_PUBLIC_KEY: demo_keys.EZPAY_DEMO_MERCHANT_PRIVATE_KEY,
+            demo_keys.EZPAY_DEMO_PLATFORM_PUBLIC_KEY: demo_keys.EZPAY_DEMO_PLATFORM_PRIVATE_KEY,
+        }
+        # The demo pairs' private halves ship with the sandbox: their signature is known.
+        private = next((pairs[text] for text in pairs if _numbers(text) == own), None)
+        expected = None if private is None else sign_param(private, param)
+        others = [(who, signature_checker(text)) for who, text in demos if _numbers(text) != own]
+        return explain_rsa(
+            param, sign, signature_checker(public_key), expected=expected, other_keys=others
+        )
+    fields = _md5_fields(args)
+    key = "secret" if args.gateway == "trustpay" else "api_token"
+    demo = [("the demo merchant", str(MERCHANT_KINDS[args.gateway].demo[key]))]
+    explain = explain_trustpay if args.gateway == "trustpay" else explain_goldenpay
+    return explain(fields, args.secret, demo)
+
+
+def _numbers(text: str) -> Any:
+    from sandbox.signing.rsa import load_public_key
+
+    return load_public_key(text).public_numbers()
 
 
 def _ezpay_key(args: argparse.Namespace, *, private: bool) -> Any:

@@ -28,6 +28,7 @@ from sandbox.gateways.refusal import Refusal
 from sandbox.gateways.requestlog import log_request
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import BadHeader, Plan, PlannedResponse, RequestFacts
+from sandbox.signing.explain import Explanation
 
 __all__ = ["Call", "Envelope", "Handler", "Refusal", "gateway_endpoint"]
 
@@ -157,6 +158,8 @@ def gateway_endpoint(
         note: str,
         plan: Plan | None = None,
         signature_detail: str = "",
+        response: Response | None = None,
+        explanation: Explanation | None = None,
     ) -> None:
         log_request(
             sandbox.journal,
@@ -169,6 +172,8 @@ def gateway_endpoint(
             plan=plan,
             note=note,
             signature_detail=signature_detail,
+            response=response,
+            explanation=explanation,
         )
 
     def internal(stage: str) -> Refusal:
@@ -190,6 +195,8 @@ def gateway_endpoint(
                 signature=refusal.signature,
                 note=refusal.note,
                 signature_detail=refusal.signature_detail,
+                response=response,
+                explanation=refusal.explanation,
             )
             return response
         try:
@@ -206,6 +213,7 @@ def gateway_endpoint(
             signature=call.signature,
             plan=call.plan,
             note=call.note or envelope.success_note,
+            response=response,
         )
         return response
 

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
+import json
+from collections.abc import Callable
+from typing import Any
 
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sandbox.masking import mask_headers, mask_text
 from sandbox.scenarios.engine import Plan
+from sandbox.signing.explain import Explanation
 from sandbox.store.journal import Journal, JournalEntry
 
 # The block that best explains an answer, first found wins.
@@ -41,6 +48,8 @@ def log_request(
     plan: Plan | None = None,
     note: str = "",
     signature_detail: str = "",
+    response: Response | None = None,
+    explanation: Explanation | None = None,
 ) -> None:
     """Append the entry; `signature` is the verifier's verdict (`ok`, `bad`, `missing`,
     `not-checked`, `ok (lenient)`...), `note` the outcome in words (e.g. the error code)."""
@@ -58,5 +67,47 @@ def log_request(
             path=request.scope.get("path", ""),  # not request.url: building it costs (hot path)
             note=note,
             signature_detail=signature_detail,
+            explanation=json.dumps(explanation.to_json()) if explanation is not None else "",
+            exchange=None if response is None else exchange_of(request, response),
         )
     )
+
+
+def exchange_of(request: Request, response: Response) -> Callable[[], str]:
+    """The request and its answer as masked JSON text, rendered only when called (the journal
+    calls it when it writes, not while the request is answered)."""
+    scope = request.scope
+    request_headers = scope.get("headers", [])
+    query: bytes = scope.get("query_string", b"")
+    # The body the authenticate step read (Starlette keeps it); never read here a second time.
+    request_body: bytes = getattr(request, "_body", b"")
+    status = response.status_code
+    response_headers = response.raw_headers
+    response_body = bytes(getattr(response, "body", b""))
+
+    def render() -> str:
+        exchange: dict[str, Any] = {
+            "request": {
+                "method": scope.get("method", ""),
+                "path": scope.get("path", ""),
+                "query": mask_text(query.decode("latin-1")),
+                "headers": mask_headers(_decoded(request_headers)),
+                "body": mask_text(_text(request_body)),
+            },
+            "response": {
+                "status": status,
+                "headers": mask_headers(_decoded(response_headers)),
+                "body": mask_text(_text(response_body)),
+            },
+        }
+        return json.dumps(exchange, ensure_ascii=False)
+
+    return render
+
+
+def _decoded(headers: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
+    return [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers]
+
+
+def _text(body: bytes) -> str:
+    return body.decode("utf-8", "replace")
