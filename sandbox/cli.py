@@ -237,7 +237,7 @@ def _signature_arguments(parser: argparse.ArgumentParser, *, verifying: bool) ->
 def run_serve(args: argparse.Namespace) -> int:
 
     from sandbox.app import create_app
-    from sandbox.logs import configure_logging
+    from sandbox.logs import configure_logging, log_banner
     from sandbox.readiness import AnnouncingServer
     from sandbox.runtime import open_sandbox
     from sandbox.security import with_generated_token
@@ -247,7 +247,7 @@ def run_serve(args: argparse.Namespace) -> int:
     flags = {option.name: getattr(args, option.name) for option in OPTIONS}
     flags["config"] = args.config
     settings, token_generated = with_generated_token(resolve_settings(flags, os.environ))
-    configure_logging(settings.log_format)
+    configure_logging(settings.log_format, settings.log_level)
     try:
         sandbox = open_sandbox(settings)
     except StoreError as exc:
@@ -262,7 +262,10 @@ def run_serve(args: argparse.Namespace) -> int:
         sandbox.store.close()
         return EXIT_FAILURE
     port = listener.getsockname()[1]
-    print(banner(settings, port, token_generated), flush=True)
+    if settings.log_format == "json":
+        log_banner(banner(settings, port, token_generated), base_url(settings.host, port))
+    else:
+        print(banner(settings, port, token_generated), flush=True)
     app = create_app(settings, sandbox)
     config = server_config(app)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal; a requested

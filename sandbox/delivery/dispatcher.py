@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from sandbox import __version__
-from sandbox.clock import Clock, Timer
+from sandbox.clock import Clock, Timer, format_instant
 from sandbox.delivery.ack import acknowledged
 from sandbox.delivery.allow import TargetRule
 from sandbox.delivery.model import Attempt, CallbackRequest, Message, MessageState, Outcome
@@ -26,6 +26,7 @@ from sandbox.delivery.notify import ChangeSignal
 from sandbox.delivery.outbox import Outbox
 from sandbox.delivery.targets import resolve_target
 from sandbox.delivery.transport import ClientSlots, post
+from sandbox.logs import callbacks_log, log_callback_attempt
 from sandbox.store import Store
 
 OutcomeHandler = Callable[[Outcome], Awaitable[None] | None]
@@ -305,6 +306,8 @@ class DeliveryEngine:
     def _record(self, message: Message, attempt: Attempt) -> None:
         self.outbox.record(message, attempt)
         self.changes.changed()
+        if callbacks_log.isEnabledFor(logging.INFO):
+            _log_attempt(message, attempt)
 
     async def _notify_gateway(self, outcome: Outcome) -> None:
         handler = self._handlers.get(outcome.message.gateway)
@@ -316,3 +319,23 @@ class DeliveryEngine:
                 await result
         except Exception:  # a gateway's handler must never stop delivery
             log.exception("outcome handler of %s failed", outcome.message.gateway)
+
+
+def _log_attempt(message: Message, attempt: Attempt) -> None:
+    pending = message.state == "pending" and message.due_at is not None
+    if attempt.acked:
+        verdict = "acked"
+    elif pending:
+        verdict = "retry"
+    else:
+        verdict = message.state if message.state == "failed" else "not-acked"
+    log_callback_attempt(
+        message_id=message.id,
+        number=attempt.number,
+        url=message.url,
+        status=attempt.status,
+        error=attempt.error,
+        latency_ms=attempt.latency_ms,
+        verdict=verdict,
+        next_retry=format_instant(message.due_at) if pending and message.due_at else None,
+    )

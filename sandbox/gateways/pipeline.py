@@ -14,6 +14,7 @@ whether authentication refuses it or a handler does.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -160,6 +161,7 @@ def gateway_endpoint(
         signature_detail: str = "",
         response: Response | None = None,
         explanation: Explanation | None = None,
+        started: float = 0.0,
     ) -> None:
         log_request(
             sandbox.journal,
@@ -174,6 +176,7 @@ def gateway_endpoint(
             signature_detail=signature_detail,
             response=response,
             explanation=explanation,
+            latency_ms=(time.perf_counter() - started) * 1000,
         )
 
     def internal(stage: str) -> Refusal:
@@ -182,6 +185,7 @@ def gateway_endpoint(
 
     async def endpoint(request: Request) -> Response:
         sandbox: Sandbox = request.app.state.sandbox
+        started = time.perf_counter()  # wall time, for the log's latency only
         try:
             call = await envelope.authenticate(request, sandbox, operation)
         except Exception as exc:  # never a 5xx, even from a bug before the handler
@@ -197,6 +201,7 @@ def gateway_endpoint(
                 signature_detail=refusal.signature_detail,
                 response=response,
                 explanation=refusal.explanation,
+                started=started,
             )
             return response
         try:
@@ -214,6 +219,7 @@ def gateway_endpoint(
             plan=call.plan,
             note=call.note or envelope.success_note,
             response=response,
+            started=started,
         )
         return response
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sandbox.logs import log_gateway_request, requests_log
 from sandbox.masking import mask_headers, mask_text
 from sandbox.scenarios.engine import Plan
 from sandbox.signing.explain import Explanation
@@ -50,10 +52,24 @@ def log_request(
     signature_detail: str = "",
     response: Response | None = None,
     explanation: Explanation | None = None,
+    latency_ms: float = 0.0,
 ) -> None:
     """Append the entry; `signature` is the verifier's verdict (`ok`, `bad`, `missing`,
     `not-checked`, `ok (lenient)`...), `note` the outcome in words (e.g. the error code)."""
     scenario, rule = plan_verdict(plan)
+    path = request.scope.get("path", "")  # not request.url: building it costs (hot path)
+    if requests_log.isEnabledFor(logging.INFO):
+        log_gateway_request(
+            method=request.method,
+            path=path,
+            gateway=gateway,
+            operation=operation,
+            status=status,
+            answer=note,
+            signature=signature,
+            rule=rule,
+            latency_ms=latency_ms,
+        )
     journal.append(
         JournalEntry(
             gateway=gateway,
@@ -64,7 +80,7 @@ def log_request(
             scenario=scenario,
             rule=rule,
             method=request.method,
-            path=request.scope.get("path", ""),  # not request.url: building it costs (hot path)
+            path=path,
             note=note,
             signature_detail=signature_detail,
             explanation=json.dumps(explanation.to_json()) if explanation is not None else "",
