@@ -30,6 +30,7 @@ from sandbox.gateways.registry import gateway_apps
 from sandbox.runtime import Sandbox, open_sandbox
 from sandbox.security import SecurityMiddleware, admin_token_for
 from sandbox.settings import Settings
+from sandbox.unknown_paths import answer_unknown
 
 MAX_BODY_BYTES = 1024 * 1024
 ADMIN_PREFIX = "/_sandbox/"
@@ -118,7 +119,10 @@ async def index(request: Request) -> JSONResponse:
 
 async def http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return error_response_for(request.url.path, exc.status_code)
+    response = error_response_for(request.url.path, exc.status_code)
+    if exc.status_code == 404:
+        return await answer_unknown(request, response)
+    return response
 
 
 async def admin_exception(request: Request, exc: Exception) -> Response:
