@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox import __version__
+from sandbox.admin import apidocs as admin_apidocs
 from sandbox.admin import callbacks as admin_callbacks
 from sandbox.admin import clock as admin_clock
 from sandbox.admin import openapi as admin_openapi
@@ -63,6 +64,7 @@ def create_app(
         *admin_scenarios.routes,
         *admin_orders.routes,
         *admin_openapi.routes,
+        *admin_apidocs.routes,
     ]
     gateway_routes: list[BaseRoute] = []
     for gateway in gateway_apps():

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 
 from sandbox import __version__
+from sandbox.admin.apispec import declare
 
 GATEWAY_PREFIXES = {
     "/v2/": "trustpay",
@@ -81,6 +82,7 @@ def build_document(routes: Iterable[BaseRoute]) -> dict[str, Any]:
             }
             if tag == "admin" and not path.startswith(("/_sandbox/health", "/_sandbox/ready")):
                 operation["security"] = [{"adminToken": []}, {}]
+            declare(method, path, operation)
             entry[method] = operation
     return {
         "openapi": "3.1.0",
@@ -94,14 +96,19 @@ def build_document(routes: Iterable[BaseRoute]) -> dict[str, Any]:
     }
 
 
-async def openapi(request: Request) -> JSONResponse:
-    """This document: every path served, as OpenAPI 3.1."""
+def document_for(request: Request) -> dict[str, Any]:
+    """The app's document, built on first use."""
     state = request.app.state
-    document = getattr(state, "openapi_document", None)
+    document: dict[str, Any] | None = getattr(state, "openapi_document", None)
     if document is None:
         document = build_document(request.app.routes)
         state.openapi_document = document
-    return JSONResponse(document)
+    return document
+
+
+async def openapi(request: Request) -> JSONResponse:
+    """This document: every path served, as OpenAPI 3.1."""
+    return JSONResponse(document_for(request))
 
 
 routes = [Route("/openapi.json", openapi, methods=["GET"])]
