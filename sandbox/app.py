@@ -19,6 +19,7 @@ from sandbox import __version__
 from sandbox.admin import apidocs as admin_apidocs
 from sandbox.admin import callbacks as admin_callbacks
 from sandbox.admin import clock as admin_clock
+from sandbox.admin import events as admin_events
 from sandbox.admin import openapi as admin_openapi
 from sandbox.admin import orders as admin_orders
 from sandbox.admin import requests as admin_requests
@@ -65,6 +66,7 @@ def create_app(
         *admin_orders.routes,
         *admin_openapi.routes,
         *admin_apidocs.routes,
+        *admin_events.routes,
     ]
     gateway_routes: list[BaseRoute] = []
     for gateway in gateway_apps():

@@ -25,6 +25,7 @@ from sandbox.scenarios.cli import (
     add_scenario_commands,
 )
 from sandbox.settings import OPTIONS, Settings, SettingsError, resolve_settings
+from sandbox.tail_cli import add_tail_command
 from sandbox.trigger_cli import add_trigger_command
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -99,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(handler=run_serve)
     add_trigger_command(commands)
+    add_tail_command(commands)
     add_check_command(commands)
 
     sign = commands.add_parser(

@@ -83,5 +83,6 @@ async def answer_unknown(request: Request, response: Response) -> Response:
             signature="not-checked",
             note="; ".join(filter(None, ["404 unknown path", did_you_mean(suggestions)])),
             response=response,
+            events=sandbox.events,
         )
     return response

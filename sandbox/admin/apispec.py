@@ -64,6 +64,14 @@ def _object(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[
 _MERCHANT_BODY = {"gateway": GATEWAY, "merchant": STRING}
 
 ENDPOINTS: dict[tuple[str, str], Endpoint] = {
+    ("GET", "/_sandbox/events"): Endpoint(
+        query=(
+            *BY_MERCHANT,
+            Query("kind", STRING, "comma-separated: request, order, attempt (default: all)"),
+            Query("limit", INTEGER, "end the stream after this many events"),
+            Query("timeout", INTEGER, "end the stream after this many seconds"),
+        )
+    ),
     ("GET", "/_sandbox/merchants"): Endpoint(query=(Query("gateway", GATEWAY, "only this one"),)),
     ("PUT", "/_sandbox/clock"): Endpoint(
         body=_object({"mode": {"type": "string", "enum": ["real", "manual"]}, "scale": NUMBER_TEXT})

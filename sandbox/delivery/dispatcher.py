@@ -10,12 +10,14 @@ The engine and its store are touched only on the server's event-loop thread (`en
 from __future__ import annotations
 
 import asyncio
+import base64
 import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sandbox import __version__
 from sandbox.clock import Clock, Timer, format_instant
@@ -26,6 +28,7 @@ from sandbox.delivery.notify import ChangeSignal
 from sandbox.delivery.outbox import Outbox
 from sandbox.delivery.targets import resolve_target
 from sandbox.delivery.transport import ClientSlots, post
+from sandbox.events import EventHub
 from sandbox.logs import callbacks_log, log_callback_attempt
 from sandbox.store import Store
 
@@ -60,6 +63,7 @@ class DeliveryEngine:
         self.clock = clock
         self.outbox = Outbox(store, message_limit)
         self.changes = ChangeSignal()
+        self.events = EventHub()  # the sandbox's own hub replaces this one (`open_sandbox`)
         self.loop: asyncio.AbstractEventLoop | None = None
         self._handlers: dict[str, OutcomeHandler] = {}
         self._retry_handlers: set[str] = set()  # gateways told of failed attempts retried later
@@ -308,6 +312,13 @@ class DeliveryEngine:
         self.changes.changed()
         if callbacks_log.isEnabledFor(logging.INFO):
             _log_attempt(message, attempt)
+        if self.events.listening:
+            self.events.publish(
+                "attempt",
+                message.gateway,
+                message.merchant,
+                lambda: _attempt_event(message, attempt),
+            )
 
     async def _notify_gateway(self, outcome: Outcome) -> None:
         handler = self._handlers.get(outcome.message.gateway)
@@ -321,14 +332,42 @@ class DeliveryEngine:
             log.exception("outcome handler of %s failed", outcome.message.gateway)
 
 
+def _verdict(message: Message, attempt: Attempt) -> str:
+    if attempt.acked:
+        return "acked"
+    if message.state == "pending" and message.due_at is not None:
+        return "retry"
+    return "failed" if message.state == "failed" else "not-acked"
+
+
+def _attempt_event(message: Message, attempt: Attempt) -> dict[str, Any]:
+    """An attempt for the event hub: with the callback exactly as sent (so `sandbox tail
+    --forward-to` can relay it)."""
+    pending = message.state == "pending" and message.due_at is not None
+    try:
+        body, encoding = message.body.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        body, encoding = base64.b64encode(message.body).decode(), "base64"
+    return {
+        "callback": message.id,
+        "event": message.event,
+        "order_id": message.order_id,
+        "attempt": attempt.number,
+        "resend": attempt.resend,
+        "url": message.url,
+        "headers": message.sent_headers(),
+        "body": body,
+        "body_encoding": encoding,
+        "status": attempt.status,
+        "error": attempt.error,
+        "latency_ms": attempt.latency_ms,
+        "verdict": _verdict(message, attempt),
+        "next_retry": format_instant(message.due_at) if pending and message.due_at else None,
+    }
+
+
 def _log_attempt(message: Message, attempt: Attempt) -> None:
     pending = message.state == "pending" and message.due_at is not None
-    if attempt.acked:
-        verdict = "acked"
-    elif pending:
-        verdict = "retry"
-    else:
-        verdict = message.state if message.state == "failed" else "not-acked"
     log_callback_attempt(
         message_id=message.id,
         number=attempt.number,
@@ -336,6 +375,6 @@ def _log_attempt(message: Message, attempt: Attempt) -> None:
         status=attempt.status,
         error=attempt.error,
         latency_ms=attempt.latency_ms,
-        verdict=verdict,
+        verdict=_verdict(message, attempt),
         next_retry=format_instant(message.due_at) if pending and message.due_at else None,
     )

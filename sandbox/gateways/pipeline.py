@@ -177,6 +177,7 @@ def gateway_endpoint(
             response=response,
             explanation=explanation,
             latency_ms=(time.perf_counter() - started) * 1000,
+            events=sandbox.events,
         )
 
     def internal(stage: str) -> Refusal:

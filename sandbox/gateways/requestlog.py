@@ -10,6 +10,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sandbox.events import EventHub
 from sandbox.logs import log_gateway_request, requests_log
 from sandbox.masking import mask_headers, mask_text
 from sandbox.scenarios.engine import Plan
@@ -53,6 +54,7 @@ def log_request(
     response: Response | None = None,
     explanation: Explanation | None = None,
     latency_ms: float = 0.0,
+    events: EventHub | None = None,
 ) -> None:
     """Append the entry; `signature` is the verifier's verdict (`ok`, `bad`, `missing`,
     `not-checked`, `ok (lenient)`...), `note` the outcome in words (e.g. the error code)."""
@@ -69,6 +71,22 @@ def log_request(
             signature=signature,
             rule=rule,
             latency_ms=latency_ms,
+        )
+    if events is not None and events.listening:
+        events.publish(
+            "request",
+            gateway,
+            merchant,
+            lambda: {
+                "method": request.method,
+                "path": path,
+                "operation": operation,
+                "status": status,
+                "signature": signature,
+                "rule": rule,
+                "note": note,
+                "latency_ms": round(latency_ms, 3),
+            },
         )
     journal.append(
         JournalEntry(
