@@ -1,12 +1,28 @@
-"""The keys a refused signature is tried against, to say "you signed with merchant X's key".
-
-Shared by the gateways' authenticate steps, called only when a signature is refused.
+"""Explaining a refused signature, shared by the gateways' authenticate steps (called only
+when a signature is refused): the other keys it is tried against ("you signed with merchant X's
+key"), and a guard so that explaining can never change the answer.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
 from sandbox.merchant_kinds import MerchantKind
 from sandbox.runtime import Sandbox
+from sandbox.signing.explain import Explanation
+
+log = logging.getLogger("sandbox.gateways")
+
+
+def safely(explain: Callable[[], Explanation]) -> Explanation | None:
+    """The explanation, or None if building it fails: a refusal is answered as the gateway
+    answers it whatever happens here."""
+    try:
+        return explain()
+    except Exception:
+        log.exception("explaining a refused signature failed")
+        return None
 
 
 def other_keys(

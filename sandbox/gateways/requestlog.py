@@ -126,12 +126,12 @@ def exchange_of(request: Request, response: Response) -> Callable[[], str]:
                 "path": scope.get("path", ""),
                 "query": mask_text(query.decode("latin-1")),
                 "headers": mask_headers(_decoded(request_headers)),
-                "body": mask_text(_text(request_body)),
+                **_body(request_body),
             },
             "response": {
                 "status": status,
                 "headers": mask_headers(_decoded(response_headers)),
-                "body": mask_text(_text(response_body)),
+                **_body(response_body),
             },
         }
         return json.dumps(exchange, ensure_ascii=False)
@@ -143,5 +143,10 @@ def _decoded(headers: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
     return [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers]
 
 
-def _text(body: bytes) -> str:
-    return body.decode("utf-8", "replace")
+# Bodies are kept up to this size (the journal is bounded by entries, not bytes).
+BODY_LIMIT = 64 * 1024
+
+
+def _body(body: bytes) -> dict[str, Any]:
+    shown = body[:BODY_LIMIT].decode("utf-8", "replace")
+    return {"body": mask_text(shown), "body_bytes": len(body), "truncated": len(body) > BODY_LIMIT}

@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
-from sandbox.signing.values import JsonNumber, compact_json, render_value
+from sandbox.signing.values import JsonNumber, compact_json, parse_json, render_value
 
 SECRET_MARK = "<secret>"
 
@@ -307,7 +307,10 @@ def _render_stripped(value: Any) -> Any:
 def _render_two_places(value: Any) -> Any:
     number = _decimal(value)
     assert number is not None
-    text = format(number.quantize(Decimal("0.01")), "f")
+    try:
+        text = format(number.quantize(Decimal("0.01")), "f")
+    except InvalidOperation:  # too many digits for two places: not a money amount
+        return value
     return JsonNumber(text) if isinstance(value, JsonNumber) else text
 
 
@@ -396,10 +399,11 @@ def _other_encoding(text: str) -> tuple[str, bytes] | None:
 def _reserialised(param: str) -> list[tuple[str, str]]:
     try:
         value = json.loads(param)
-    except ValueError:
+        exact = parse_json(param)  # numbers kept as their text
+    except (ValueError, RecursionError):
         return []
     variants = [
-        ("the param re-serialised compactly", compact_json(value)),
+        ("the param re-serialised compactly", compact_json(exact)),
         ("the param with keys sorted", json.dumps(value, sort_keys=True, separators=(",", ":"))),
         ("the param with spaces after , and :", json.dumps(value, ensure_ascii=False)),
         ("the param with non-ASCII escaped", json.dumps(value, separators=(",", ":"))),

@@ -96,13 +96,13 @@ class Journal:
                 e.merchant,
                 e.operation,
                 e.method,
-                e.path,
+                _text(e.path),
                 e.status,
                 e.scenario,
                 e.rule,
                 e.signature,
-                e.note,
-                e.signature_detail,
+                _text(e.note),
+                _text(e.signature_detail),
                 e.explanation,
             )
         )
@@ -175,6 +175,11 @@ class Journal:
     def _count(self) -> int:
         row = self.store.fetchone("SELECT COUNT(*) AS n FROM journal")
         return int(row["n"]) if row else 0
+
+
+def _text(value: str) -> str:
+    """Text a request brought (a path, a signed string): PostgreSQL TEXT cannot hold NUL."""
+    return value.replace("\x00", "\ufffd") if "\x00" in value else value
 
 
 # Every column but `exchange` (the bodies), which only the one-entry read needs.

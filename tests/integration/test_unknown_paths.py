@@ -86,3 +86,10 @@ def test_admin_path_typo_and_a_path_near_nothing(running: RunningSandbox) -> Non
     assert "x-sandbox-did-you-mean" not in far.headers
     entry = newest(running, operation="unknown")
     assert (entry["path"], entry["note"]) == ("/zzzzzzzzzzzzzzzzzzzzzzzz", "404 unknown path")
+
+
+def test_a_path_with_nul_is_journaled(running: RunningSandbox) -> None:
+    answer = running.client.get("/v4/bal%00ance")
+    assert answer.status_code == 404
+    entry = newest(running, gateway="trustpay", operation="unknown")
+    assert entry["path"] == "/v4/bal\ufffdance"

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sandbox.connection import TRANSPORT_KEY
-from sandbox.gateways.explaining import other_keys
+from sandbox.gateways.explaining import other_keys, safely
 from sandbox.gateways.ezpay.channels import COUNTRIES, Country
 from sandbox.gateways.ezpay.codes import SUCCESS, EzPayError, param_error
 from sandbox.gateways.ezpay.fields import DIGITS, Fields
@@ -204,7 +204,7 @@ async def _authenticate(request: Request, sandbox: Sandbox, operation: str) -> C
     key = load_public_key(merchant.merchant_public_key)  # cached per key text
     verdict = verify_param(key, param_text, body["sign"], merchant.signature_mode)
     if not verdict.ok:
-        explanation = _explain(sandbox, merchant, param_text, body["sign"])
+        explanation = safely(lambda: _explain(sandbox, merchant, param_text, body["sign"]))
         raise EzPayError(SIGN_ERROR).journaled(app_id, "bad", explanation=explanation)
     signature = f"ok ({verdict.form})"
     try:

@@ -18,7 +18,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sandbox.gateways.explaining import other_keys
+from sandbox.gateways.explaining import other_keys, safely
 from sandbox.gateways.goldenpay.codes import GoldenPayError, error_envelope, invalid, missing
 from sandbox.gateways.goldenpay.common import GATEWAY
 from sandbox.gateways.goldenpay.fields import Fields, is_empty
@@ -219,9 +219,9 @@ def _invalid_sign(
     """`Invalid sign`, explained in the journal and, briefly, in the envelope's `errors.detail`
     (the message itself stays exactly `Invalid sign`)."""
     keys = other_keys(sandbox, GOLDENPAY_MERCHANTS, "api_token", merchant)
-    explanation = explain_goldenpay(params, merchant.api_token, keys)
-    refusal = GoldenPayError("Invalid sign", detail=explanation.summary())
-    return refusal.journaled(explanation=explanation)
+    explanation = safely(lambda: explain_goldenpay(params, merchant.api_token, keys))
+    detail = explanation.summary() if explanation is not None else ""
+    return GoldenPayError("Invalid sign", detail=detail).journaled(explanation=explanation)
 
 
 ENVELOPE = Envelope(

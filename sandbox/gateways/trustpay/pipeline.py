@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from sandbox.gateways.explaining import other_keys
+from sandbox.gateways.explaining import other_keys, safely
 from sandbox.gateways.pipeline import Call as PipelineCall
 from sandbox.gateways.pipeline import Envelope, Refusal, gateway_endpoint
 from sandbox.gateways.trustpay.codes import SUCCESS, TrustPayError, bad_request
@@ -172,9 +172,8 @@ async def _authenticate(request: Request, sandbox: Sandbox, operation: str, api:
         unauthorized = TrustPayError(UNAUTHORIZED, "unauthorized")
         if not signed:
             raise unauthorized.journaled(known, "missing", "no sign field")
-        explanation = explain_trustpay(
-            body, merchant.secret, other_keys(sandbox, TRUSTPAY_MERCHANTS, "secret", merchant)
-        )
+        keys = other_keys(sandbox, TRUSTPAY_MERCHANTS, "secret", merchant)
+        explanation = safely(lambda: explain_trustpay(body, merchant.secret, keys))
         raise unauthorized.journaled(known, "bad", explanation=explanation)
     return Call(
         request=request,
