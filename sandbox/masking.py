@@ -18,6 +18,8 @@ _FIELD = r'(\\?"(?:{keys})\\?"\s*:\s*\\?")([^"\\]*)'
 _PAN_FIELD = re.compile(_FIELD.format(keys=_PAN_KEYS))
 _HIDDEN_FIELD = re.compile(_FIELD.format(keys=_HIDDEN_KEYS))
 _QUERY_FIELD = re.compile(rf"(^|&)((?:{_PAN_KEYS}|{_HIDDEN_KEYS})=)([^&]*)")
+# A cheap first look: text without any of these needs no masking (the usual case).
+_MAYBE_SENSITIVE = re.compile(r"card|cvv|CVV|Cvv|secret|oken|password|pan")
 _HIDDEN_HEADERS = frozenset({"x-api-key", "authorization", "cookie", "x-csrf-token"})
 
 
@@ -29,8 +31,12 @@ def mask_pan(pan: str) -> str:
 
 def mask_text(text: str) -> str:
     """A JSON (or JSON-in-JSON) body with card numbers masked and CVVs and secrets hidden."""
+    if _MAYBE_SENSITIVE.search(text) is None:
+        return text
+    if "=" in text:  # a query string, or a signed `k=v&...` string
+        text = _QUERY_FIELD.sub(_mask_query, text)
     if '"' not in text:
-        return _QUERY_FIELD.sub(_mask_query, text) if "=" in text else text
+        return text
     text = _PAN_FIELD.sub(lambda m: m.group(1) + mask_pan(m.group(2)), text)
     return _HIDDEN_FIELD.sub(lambda m: m.group(1) + MASK, text)
 
@@ -46,5 +52,7 @@ def mask_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
 def _mask_query(match: re.Match[str]) -> str:
     name = match.group(2)
     value = match.group(3)
+    if value == "<secret>":  # already hidden (an explained signed string)
+        return match.group(0)
     hidden = mask_pan(value) if name[:-1] in _PAN_KEYS.split("|") else MASK
     return match.group(1) + name + hidden

@@ -100,11 +100,20 @@ def log_request(
             method=request.method,
             path=path,
             note=note,
-            signature_detail=signature_detail,
-            explanation=json.dumps(explanation.to_json()) if explanation is not None else "",
+            signature_detail=mask_text(signature_detail),
+            explanation=_explanation_text(explanation),
             exchange=None if response is None else exchange_of(request, response),
         )
     )
+
+
+def _explanation_text(explanation: Explanation | None) -> str:
+    """The explanation as stored: card numbers in the signed string masked like the bodies."""
+    if explanation is None:
+        return ""
+    shown = explanation.to_json()
+    shown["signed_string"] = mask_text(explanation.signed_string)
+    return json.dumps(shown)
 
 
 def exchange_of(request: Request, response: Response) -> Callable[[], str]:

@@ -416,3 +416,17 @@ def test_verify_explain_ezpay_with_the_demo_key(capsys: pytest.CaptureFixture[st
     assert f"signed:    {param}" in out
     assert f"expected:  {sign_param(EZPAY_DEMO_MERCHANT_PRIVATE_KEY, param)}" in out
     assert "hint:      signed with SHA1withRSA; sign with SHA256withRSA" in out
+
+
+def test_journal_detail_masks_card_numbers_and_cvv(running: RunningSandbox) -> None:
+    fields = {"card_number": "4111111111111111", "card_cvv": "123", "currency_id": "USD"}
+    tp_post(running, compact_json({**fields, "sign": "0" * 32}).encode())
+    entry = last_entry(running, "trustpay")
+    body = json.loads(entry["request"]["body"])
+    assert (body["card_number"], body["card_cvv"]) == ("411111******1111", "***")
+    assert "4111111111111111" not in json.dumps(entry)
+    explanation = entry["explanation"]
+    assert explanation["signed_string"] == (
+        "card_cvv=***&card_number=411111******1111&currency_id=USD&secret=<secret>"
+    )
+    assert "4111111111111111" not in entry["signature_detail"]
