@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from sandbox.gateways.envelopes import fault_envelopes_for
+from sandbox.gateways.envelopes import FaultEnvelopes, fault_envelopes_for
 from sandbox.gateways.requestlog import log_request
 
 HEADER = "x-sandbox-did-you-mean"
@@ -31,16 +31,18 @@ def known_paths(routes: Iterable[BaseRoute], prefix: str = "") -> Iterator[str]:
             yield prefix + route.path
 
 
-def nearest_paths(path: str, known: Iterable[str]) -> list[str]:
+def nearest_paths(
+    path: str, known: Iterable[str], served: Sequence[FaultEnvelopes] = ()
+) -> list[str]:
     """The closest known paths of the same owner (a gateway's prefixes, or the rest); a
     template's `{param}` segments take the request's own segments, so `/open-api/philippines/
     payment/generat` is answered with `/open-api/philippines/payment/generate`."""
-    faults = fault_envelopes_for(path)
+    faults = fault_envelopes_for(served, path)
     segments = path.split("/")
     candidates = {
         _filled(known_path, segments)
         for known_path in known
-        if fault_envelopes_for(known_path) is faults
+        if fault_envelopes_for(served, known_path) is faults
     }
     return difflib.get_close_matches(path, sorted(candidates), n=MAX_SUGGESTIONS, cutoff=CUTOFF)
 
@@ -67,10 +69,11 @@ async def answer_unknown(request: Request, response: Response) -> Response:
     if known is None:
         known = sorted(set(known_paths(request.app.routes)))
         state.known_paths = known
-    suggestions = nearest_paths(path, known)
+    served: Sequence[FaultEnvelopes] = getattr(state, "faults", ())
+    suggestions = nearest_paths(path, known, served)
     if suggestions:
         response.headers[HEADER] = ", ".join(suggestions)
-    faults = fault_envelopes_for(path)
+    faults = fault_envelopes_for(served, path)
     sandbox = getattr(state, "sandbox", None)
     if sandbox is not None:
         log_request(
