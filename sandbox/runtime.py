@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sandbox.clock import Clock, ClockMode, format_instant, parse_instant
 from sandbox.delivery import DeliveryEngine
+from sandbox.events import EventHub
 from sandbox.merchants import MerchantBook
 from sandbox.scenarios.service import ScenarioError, Scenarios, SelectionError, open_scenarios
 from sandbox.settings import Settings, SettingsError
@@ -24,6 +25,7 @@ from sandbox.store.balances import seed_opening_balances
 from sandbox.store.journal import Journal
 from sandbox.store.merchants import register_merchants
 from sandbox.store.migrations import MERCHANT_TABLES
+from sandbox.store.orders import Order
 from sandbox.timers import Timers
 from sandbox.yamlsource import YamlError
 
@@ -66,9 +68,17 @@ class Sandbox:
     gateway_state: dict[str, Any] = field(default_factory=dict)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     timers: Timers = field(init=False)
+    # What happens, for whoever listens (GET /_sandbox/events): requests, orders, attempts.
+    events: EventHub = field(default_factory=EventHub)
 
     def __post_init__(self) -> None:
         self.timers = Timers(self.store, self.clock, context=self)
+        self.delivery.events = self.events
+        self.store.order_observer = self._order_changed
+
+    def _order_changed(self, order: Order) -> None:
+        if self.events.listening:
+            self.events.publish("order", order.gateway, order.merchant, lambda: order_event(order))
 
     @property
     def running(self) -> bool:
@@ -127,6 +137,18 @@ class Sandbox:
         while True:
             await asyncio.sleep(CLOCK_SAVE_INTERVAL_S)
             self.save_clock()
+
+
+def order_event(order: Order) -> dict[str, Any]:
+    return {
+        "order_id": order.platform_id,
+        "merchant_order_id": order.merchant_order_id,
+        "kind": order.kind,
+        "amount": str(order.amount),
+        "currency": order.currency,
+        "status": order.status,
+        "updated_at": format_instant(order.updated_at),
+    }
 
 
 def start_time(settings: Settings) -> datetime:

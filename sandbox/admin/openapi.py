@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 
 from sandbox import __version__
+from sandbox.admin.apispec import declare
 
 if TYPE_CHECKING:
     from sandbox.gateways.plug import GatewayPlug
@@ -87,8 +88,9 @@ def build_document(routes: Iterable[BaseRoute], gateways: Sequence[GatewayPlug])
             }
             if tag == "admin" and not path.startswith(("/_sandbox/health", "/_sandbox/ready")):
                 operation["security"] = [{"adminToken": []}, {}]
+            declare(method, path, operation)
             schema = getattr(route.endpoint, "request_schema", None)
-            if schema is not None and method != "get":
+            if schema is not None and method != "get" and "requestBody" not in operation:
                 operation["requestBody"] = {
                     "required": True,
                     "content": {"application/json": {"schema": schema}},
@@ -106,14 +108,19 @@ def build_document(routes: Iterable[BaseRoute], gateways: Sequence[GatewayPlug])
     }
 
 
-async def openapi(request: Request) -> JSONResponse:
-    """This document: every path served, as OpenAPI 3.1."""
+def document_for(request: Request) -> dict[str, Any]:
+    """The app's document, built on first use."""
     state = request.app.state
-    document = getattr(state, "openapi_document", None)
+    document: dict[str, Any] | None = getattr(state, "openapi_document", None)
     if document is None:
         document = build_document(request.app.routes, state.sandbox.gateways)
         state.openapi_document = document
-    return JSONResponse(document)
+    return document
+
+
+async def openapi(request: Request) -> JSONResponse:
+    """This document: every path served, as OpenAPI 3.1."""
+    return JSONResponse(document_for(request))
 
 
 routes = [Route("/openapi.json", openapi, methods=["GET"])]

@@ -177,6 +177,15 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        10,
+        # GET /_sandbox/requests/{id}: the request and the answer (masked JSON), and why a
+        # signature was refused (JSON, '' when it was not).
+        """
+        ALTER TABLE journal ADD COLUMN exchange TEXT NOT NULL DEFAULT '';
+        ALTER TABLE journal ADD COLUMN explanation TEXT NOT NULL DEFAULT '';
+        """,
+    ),
 ]
 
 # Tables emptied by POST /_sandbox/reset (balances are then re-seeded from the opening values).
