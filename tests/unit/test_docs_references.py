@@ -26,9 +26,7 @@ REPO_PATH = re.compile(
     r"\.(?:py|md|yaml|yml|txt))"
 )
 # "docs/page.md, Section name)" or "docs/page.md (Section name)": a section a comment points at.
-SECTION = re.compile(
-    r"(docs/[\w/.-]+\.md)(?:, ([A-Za-z][\w ,'-]*?)[).]| \(([A-Z][\w ,'-]*?)\))"
-)
+SECTION = re.compile(r"(docs/[\w/.-]+\.md)(?:, ([A-Za-z][\w ,'-]*?)[).]| \(([A-Z][\w ,'-]*?)\))")
 LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 
 # Files other work is restructuring at the same time: their comments are rewritten once that
