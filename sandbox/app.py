@@ -25,6 +25,7 @@ from sandbox.admin import scenarios as admin_scenarios
 from sandbox.admin import system as admin_system
 from sandbox.admin.errors import AdminError, admin_error_response
 from sandbox.connection import remember_transport
+from sandbox.dashboard.routes import routes as dashboard_routes
 from sandbox.gateways.envelopes import fault_envelopes_for
 from sandbox.gateways.registry import gateway_apps
 from sandbox.runtime import Sandbox, open_sandbox
@@ -36,6 +37,9 @@ ADMIN_PREFIX = "/_sandbox/"
 # Reachable without the admin token: a browser or a container health check must get there.
 OPEN_ADMIN_PATHS = ("/_sandbox/health", "/_sandbox/ready")
 OPEN_ADMIN_PREFIXES = ("/_sandbox/pay/", "/_sandbox/reports/")
+# The dashboard checks the admin token itself: a login form, then a session cookie.
+DASHBOARD_PATHS = ("/_sandbox/",)
+DASHBOARD_PREFIX = "/_sandbox/ui/"
 
 log = logging.getLogger("sandbox")
 
@@ -62,6 +66,7 @@ def create_app(
         *admin_scenarios.routes,
         *admin_orders.routes,
         *admin_openapi.routes,
+        *dashboard_routes,
     ]
     gateway_routes: list[BaseRoute] = []
     for gateway in gateway_apps():
@@ -259,6 +264,8 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 def _needs_admin_token(path: str) -> bool:
     if not path.startswith(ADMIN_PREFIX):
+        return False
+    if path in DASHBOARD_PATHS or path.startswith(DASHBOARD_PREFIX):
         return False
     return path not in OPEN_ADMIN_PATHS and not path.startswith(OPEN_ADMIN_PREFIXES)
 

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from sandbox.clock import Clock, ClockMode, format_instant, parse_instant
 from sandbox.delivery import DeliveryEngine
+from sandbox.events import EventHub
 from sandbox.merchants import MerchantBook
 from sandbox.scenarios.service import ScenarioError, Scenarios, SelectionError, open_scenarios
 from sandbox.settings import Settings, SettingsError
@@ -60,10 +61,15 @@ class Sandbox:
     # Gateways' runtime state that lives and dies with this sandbox (caches, clients); see `state`.
     gateway_state: dict[str, Any] = field(default_factory=dict)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    # Live events (orders, attempts, requests) for whoever watches: the dashboard's stream.
+    events: EventHub = field(default_factory=EventHub)
     timers: Timers = field(init=False)
 
     def __post_init__(self) -> None:
         self.timers = Timers(self.store, self.clock, context=self)
+        self.store.publish = self.events.publish
+        self.journal.publish = self.events.publish
+        self.delivery.publish = self.events.publish
 
     @property
     def running(self) -> bool:

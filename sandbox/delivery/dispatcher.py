@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sandbox import __version__
 from sandbox.clock import Clock, Timer
@@ -59,6 +60,8 @@ class DeliveryEngine:
         self.clock = clock
         self.outbox = Outbox(store, message_limit)
         self.changes = ChangeSignal()
+        # Told of each attempt recorded (kind, data): the runtime's event hub.
+        self.publish: Callable[[str, dict[str, Any]], None] | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self._handlers: dict[str, OutcomeHandler] = {}
         self._retry_handlers: set[str] = set()  # gateways told of failed attempts retried later
@@ -159,6 +162,9 @@ class DeliveryEngine:
             self._live[message.id] = message
             self._schedule(message)
         self.changes.changed()
+        if self.publish is not None:
+            for message in messages:
+                self.publish("callback.created", {"id": message.id, "gateway": message.gateway})
         return [m.id for m in messages]
 
     async def resend(self, message_id: str) -> tuple[Message, Attempt] | None:
@@ -305,6 +311,24 @@ class DeliveryEngine:
     def _record(self, message: Message, attempt: Attempt) -> None:
         self.outbox.record(message, attempt)
         self.changes.changed()
+        self._publish_attempt(message, attempt)
+
+    def _publish_attempt(self, message: Message, attempt: Attempt) -> None:
+        if self.publish is None:
+            return
+        self.publish(
+            "callback.attempt",
+            {
+                "id": message.id,
+                "gateway": message.gateway,
+                "merchant": message.merchant,
+                "order_id": message.order_id,
+                "state": message.state,
+                "number": attempt.number,
+                "status": attempt.status,
+                "error": attempt.error,
+            },
+        )
 
     async def _notify_gateway(self, outcome: Outcome) -> None:
         handler = self._handlers.get(outcome.message.gateway)

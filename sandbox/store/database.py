@@ -18,7 +18,7 @@ moments and never corrupts the file.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -50,6 +50,8 @@ class Store:
     def __init__(self, path: str) -> None:
         self.path = path
         self._depth = 0
+        # Told of order changes (kind, data): the runtime points it at its event hub.
+        self.publish: Callable[[str, dict[str, Any]], None] | None = None
 
     @property
     def is_memory(self) -> bool:

@@ -9,6 +9,7 @@ per request); every read flushes first. Bounded: the oldest entries beyond `limi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -70,6 +71,8 @@ class Journal:
         # Readers (`find`) flush first, so entries may wait a few ms to share one commit.
         self._tick = TickFlush(self.flush, linger=JOURNAL_LINGER_S)
         self._rows = self._count()
+        # Told of each entry (kind, data) as it is appended: the runtime's event hub.
+        self.publish: Callable[[str, dict[str, Any]], None] | None = None
 
     def append(self, entry: JournalEntry) -> None:
         e = entry
@@ -90,6 +93,17 @@ class Journal:
             )
         )
         self._tick.request()
+        if self.publish is not None:
+            self.publish(
+                "request",
+                {
+                    "gateway": e.gateway,
+                    "merchant": e.merchant,
+                    "operation": e.operation,
+                    "path": e.path,
+                    "status": e.status,
+                },
+            )
 
     def flush(self) -> None:
         if not self._buffer:
