@@ -4,12 +4,14 @@ each view, the CSRF and login rules, pagination, and the orders view with 100k o
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 from support.dashboard import DashboardClient, error_text, rows
 from support.receiver import Receiver, Reply, run_receiver
@@ -499,3 +501,38 @@ def test_orders_view_renders_100k_orders_within_budget(crowded: RunningSandbox) 
         assert "1 in all" in ui.page("/_sandbox/ui/orders", order="BULK00050000")
     finally:
         ui.close()
+
+
+# -- live events ------------------------------------------------------------------------------
+
+
+def test_the_event_stream_tells_of_orders_requests_and_attempts(
+    running: RunningSandbox, receiver: Receiver
+) -> None:
+    seen: list[tuple[str, dict[str, Any]]] = []
+    with (
+        httpx.Client(base_url=running.url, timeout=30) as client,
+        client.stream("GET", "/_sandbox/ui/events") as stream,
+    ):
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        lines = stream.iter_lines()
+        kind = ""
+        for line in lines:
+            if line.startswith("event: "):
+                kind = line.removeprefix("event: ")
+            elif line.startswith("data: ") and kind == "hello":
+                platform_id = cashier(running, receiver, "DASH-SSE-1")
+                running.admin("POST", f"orders/{platform_id}/complete", json={"status": "success"})
+                running.advance(0)
+            elif line.startswith("data: "):
+                seen.append((kind, json.loads(line.removeprefix("data: "))))
+                if kind == "callback.attempt":
+                    break
+    kinds = [k for k, _data in seen]
+    # The order is stored while the request runs; the journal line is written as it answers.
+    assert kinds.index("order.created") < kinds.index("request") < kinds.index("order.status")
+    assert kinds.index("callback.created") < kinds.index("callback.attempt")
+    created = dict(seen)["order.created"]
+    assert (created["gateway"], created["merchant_order_id"]) == ("trustpay", "DASH-SSE-1")
+    assert dict(seen)["order.status"]["from_status"] == "1"
+    assert "data" not in created  # no card data or other gateway fields on the stream
