@@ -31,6 +31,7 @@ from sandbox.gateways.registry import gateway_apps
 from sandbox.runtime import Sandbox, open_sandbox
 from sandbox.security import SecurityMiddleware, admin_token_for
 from sandbox.settings import Settings
+from sandbox.store.orders import change_cause
 
 MAX_BODY_BYTES = 1024 * 1024
 ADMIN_PREFIX = "/_sandbox/"
@@ -220,11 +221,14 @@ class SandboxMiddleware:
                 ]
             await send(message)
 
+        cause = change_cause.set(f"{scope['method']} {path}")
         try:
             await self.app(scope, counting_receive, send_with_version)
         except _BodyTooLarge:
             if not started:
                 await _send_response(_too_large(path), send)
+        finally:
+            change_cause.reset(cause)
 
 
 class _BodyTooLarge(Exception):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -22,6 +23,11 @@ from typing import Any
 from sandbox.clock import format_instant, parse_instant
 from sandbox.store.database import Row, Store
 from sandbox.store.dialects import data_field_sql, integer_type
+
+# What is changing orders right now, for their state history: the HTTP request being served
+# ("POST /v4/payin/create/order", set by the app), else a background job (a timer, a callback's
+# outcome) run outside any request.
+change_cause: ContextVar[str] = ContextVar("order_change_cause", default="background")
 
 
 @dataclass
@@ -103,7 +109,7 @@ def _history_row(order: Order, before: str | None, cause: str) -> tuple[Any, ...
 
 def insert_order(store: Store, order: Order) -> Order:
     order.seq = store.insert(_INSERT_ORDER, _order_row(order))
-    _record_status(store, order, None, "created")
+    _record_status(store, order, None, f"created by {change_cause.get()}")
     if store.publish is not None:
         store.publish("order.created", order_event(order))
     return order
@@ -148,9 +154,9 @@ def status_history(store: Store, gateway: str, platform_id: str) -> list[StatusC
     ]
 
 
-def save_order(store: Store, order: Order, cause: str = "") -> None:
+def save_order(store: Store, order: Order, cause: str | None = None) -> None:
     """Write back the mutable parts: amount, status, updated_at and data; a status change is
-    added to the order's history (`cause` says what made it, when the caller knows)."""
+    added to the order's history (`cause`: what made it; by default `change_cause`)."""
     store.execute(
         "UPDATE orders SET amount = ?, status = ?, updated_at = ?, data = ? "
         "WHERE gateway = ? AND platform_id = ?",
@@ -165,7 +171,7 @@ def save_order(store: Store, order: Order, cause: str = "") -> None:
     )
     if order.status != order.stored_status:
         before = order.stored_status
-        _record_status(store, order, before, cause)
+        _record_status(store, order, before, change_cause.get() if cause is None else cause)
         if store.publish is not None:
             store.publish("order.status", {**order_event(order), "from_status": before})
 

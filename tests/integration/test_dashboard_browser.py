@@ -35,7 +35,8 @@ def running() -> Iterator[RunningSandbox]:
 
 
 @pytest.fixture(scope="module")
-def chrome() -> Iterator[Any]:
+def chrome(running: RunningSandbox) -> Iterator[Any]:
+    """Set up after the server, so it is closed (with its open event streams) before it."""
     with browser() as driver:
         yield driver
 

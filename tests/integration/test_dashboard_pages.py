@@ -115,7 +115,7 @@ def test_orders_view_lists_filters_and_details_an_order(
     assert any(platform_id in row for row in by_status)
 
     detail = ui.page(f"/_sandbox/ui/orders/trustpay/{platform_id}")
-    assert rows(detail, "history")[0].endswith("— 1 created")
+    assert rows(detail, "history")[0].endswith(f"— 1 created by POST {CASHIER}")
     assert "USD" in " ".join(rows(detail, "balances"))
 
 
@@ -128,6 +128,7 @@ def test_acting_as_the_payer_completes_the_order_and_its_callback_is_listed(
     assert re.search(r'id="order-status">5<', page)  # TrustPay's "paid"
     history = rows(page, "history")
     assert [row.split()[1:3] for row in history] == [["—", "1"], ["1", "5"]]
+    assert history[1].endswith(f"POST /_sandbox/ui/orders/trustpay/{platform_id}/complete")
     running.advance(0)
     callbacks = rows(ui.page(f"/_sandbox/ui/orders/trustpay/{platform_id}"), "order-callbacks")
     assert len(callbacks) == 1 and "acked" in callbacks[0]
@@ -536,3 +537,13 @@ def test_the_event_stream_tells_of_orders_requests_and_attempts(
     assert (created["gateway"], created["merchant_order_id"]) == ("trustpay", "DASH-SSE-1")
     assert dict(seen)["order.status"]["from_status"] == "1"
     assert "data" not in created  # no card data or other gateway fields on the stream
+
+
+def test_a_status_change_by_a_timer_names_the_clock_advance_that_ran_it(
+    ui: DashboardClient, running: RunningSandbox, receiver: Receiver
+) -> None:
+    platform_id = cashier(running, receiver, "DASH-EXPIRE-1")
+    running.advance(31 * 60)  # a TrustPay cashier order expires after 30 minutes
+    history = rows(ui.page(f"/_sandbox/ui/orders/trustpay/{platform_id}"), "history")
+    assert history[-1].split()[1:3] == ["1", "4"]
+    assert history[-1].endswith("POST /_sandbox/clock/advance")
