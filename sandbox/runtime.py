@@ -67,9 +67,9 @@ class Sandbox:
 
     def __post_init__(self) -> None:
         self.timers = Timers(self.store, self.clock, context=self)
-        self.store.publish = self.events.publish
-        self.journal.publish = self.events.publish
-        self.delivery.publish = self.events.publish
+        self.store.events = self.events
+        self.journal.events = self.events
+        self.delivery.events = self.events
 
     @property
     def running(self) -> bool:

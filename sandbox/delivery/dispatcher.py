@@ -16,7 +16,6 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
 from sandbox import __version__
 from sandbox.clock import Clock, Timer
@@ -27,6 +26,7 @@ from sandbox.delivery.notify import ChangeSignal
 from sandbox.delivery.outbox import Outbox
 from sandbox.delivery.targets import resolve_target
 from sandbox.delivery.transport import ClientSlots, post
+from sandbox.events import EventHub
 from sandbox.store import Store
 
 OutcomeHandler = Callable[[Outcome], Awaitable[None] | None]
@@ -60,8 +60,8 @@ class DeliveryEngine:
         self.clock = clock
         self.outbox = Outbox(store, message_limit)
         self.changes = ChangeSignal()
-        # Told of each attempt recorded (kind, data): the runtime's event hub.
-        self.publish: Callable[[str, dict[str, Any]], None] | None = None
+        # Told of new messages and attempts when someone listens: the runtime's event hub.
+        self.events: EventHub | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self._handlers: dict[str, OutcomeHandler] = {}
         self._retry_handlers: set[str] = set()  # gateways told of failed attempts retried later
@@ -162,9 +162,11 @@ class DeliveryEngine:
             self._live[message.id] = message
             self._schedule(message)
         self.changes.changed()
-        if self.publish is not None:
+        if self.events is not None and self.events.listening:
             for message in messages:
-                self.publish("callback.created", {"id": message.id, "gateway": message.gateway})
+                self.events.publish(
+                    "callback.created", {"id": message.id, "gateway": message.gateway}
+                )
         return [m.id for m in messages]
 
     async def resend(self, message_id: str) -> tuple[Message, Attempt] | None:
@@ -314,9 +316,9 @@ class DeliveryEngine:
         self._publish_attempt(message, attempt)
 
     def _publish_attempt(self, message: Message, attempt: Attempt) -> None:
-        if self.publish is None:
+        if self.events is None or not self.events.listening:
             return
-        self.publish(
+        self.events.publish(
             "callback.attempt",
             {
                 "id": message.id,

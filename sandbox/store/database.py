@@ -18,12 +18,13 @@ moments and never corrupts the file.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+from sandbox.events import EventHub
 from sandbox.store.dialects import Dialect
 from sandbox.store.migrations import MIGRATIONS
 
@@ -50,8 +51,8 @@ class Store:
     def __init__(self, path: str) -> None:
         self.path = path
         self._depth = 0
-        # Told of order changes (kind, data): the runtime points it at its event hub.
-        self.publish: Callable[[str, dict[str, Any]], None] | None = None
+        # Told of order changes when someone listens: the runtime's event hub.
+        self.events: EventHub | None = None
 
     @property
     def is_memory(self) -> bool:

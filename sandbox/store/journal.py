@@ -9,12 +9,12 @@ per request); every read flushes first. Bounded: the oldest entries beyond `limi
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sandbox.clock import Clock, format_instant, parse_instant
+from sandbox.events import EventHub
 from sandbox.store.batching import TickFlush
 from sandbox.store.database import Row, Store
 
@@ -71,8 +71,8 @@ class Journal:
         # Readers (`find`) flush first, so entries may wait a few ms to share one commit.
         self._tick = TickFlush(self.flush, linger=JOURNAL_LINGER_S)
         self._rows = self._count()
-        # Told of each entry (kind, data) as it is appended: the runtime's event hub.
-        self.publish: Callable[[str, dict[str, Any]], None] | None = None
+        # Told of each entry as it is appended, when someone listens: the runtime's event hub.
+        self.events: EventHub | None = None
 
     def append(self, entry: JournalEntry) -> None:
         e = entry
@@ -93,8 +93,8 @@ class Journal:
             )
         )
         self._tick.request()
-        if self.publish is not None:
-            self.publish(
+        if self.events is not None and self.events.listening:
+            self.events.publish(
                 "request",
                 {
                     "gateway": e.gateway,

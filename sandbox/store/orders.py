@@ -110,8 +110,8 @@ def _history_row(order: Order, before: str | None, cause: str) -> tuple[Any, ...
 def insert_order(store: Store, order: Order) -> Order:
     order.seq = store.insert(_INSERT_ORDER, _order_row(order))
     _record_status(store, order, None, f"created by {change_cause.get()}")
-    if store.publish is not None:
-        store.publish("order.created", order_event(order))
+    if store.events is not None and store.events.listening:
+        store.events.publish("order.created", order_event(order))
     return order
 
 
@@ -172,8 +172,8 @@ def save_order(store: Store, order: Order, cause: str | None = None) -> None:
     if order.status != order.stored_status:
         before = order.stored_status
         _record_status(store, order, before, change_cause.get() if cause is None else cause)
-        if store.publish is not None:
-            store.publish("order.status", {**order_event(order), "from_status": before})
+        if store.events is not None and store.events.listening:
+            store.events.publish("order.status", {**order_event(order), "from_status": before})
 
 
 def find_order(
