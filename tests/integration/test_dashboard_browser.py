@@ -88,7 +88,7 @@ def test_a_payin_appears_in_the_open_orders_view_without_reload(
     screenshot(chrome, "orders")
     chrome.find_element(by("css"), f'a[href$="/{platform_id}"]').click()
     wait_until(chrome, lambda d: platform_id in d.title)
-    screenshot(chrome, "order")
+    assert "created by POST /v4/payin/create/order" in text_of(chrome, "history")
 
 
 def test_callback_attempts_appear_as_the_clock_is_advanced_from_the_clock_view(
@@ -125,6 +125,9 @@ def test_callback_attempts_appear_as_the_clock_is_advanced_from_the_clock_view(
     state = chrome.find_element(by("css"), f'tr[data-order="{platform_id}"] td.state').text
     assert state == "acked"
     screenshot(chrome, "callbacks")
+    chrome.get(f"{running.url}/_sandbox/ui/orders/trustpay/{platform_id}")
+    assert text_of(chrome, "order-status") == "5"
+    screenshot(chrome, "order")
 
 
 def test_a_callback_resent_from_the_ui_shows_a_new_attempt(

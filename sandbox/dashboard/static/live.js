@@ -28,6 +28,11 @@
   }
 
   var source = new EventSource(body.dataset.events);
+  // A browser holds at most 6 connections to one host over HTTP/1.1: a stream left open by a
+  // page navigated away from (or kept in the back/forward cache) would take one of them.
+  window.addEventListener("pagehide", function () { source.close(); });
+  // Back from that cache, the page is stale and its stream closed: read it again.
+  window.addEventListener("pageshow", function (e) { if (e.persisted) { window.location.reload(); } });
   source.addEventListener("hello", function () { status.textContent = "live"; body.dataset.stream = "open"; });
   source.onerror = function () { status.textContent = "reconnecting"; };
   kinds.forEach(function (kind) {
