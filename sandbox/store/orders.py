@@ -194,11 +194,23 @@ def find_order(
     if merchant_order_id is not None:
         clauses.append("merchant_order_id = ?")
         params.append(merchant_order_id)
-    _kind_clause(kind, clauses, params)
-    row = store.fetchone(
-        f"SELECT * FROM orders WHERE {' AND '.join(clauses)} ORDER BY seq DESC LIMIT 1", params
+    if platform_id is None and merchant_order_id is None:
+        _kind_clause(kind, clauses, params)
+        row = store.fetchone(
+            f"SELECT * FROM orders WHERE {' AND '.join(clauses)} ORDER BY seq DESC LIMIT 1", params
+        )
+        return None if row is None else order_from_row(row)
+    # The kind is matched here, not in SQL: with `kind = ?` in the WHERE clause SQLite's planner
+    # prefers the (gateway, merchant_id, kind, seq) index, which walks every order of that kind
+    # (the cost then grows with stored orders); the id columns' index finds the few rows at once.
+    rows = store.fetchall(
+        f"SELECT * FROM orders WHERE {' AND '.join(clauses)} ORDER BY seq DESC", params
     )
-    return None if row is None else order_from_row(row)
+    kinds = None if kind is None else ({kind} if isinstance(kind, str) else set(kind))
+    for row in rows:
+        if kinds is None or row["kind"] in kinds:
+            return order_from_row(row)
+    return None
 
 
 def get_order(store: Store, gateway: str, platform_id: str) -> Order | None:
@@ -361,18 +373,22 @@ def count_with_data(
 ) -> int:
     """How many of the merchant's orders hold `value` at `data.<path>`, updated since then,
     of these (kind, status) pairs (status None: any)."""
-    matches = " OR ".join(
-        "kind = ?" if status is None else "(kind = ? AND status = ?)" for _, status in kinds
-    )
-    params: list[Any] = [value, gateway, merchant, format_instant(updated_since)]
+    # One count per (kind, status): each is a range of one index, so only the matching rows are
+    # read (an OR of the pairs would read every row holding the value).
+    total = 0
+    since = format_instant(updated_since)
     for kind, status in kinds:
-        params.extend([kind] if status is None else [kind, status])
-    row = store.fetchone(
-        f"SELECT COUNT(*) AS n FROM orders WHERE {_data_field(store, path)} = ? AND gateway = ? "
-        f"AND merchant_id = ? AND updated_at >= ? AND ({matches})",
-        params,
-    )
-    return int(row["n"]) if row else 0
+        clauses = f"{_data_field(store, path)} = ? AND gateway = ? AND merchant_id = ? AND kind = ?"
+        params: list[Any] = [value, gateway, merchant, kind]
+        if status is not None:
+            clauses += " AND status = ?"
+            params.append(status)
+        row = store.fetchone(
+            f"SELECT COUNT(*) AS n FROM orders WHERE {clauses} AND updated_at >= ?",
+            [*params, since],
+        )
+        total += int(row["n"]) if row else 0
+    return total
 
 
 def heads_created_between(

@@ -18,7 +18,7 @@ from sandbox.store import timers as t
 from sandbox.store.journal import Journal
 
 NOW = datetime(2026, 3, 12, 8, 30, tzinfo=UTC)
-TABLES = ("orders", "callbacks", "callback_attempts", "journal", "timers")
+TABLES = ("orders", "order_history", "callbacks", "callback_attempts", "journal", "timers")
 FULL_SCAN = re.compile(rf"\bSCAN ({'|'.join(TABLES)})\b")
 
 
@@ -84,7 +84,7 @@ LOOKUPS: dict[str, Callable[[Store], Any]] = {
         "card.fingerprint",
         "f1",
         updated_since=NOW - timedelta(days=1),
-        kinds=(("payin", "3"), ("card_attempt", None)),
+        kinds=(("payin", "3"), ("card_attempt", "880014")),
     ),
     "admin ?order= (any gateway)": lambda s: o.list_orders(s, o.OrderFilter(order="M3")),
     "admin ?order=&gateway=": lambda s: o.list_orders(
@@ -94,8 +94,18 @@ LOOKUPS: dict[str, Callable[[Store], Any]] = {
         s, o.OrderFilter(gateway="trustpay", status="3")
     ),
     "admin orders/{id}": lambda s: o.get_order(s, "trustpay", "P7"),
+    "dashboard orders ?gateway=": lambda s: o.list_orders(s, o.OrderFilter(gateway="trustpay")),
+    "dashboard orders ?status=": lambda s: o.list_orders(s, o.OrderFilter(status="3")),
+    "dashboard orders ?merchant=": lambda s: o.list_orders(s, o.OrderFilter(merchant="m1")),
+    "dashboard orders ?gateway=&merchant=": lambda s: o.list_orders(
+        s, o.OrderFilter(gateway="trustpay", merchant="m1")
+    ),
+    "dashboard order state history": lambda s: o.status_history(s, "trustpay", "P3"),
     "merchant's order": lambda s: o.find_order(
         s, "trustpay", "m1", merchant_order_id="M7", kind=("payin", "payout")
+    ),
+    "merchant's order of one kind": lambda s: o.find_order(
+        s, "trustpay", "m1", merchant_order_id="M7", kind="payin"
     ),
     "children": lambda s: o.child_orders(s, "trustpay", "P1", "refund"),
     "data value taken": lambda s: o.data_taken(s, "trustpay", "card_number", "41", kind="vcard"),
@@ -146,3 +156,29 @@ def test_every_lookup_uses_an_index(name: str) -> None:
         if FULL_SCAN.search(plan) and not bounded_walk(sql, plan)
     ]
     assert scans == [], f"{name} scans a table:\n" + "\n".join(scans)
+
+
+@pytest.mark.parametrize("kind", ["payin", ("payin", "payout"), None])
+def test_a_merchant_order_is_found_by_its_id_index_not_by_walking_its_kind(
+    kind: str | tuple[str, ...] | None,
+) -> None:
+    # `SEARCH orders USING INDEX orders_kind` is no full scan, yet it walks every order of that
+    # kind: the soak's cost per GoldenPay collect grew with the stored orders until this was fixed.
+    store = _store()
+    with traced(store) as statements:
+        found = o.find_order(store, "trustpay", "m1", merchant_order_id="M7", kind=kind)
+    assert found is not None and found.platform_id == "P7"
+    used = [plan for _sql, plan in plans(store, statements)]
+    assert used and all("orders_merchant " in plan + " " for plan in used), used
+    assert o.find_order(store, "trustpay", "m1", merchant_order_id="M7", kind="refund") is None
+
+
+def test_the_card_failure_count_reads_only_that_cards_failures() -> None:
+    # The same test card is used for every pay-in of a load test: an index range over the card
+    # alone would read each of its uses that day, so kind and status are part of the range.
+    store = _store()
+    with traced(store) as statements:
+        LOOKUPS["card failure count"](store)
+    used = [plan for _sql, plan in plans(store, statements)]
+    assert len(used) == 2 and all("orders_card_outcomes" in plan for plan in used), used
+    assert all("kind=? AND status=? AND updated_at>?" in plan for plan in used), used
