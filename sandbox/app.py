@@ -28,12 +28,14 @@ from sandbox.admin import scenarios as admin_scenarios
 from sandbox.admin import system as admin_system
 from sandbox.admin.errors import AdminError, admin_error_response
 from sandbox.connection import remember_transport
+from sandbox.dashboard.routes import routes as dashboard_routes
 from sandbox.gateways.envelopes import FaultEnvelopes, fault_envelopes_for
 from sandbox.gateways.installed import installed_gateways, select_gateways
 from sandbox.gateways.plug import GatewayPlug
 from sandbox.runtime import Sandbox, open_sandbox
 from sandbox.security import SecurityMiddleware, admin_token_for
 from sandbox.settings import Settings
+from sandbox.store.orders import change_cause
 from sandbox.unknown_paths import answer_unknown
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -41,6 +43,9 @@ ADMIN_PREFIX = "/_sandbox/"
 # Reachable without the admin token: a browser or a container health check must get there.
 OPEN_ADMIN_PATHS = ("/_sandbox/health", "/_sandbox/ready")
 OPEN_ADMIN_PREFIXES = ("/_sandbox/pay/", "/_sandbox/reports/")
+# The dashboard checks the admin token itself: a login form, then a session cookie.
+DASHBOARD_PATHS = ("/_sandbox/",)
+DASHBOARD_PREFIX = "/_sandbox/ui/"
 
 log = logging.getLogger("sandbox")
 
@@ -76,6 +81,7 @@ def create_app(
         *admin_check.routes,
         *admin_apidocs.routes,
         *admin_events.routes,
+        *dashboard_routes,
     ]
     gateway_routes: list[BaseRoute] = []
     for gateway in sandbox.gateways:
@@ -240,11 +246,14 @@ class SandboxMiddleware:
                 ]
             await send(message)
 
+        cause = change_cause.set(f"{scope['method']} {path}")
         try:
             await self.app(scope, counting_receive, send_with_version)
         except _BodyTooLarge:
             if not started:
                 await _send_response(_too_large(self.faults, path), send)
+        finally:
+            change_cause.reset(cause)
 
 
 class _BodyTooLarge(Exception):
@@ -284,6 +293,8 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 def _needs_admin_token(path: str) -> bool:
     if not path.startswith(ADMIN_PREFIX):
+        return False
+    if path in DASHBOARD_PATHS or path.startswith(DASHBOARD_PREFIX):
         return False
     return path not in OPEN_ADMIN_PATHS and not path.startswith(OPEN_ADMIN_PREFIXES)
 

@@ -68,7 +68,8 @@ class Sandbox:
     gateway_state: dict[str, Any] = field(default_factory=dict)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     timers: Timers = field(init=False)
-    # What happens, for whoever listens (GET /_sandbox/events): requests, orders, attempts.
+    # What happens, for whoever listens (GET /_sandbox/events, the dashboard): requests, orders,
+    # attempts.
     events: EventHub = field(default_factory=EventHub)
 
     def __post_init__(self) -> None:

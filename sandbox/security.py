@@ -13,6 +13,8 @@ One pure ASGI layer enforces, on every request:
   which covers body-less POSTs such as `reset`;
 - **no cross-site hosted-page actions**: a POST to a hosted payment page (`/_sandbox/pay/*`)
   from another site's page gets 403 (the page's own form posts from its own origin);
+- **dashboard actions**: a POST to `/_sandbox/ui/*` from another site's page (or a sibling
+  site's) gets 403; the dashboard itself also requires its per-session CSRF token;
 - **HTML pages** carry `Content-Security-Policy`, `X-Frame-Options: DENY` and
   `X-Content-Type-Options: nosniff`.
 
@@ -37,6 +39,7 @@ WILDCARDS = ("0.0.0.0", "::", "")
 TOKEN_OFF = "off"
 ADMIN_PREFIX = "/_sandbox/"
 PAGE_PREFIX = "/_sandbox/pay/"
+DASHBOARD_PREFIX = "/_sandbox/ui/"
 UPLOAD_PATH = "/_sandbox/scenarios"
 JSON_TYPES = (b"application/json",)
 YAML_TYPES = (b"application/yaml", b"application/x-yaml", b"text/yaml", b"text/x-yaml")
@@ -156,6 +159,10 @@ class SecurityMiddleware:
         if scope["method"] in UNSAFE_METHODS and path.startswith(ADMIN_PREFIX):
             if path.startswith(PAGE_PREFIX):
                 refusal = self._page_refusal(headers)
+            elif path.startswith(DASHBOARD_PREFIX):
+                # Dashboard forms post HTML form bodies; their CSRF token is checked by the
+                # dashboard, the browser's own word on where the post came from here.
+                refusal = self._dashboard_refusal(headers)
             else:
                 refusal = self._admin_refusal(path, headers)
             if refusal is not None:
@@ -174,6 +181,11 @@ class SecurityMiddleware:
         # not pay or fail an order behind the payer's back.
         if self._cross_site(headers):
             return 403, "cross_site", "hosted-page actions from another site's page are refused"
+        return None
+
+    def _dashboard_refusal(self, headers: dict[bytes, bytes]) -> tuple[int, str, str] | None:
+        if self._cross_site(headers) or headers.get(b"sec-fetch-site") == b"same-site":
+            return 403, "cross_site", "dashboard actions from another site's page are refused"
         return None
 
     def _admin_refusal(self, path: str, headers: dict[bytes, bytes]) -> tuple[int, str, str] | None:

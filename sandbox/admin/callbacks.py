@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -149,8 +150,11 @@ async def get_callback(request: Request) -> JSONResponse:
 
 
 async def resend_callback(request: Request) -> JSONResponse:
-    engine = _engine(request)
-    message_id = request.path_params["id"]
+    return JSONResponse(await resend(_engine(request), request.path_params["id"]))
+
+
+async def resend(engine: DeliveryEngine, message_id: str) -> dict[str, Any]:
+    """One more attempt of the callback now; its summary and the attempt."""
     _message_or_404(engine, message_id)
     if not engine.running:
         raise AdminError(409, "conflict", "the dispatcher is not running")
@@ -158,7 +162,14 @@ async def resend_callback(request: Request) -> JSONResponse:
     if result is None:
         raise AdminError(404, "not_found", f"no callback {message_id!r}")
     message, attempt = result
-    return JSONResponse({"callback": summary(message), "attempt": attempt_json(attempt)})
+    return {"callback": summary(message), "attempt": attempt_json(attempt)}
+
+
+async def resend_failed(engine: DeliveryEngine, where: MessageFilter) -> list[dict[str, Any]]:
+    """Resend every failed callback matching `where` (at most a page of them), oldest first."""
+    failed = replace(where, states=("failed",))
+    items, _total = engine.outbox.find(failed, limit=WAIT_ITEMS, newest_first=False)
+    return [await resend(engine, m.id) for m in items]
 
 
 def _wait_timeout(request: Request) -> float:

@@ -15,7 +15,7 @@ from sandbox.runtime import Sandbox
 MAX_ADVANCE_S = Decimal(10 * 365 * 24 * 3600)
 
 
-def _describe(sandbox: Sandbox) -> dict[str, Any]:
+def describe(sandbox: Sandbox) -> dict[str, Any]:
     return {**sandbox.clock.snapshot(), "pending_timers": sandbox.clock.pending_timers()}
 
 
@@ -37,12 +37,16 @@ def _number(body: dict[str, Any], name: str, limit: Decimal, *, zero_ok: bool = 
 
 
 async def get_clock(request: Request) -> JSONResponse:
-    return JSONResponse(_describe(request.app.state.sandbox))
+    return JSONResponse(describe(request.app.state.sandbox))
 
 
 async def put_clock(request: Request) -> JSONResponse:
-    sandbox: Sandbox = request.app.state.sandbox
     body = await read_json_object(request)
+    return JSONResponse(set_clock(request.app.state.sandbox, body))
+
+
+def set_clock(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
+    """Switch the clock's mode and/or scale (`{"mode", "scale"}`); the clock after."""
     reject_unknown_fields(body, {"mode", "scale"})
     mode = body.get("mode")
     if mode is not None and mode not in ("real", "manual"):
@@ -51,19 +55,23 @@ async def put_clock(request: Request) -> JSONResponse:
     if "scale" in body:
         scale = float(_number(body, "scale", Decimal(1_000_000)))
     sandbox.clock.set_mode(mode, scale)
-    return JSONResponse(_describe(sandbox))
+    return describe(sandbox)
 
 
 async def advance_clock(request: Request) -> JSONResponse:
-    sandbox: Sandbox = request.app.state.sandbox
     body = await read_json_object(request)
+    return JSONResponse(await advance(request.app.state.sandbox, body))
+
+
+async def advance(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
+    """Move the clock by `{"seconds": N}` and run what fell due; the clock after."""
     unknown = set(body) - {"seconds"}
     if unknown or "seconds" not in body:
         raise AdminError(400, "bad_request", 'body must be {"seconds": N}')
     # 0 moves nothing but returns once everything due now has run (a settle, no sleeping).
     seconds = _number(body, "seconds", MAX_ADVANCE_S, zero_ok=True)
     await sandbox.clock.advance(float(seconds))
-    return JSONResponse(_describe(sandbox))
+    return describe(sandbox)
 
 
 routes = [

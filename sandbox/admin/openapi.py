@@ -44,7 +44,7 @@ def walk(routes: Iterable[BaseRoute], prefix: str = "") -> Iterator[tuple[str, R
     for route in routes:
         if isinstance(route, Mount):
             yield from walk(route.routes, prefix + route.path)
-        elif isinstance(route, Route):
+        elif isinstance(route, Route) and route.include_in_schema:
             yield prefix + route.path, route
 
 

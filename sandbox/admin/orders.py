@@ -53,8 +53,11 @@ async def list_all(request: Request) -> JSONResponse:
 
 
 def find_one(request: Request, order_id: str, scope: dict[str, Any]) -> Order:
+    return find_named(_sandbox(request), order_id, scope)
+
+
+def find_named(sandbox: Sandbox, order_id: str, scope: dict[str, Any]) -> Order:
     """The one order `order_id` names (platform or merchant id), narrowed by gateway/merchant."""
-    sandbox = _sandbox(request)
     gateway = scope.get("gateway")
     merchant = scope.get("merchant")
     if gateway is not None and find_gateway(sandbox.gateways, gateway) is None:
@@ -84,25 +87,34 @@ async def get_one(request: Request) -> JSONResponse:
 async def complete(request: Request) -> JSONResponse:
     body = await read_json_object(request, required=False)
     order = find_one(request, request.path_params["order_id"], body)
-    gateway = find_gateway(_sandbox(request).gateways, order.gateway)
+    return JSONResponse(await complete_order(_sandbox(request), order, body))
+
+
+async def complete_order(sandbox: Sandbox, order: Order, body: dict[str, Any]) -> dict[str, Any]:
+    """Act as the payer: the gateway's `complete` hook with the body's options."""
+    gateway = find_gateway(sandbox.gateways, order.gateway)
     if gateway is None or gateway.complete is None:
         raise AdminError(409, "not_supported", f"{order.gateway} orders cannot be completed here")
     hook_body = {k: v for k, v in body.items() if k not in ("gateway", "merchant")}
-    result = await gateway.complete(_sandbox(request), order, hook_body)
-    return JSONResponse(result)
+    result: dict[str, Any] = await gateway.complete(sandbox, order, hook_body)
+    return result
 
 
 async def trigger(request: Request) -> JSONResponse:
-    sandbox = _sandbox(request)
     body = await read_json_object(request)
+    return JSONResponse(await trigger_event(_sandbox(request), body), status_code=201)
+
+
+async def trigger_event(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
+    """Make an order happen the way the gateway would on its own (`gateway.trigger`)."""
     # `merchant_id` is accepted for `merchant`: some gateways (TrustPay's admin helpers) name it so.
     named = body.get("merchant", body.get("merchant_id"))
     merchant = require_merchant(sandbox.merchants, body.get("gateway"), named)
     gateway: GatewayPlug | None = find_gateway(sandbox.gateways, body["gateway"])
     if gateway is None or gateway.trigger is None:
         raise AdminError(409, "not_supported", f"{body['gateway']} has no trigger yet")
-    result = await gateway.trigger(sandbox, {**body, "merchant": merchant})
-    return JSONResponse(result, status_code=201)
+    result: dict[str, Any] = await gateway.trigger(sandbox, {**body, "merchant": merchant})
+    return result
 
 
 routes = [

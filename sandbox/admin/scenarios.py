@@ -40,8 +40,12 @@ async def list_scenarios(request: Request) -> JSONResponse:
 
 
 async def set_active(request: Request) -> JSONResponse:
-    sandbox = _sandbox(request)
     body = await read_json_object(request)
+    return JSONResponse(set_selection(_sandbox(request), body))
+
+
+def set_selection(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
+    """Activate `names` globally or for one merchant (`null` clears a merchant's); the selection."""
     reject_unknown_fields(body, {"names", "merchant", "gateway"})
     names = _names(body)
     gateway, merchant = body.get("gateway"), body.get("merchant")
@@ -60,7 +64,8 @@ async def set_active(request: Request) -> JSONResponse:
             sandbox.scenarios.activate(names, gateway, merchant)
         except SelectionError as exc:
             raise AdminError(404, "not_found", str(exc)) from None
-    return JSONResponse(sandbox.scenarios.selection.to_json())
+    selection: dict[str, Any] = sandbox.scenarios.selection.to_json()
+    return selection
 
 
 def _names(body: dict[str, Any]) -> tuple[str, ...] | None:
@@ -82,7 +87,7 @@ async def upload(request: Request) -> JSONResponse:
     except UnicodeDecodeError:
         raise AdminError(400, "bad_request", "the body must be UTF-8 YAML text") from None
     try:
-        scenario = sandbox.scenarios.upload(text, file)
+        body = upload_scenario(sandbox, text, file)
     except ScenarioError as exc:
         return admin_error_response(
             422,
@@ -90,7 +95,13 @@ async def upload(request: Request) -> JSONResponse:
             f"{len(exc.errors)} error(s) in {file}",
             errors=exc.messages,
         )
-    body = {
+    return JSONResponse(body, status_code=201)
+
+
+def upload_scenario(sandbox: Sandbox, text: str, file: str) -> dict[str, Any]:
+    """Add a scenario from YAML text; `ScenarioError` (with file:line messages) when refused."""
+    scenario = sandbox.scenarios.upload(text, file)
+    return {
         "name": scenario.name,
         "gateway": scenario.gateway,
         "description": scenario.description,
@@ -98,7 +109,6 @@ async def upload(request: Request) -> JSONResponse:
         "rules": len(scenario.rules),
         "status": "ok",
     }
-    return JSONResponse(body, status_code=201)
 
 
 routes = [

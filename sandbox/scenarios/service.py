@@ -7,6 +7,7 @@ Gateways call `plan(facts)` once per valid request; the admin API lists, uploads
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from sandbox.scenarios.engine import (
@@ -20,7 +21,7 @@ from sandbox.scenarios.engine import (
     build_plan,
     forced_response,
 )
-from sandbox.scenarios.library import FileStatus, Library, load_library
+from sandbox.scenarios.library import FileStatus, Library, load_library, packaged_root
 from sandbox.scenarios.loader import ScenarioError, load_scenario_text
 from sandbox.scenarios.matching import skip_reason
 from sandbox.scenarios.model import Scenario
@@ -38,6 +39,8 @@ class Scenarios:
     selection: Selection
     counters: Counters = field(default_factory=dict)
     candidates: RuleCandidates = field(default_factory=RuleCandidates)
+    # The YAML text of each uploaded file (library and extra files are read back from disk).
+    uploads: dict[str, str] = field(default_factory=dict)
 
     def plan(self, facts: RequestFacts) -> Plan:
         """What the selected scenarios say about this request (see `engine.Plan`)."""
@@ -83,7 +86,26 @@ class Scenarios:
         scenario = load_scenario_text(text, file, default_name=stem)
         status = FileStatus(file, "upload", (), (f"{scenario.gateway}/{scenario.name}",))
         self.library.add_file(status, [scenario])
+        self.uploads[file] = text
         return scenario
+
+    def source(self, file: str) -> str | None:
+        """The YAML text of a listed scenario file, None when it is not listed or unreadable."""
+        status = next((f for f in self.library.files if f.file == file), None)
+        if status is None:
+            return None
+        if status.origin == "upload":
+            return self.uploads.get(file)
+        path = Path(file)
+        if status.origin == "library":
+            root = packaged_root()
+            if root is None:
+                return None
+            path = root / file.removeprefix("scenarios/")
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
 
     def activate(
         self, names: tuple[str, ...], gateway: str | None = None, merchant: str | None = None

@@ -186,11 +186,41 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE journal ADD COLUMN explanation TEXT NOT NULL DEFAULT '';
         """,
     ),
+    (
+        11,
+        # An order's state history (the dashboard's order detail): one row per status it took.
+        # The other indexes serve the dashboard's orders view, newest first, filtered by any one
+        # of gateway, merchant or status (or gateway and merchant), however many orders there are.
+        """
+        CREATE TABLE order_history (
+            seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+            gateway     TEXT NOT NULL,
+            merchant_id TEXT NOT NULL,
+            platform_id TEXT NOT NULL,
+            at          TEXT NOT NULL,                -- sandbox time
+            from_status TEXT,                         -- NULL for the first status
+            to_status   TEXT NOT NULL,
+            cause       TEXT NOT NULL
+        );
+        CREATE INDEX order_history_order ON order_history (gateway, platform_id, seq);
+        CREATE INDEX orders_gateway_seq ON orders (gateway, seq);
+        CREATE INDEX orders_gateway_merchant_seq ON orders (gateway, merchant_id, seq);
+        CREATE INDEX orders_status_seq ON orders (status, seq);
+        CREATE INDEX orders_merchant_seq ON orders (merchant_id, seq);
+        """,
+    ),
 ]
 
 # Tables emptied by POST /_sandbox/reset (balances are then re-seeded from the opening values).
 # callback_attempts go by cascade.
-MERCHANT_TABLES: list[str] = ["balances", "callbacks", "journal", "orders", "timers"]
+MERCHANT_TABLES: list[str] = [
+    "balances",
+    "callbacks",
+    "journal",
+    "order_history",
+    "orders",
+    "timers",
+]
 
 # PostgreSQL text for versions the mechanical translation does not cover (none so far).
 POSTGRES_OVERRIDES: dict[int, str] = {}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -22,6 +23,11 @@ from typing import Any
 from sandbox.clock import format_instant, parse_instant
 from sandbox.store.database import Row, Store
 from sandbox.store.dialects import data_field_sql, integer_type
+
+# What is changing orders right now, for their state history: the HTTP request being served
+# ("POST /v4/payin/create/order", set by the app), else a background job (a timer, a callback's
+# outcome) run outside any request.
+change_cause: ContextVar[str] = ContextVar("order_change_cause", default="background")
 
 
 @dataclass
@@ -40,6 +46,18 @@ class Order:
     parent_id: str | None = None
     plan: dict[str, Any] | None = None
     seq: int | None = None  # set once stored
+    # The status as last read or written: `save_order` records a history row when it changed.
+    stored_status: str | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One row of an order's state history."""
+
+    at: datetime
+    from_status: str | None
+    to_status: str
+    cause: str
 
 
 def _json_default(value: Any) -> Any:
@@ -55,34 +73,90 @@ def dump_json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), default=_json_default, ensure_ascii=False)
 
 
-def insert_order(store: Store, order: Order) -> Order:
-    order.seq = store.insert(
-        "INSERT INTO orders (gateway, merchant_id, kind, platform_id, merchant_order_id, "
-        "parent_id, amount, currency, status, plan, created_at, updated_at, data) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            order.gateway,
-            order.merchant,
-            order.kind,
-            order.platform_id,
-            order.merchant_order_id,
-            order.parent_id,
-            str(order.amount),
-            order.currency,
-            order.status,
-            None if order.plan is None else dump_json(order.plan),
-            format_instant(order.created_at),
-            format_instant(order.updated_at),
-            dump_json(order.data),
-        ),
+_INSERT_ORDER = (
+    "INSERT INTO orders (gateway, merchant_id, kind, platform_id, merchant_order_id, "
+    "parent_id, amount, currency, status, plan, created_at, updated_at, data) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_HISTORY = (
+    "INSERT INTO order_history (gateway, merchant_id, platform_id, at, from_status, "
+    "to_status, cause) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _order_row(order: Order) -> tuple[Any, ...]:
+    return (
+        order.gateway,
+        order.merchant,
+        order.kind,
+        order.platform_id,
+        order.merchant_order_id,
+        order.parent_id,
+        str(order.amount),
+        order.currency,
+        order.status,
+        None if order.plan is None else dump_json(order.plan),
+        format_instant(order.created_at),
+        format_instant(order.updated_at),
+        dump_json(order.data),
     )
+
+
+def _history_row(order: Order, before: str | None, cause: str) -> tuple[Any, ...]:
+    at = format_instant(order.updated_at)
+    return (order.gateway, order.merchant, order.platform_id, at, before, order.status, cause)
+
+
+def insert_order(store: Store, order: Order) -> Order:
+    order.seq = store.insert(_INSERT_ORDER, _order_row(order))
+    _record_status(store, order, None, f"created by {change_cause.get()}")
     if store.order_observer is not None:
         store.order_observer(order)
     return order
 
 
-def save_order(store: Store, order: Order) -> None:
-    """Write back the mutable parts: amount, status, updated_at and data."""
+def insert_orders(store: Store, orders: Sequence[Order]) -> None:
+    """Store many new orders in one statement each for the orders and their first status (a
+    bulk load: no events are published, no `seq` is set on the objects)."""
+    store.executemany(_INSERT_ORDER, [_order_row(o) for o in orders])
+    store.executemany(_INSERT_HISTORY, [_history_row(o, None, "created") for o in orders])
+    for order in orders:
+        order.stored_status = order.status
+
+
+def order_event(order: Order) -> dict[str, Any]:
+    """What a live view hears of an order (no `data`: it may hold card details)."""
+    return {
+        "gateway": order.gateway,
+        "merchant": order.merchant,
+        "order_id": order.platform_id,
+        "merchant_order_id": order.merchant_order_id,
+        "kind": order.kind,
+        "status": order.status,
+    }
+
+
+def _record_status(store: Store, order: Order, before: str | None, cause: str) -> None:
+    store.execute(_INSERT_HISTORY, _history_row(order, before, cause))
+    order.stored_status = order.status
+
+
+def status_history(store: Store, gateway: str, platform_id: str) -> list[StatusChange]:
+    """The statuses the order took, oldest first."""
+    rows = store.fetchall(
+        "SELECT at, from_status, to_status, cause FROM order_history "
+        "WHERE gateway = ? AND platform_id = ? ORDER BY seq",
+        (gateway, platform_id),
+    )
+    return [
+        StatusChange(parse_instant(r["at"]), r["from_status"], r["to_status"], r["cause"])
+        for r in rows
+    ]
+
+
+def save_order(store: Store, order: Order, cause: str | None = None) -> None:
+    """Write back the mutable parts: amount, status, updated_at and data; a status change is
+    added to the order's history (`cause`: what made it; by default `change_cause`)."""
     store.execute(
         "UPDATE orders SET amount = ?, status = ?, updated_at = ?, data = ? "
         "WHERE gateway = ? AND platform_id = ?",
@@ -95,6 +169,9 @@ def save_order(store: Store, order: Order) -> None:
             order.platform_id,
         ),
     )
+    if order.status != order.stored_status:
+        before = order.stored_status
+        _record_status(store, order, before, change_cause.get() if cause is None else cause)
     if store.order_observer is not None:
         store.order_observer(order)
 
@@ -419,4 +496,5 @@ def order_from_row(row: Row) -> Order:
         parent_id=row["parent_id"],
         plan=None if row["plan"] is None else json.loads(row["plan"]),
         seq=row["seq"],
+        stored_status=row["status"],
     )

@@ -18,7 +18,7 @@ from sandbox.store import timers as t
 from sandbox.store.journal import Journal
 
 NOW = datetime(2026, 3, 12, 8, 30, tzinfo=UTC)
-TABLES = ("orders", "callbacks", "callback_attempts", "journal", "timers")
+TABLES = ("orders", "order_history", "callbacks", "callback_attempts", "journal", "timers")
 FULL_SCAN = re.compile(rf"\bSCAN ({'|'.join(TABLES)})\b")
 
 
@@ -94,6 +94,13 @@ LOOKUPS: dict[str, Callable[[Store], Any]] = {
         s, o.OrderFilter(gateway="trustpay", status="3")
     ),
     "admin orders/{id}": lambda s: o.get_order(s, "trustpay", "P7"),
+    "dashboard orders ?gateway=": lambda s: o.list_orders(s, o.OrderFilter(gateway="trustpay")),
+    "dashboard orders ?status=": lambda s: o.list_orders(s, o.OrderFilter(status="3")),
+    "dashboard orders ?merchant=": lambda s: o.list_orders(s, o.OrderFilter(merchant="m1")),
+    "dashboard orders ?gateway=&merchant=": lambda s: o.list_orders(
+        s, o.OrderFilter(gateway="trustpay", merchant="m1")
+    ),
+    "dashboard order state history": lambda s: o.status_history(s, "trustpay", "P3"),
     "merchant's order": lambda s: o.find_order(
         s, "trustpay", "m1", merchant_order_id="M7", kind=("payin", "payout")
     ),
