@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from selenium.common.exceptions import WebDriverException
 from support.browser import browser, screenshot, wait_until
 from support.receiver import Receiver, Reply, run_receiver
 from support.server import RunningSandbox, run_sandbox
@@ -60,7 +61,12 @@ def not_reloaded(driver: Any) -> bool:
 
 
 def text_of(driver: Any, element_id: str) -> str:
-    return str(driver.find_element(by("id"), element_id).text)
+    # A live page swaps its content in while we read it: an element found a moment ago may be
+    # gone from the document; "" lets the caller's wait_until look again.
+    try:
+        return str(driver.find_element(by("id"), element_id).text)
+    except WebDriverException:
+        return ""
 
 
 def cashier(
