@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from sandbox.clock import Clock, ClockMode, format_instant, parse_instant
 from sandbox.delivery import DeliveryEngine
 from sandbox.merchants import MerchantBook
+from sandbox.replicas import Replicas
 from sandbox.scenarios.service import ScenarioError, Scenarios, SelectionError, open_scenarios
 from sandbox.settings import Settings, SettingsError
 from sandbox.store import Store, open_store
@@ -61,6 +62,8 @@ class Sandbox:
     gateway_state: dict[str, Any] = field(default_factory=dict)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     timers: Timers = field(init=False)
+    # Set when the store is shared by several processes (see `sandbox.replicas`).
+    replicas: Replicas | None = None
 
     def __post_init__(self) -> None:
         self.timers = Timers(self.store, self.clock, context=self)
@@ -74,6 +77,8 @@ class Sandbox:
         self.tasks.append(asyncio.create_task(self.clock.run(), name="sandbox-clock"))
         await self.delivery.start()
         self.timers.restore()
+        if self.replicas is not None:
+            self.tasks += self.replicas.start()
         for hook in self.start_hooks:
             hook(self)
         if not self.store.is_memory:
@@ -167,6 +172,9 @@ def open_sandbox(settings: Settings) -> Sandbox:
         seed_opening_balances(store, settings.merchants, clock.now(), overwrite=False)
         sandbox.save_clock()
     clock.on_change(sandbox.save_clock)
+    if store.shared:
+        sandbox.replicas = Replicas(sandbox, settings.db)
+        sandbox.replicas.install()
     return sandbox
 
 

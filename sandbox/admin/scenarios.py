@@ -55,6 +55,7 @@ async def set_active(request: Request) -> JSONResponse:
         if merchant is None:
             raise AdminError(400, "bad_request", "names: null only clears a merchant's selection")
         sandbox.scenarios.selection.set_merchant(str(gateway), merchant, None)
+        sandbox.scenarios.changed()
     else:
         try:
             sandbox.scenarios.activate(names, gateway, merchant)

@@ -6,6 +6,7 @@ Gateways call `plan(facts)` once per valid request; the admin API lists, uploads
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -38,6 +39,13 @@ class Scenarios:
     selection: Selection
     counters: Counters = field(default_factory=dict)
     candidates: RuleCandidates = field(default_factory=RuleCandidates)
+    # Called after the selection or the uploads changed (replicas publish them).
+    listeners: list[Callable[[], None]] = field(default_factory=list)
+    uploads: list[tuple[str, str]] = field(default_factory=list)  # (file, text), in order
+
+    def changed(self) -> None:
+        for listener in self.listeners:
+            listener()
 
     def plan(self, facts: RequestFacts) -> Plan:
         """What the selected scenarios say about this request (see `engine.Plan`)."""
@@ -76,6 +84,7 @@ class Scenarios:
         else:
             self.counters.clear()
         self.selection.restore(gateway, merchant)
+        self.changed()
 
     def upload(self, text: str, file: str) -> Scenario:
         """Add (or replace) a scenario from YAML text; `ScenarioError` when it is refused."""
@@ -83,6 +92,8 @@ class Scenarios:
         scenario = load_scenario_text(text, file, default_name=stem)
         status = FileStatus(file, "upload", (), (f"{scenario.gateway}/{scenario.name}",))
         self.library.add_file(status, [scenario])
+        self.uploads.append((file, text))
+        self.changed()
         return scenario
 
     def activate(
@@ -98,6 +109,7 @@ class Scenarios:
             self.selection.set_merchant(gateway, merchant, names)
         else:
             self.selection.set_global(names)
+        self.changed()
 
     def describe(self) -> list[dict[str, Any]]:
         """One item per scenario (and per refused file) for `GET /_sandbox/scenarios`."""

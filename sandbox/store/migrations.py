@@ -167,6 +167,19 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX journal_operation ON journal (gateway, operation, seq);
         """,
     ),
+    (
+        8,
+        # Leases for replicas sharing one database: the replica working on a due callback or
+        # timer, and until when (database time, epoch seconds). One process on SQLite never
+        # reads them; the columns are only there so both backends keep one schema.
+        """
+        ALTER TABLE callbacks ADD COLUMN lease_owner TEXT;
+        ALTER TABLE callbacks ADD COLUMN lease_until REAL;
+        ALTER TABLE timers ADD COLUMN lease_owner TEXT;
+        ALTER TABLE timers ADD COLUMN lease_until REAL;
+        CREATE INDEX callbacks_due ON callbacks (state, due_at, seq);
+        """,
+    ),
 ]
 
 # Tables emptied by POST /_sandbox/reset (balances are then re-seeded from the opening values).
