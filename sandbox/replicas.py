@@ -41,13 +41,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("sandbox.replicas")
 
-LEASE_S = 30.0  # longer than any attempt's timeout (10 s by default) and any timer action
 IDLE_POLL_S = 1.0  # how often an idle replica looks for due work nobody announced
 SETTLE_POLL_S = 0.01  # while an advance waits for work another replica is running
 
 
 class Replicas:
-    def __init__(self, sandbox: Sandbox, url: str, lease_s: float = LEASE_S) -> None:
+    def __init__(self, sandbox: Sandbox, url: str, lease_s: float) -> None:
         self.sandbox = sandbox
         self.store = sandbox.store
         self.url = url

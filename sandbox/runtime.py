@@ -173,7 +173,7 @@ def open_sandbox(settings: Settings) -> Sandbox:
         sandbox.save_clock()
     clock.on_change(sandbox.save_clock)
     if store.shared:
-        sandbox.replicas = Replicas(sandbox, settings.db)
+        sandbox.replicas = Replicas(sandbox, settings.db, settings.lease_seconds)
         sandbox.replicas.install()
     return sandbox
 

@@ -225,6 +225,15 @@ OPTIONS: tuple[Option, ...] = (
         details="request-journal entries and finished callbacks kept",
     ),
     Option(
+        "lease_seconds",
+        _scale,
+        30.0,
+        "replicas on one database: how long a claimed callback or timer is held",
+        "S",
+        details="PostgreSQL replicas only: how long (wall seconds) a replica holds a due callback "
+        "or timer it claimed; when a replica dies, another takes its work over after this",
+    ),
+    Option(
         "seed",
         _seed,
         None,
@@ -289,6 +298,7 @@ class Settings:
     admin_token: str | None = None
     delivery_concurrency: int = 64
     journal_limit: int = 10000
+    lease_seconds: float = 30.0
     seed: int | None = None
     log_format: str = "text"
     allowed_hosts: tuple[str, ...] = ()
