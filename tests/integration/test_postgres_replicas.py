@@ -9,8 +9,11 @@ import os
 import signal
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -20,6 +23,8 @@ from support.receiver import Receiver, Reply, run_receiver
 
 from sandbox.client.trustpay import TrustPayClient, num
 from sandbox.signing.values import parse_json
+from sandbox.store import Store, open_store
+from sandbox.store.balances import adjust_balance, get_balance
 from sandbox.testing.process import SandboxProcess, run_sandbox_process
 
 MANUAL = ("--clock", "manual", "--clock-start", "2026-03-12T08:30:00Z")
@@ -182,3 +187,23 @@ def test_a_burst_across_three_replicas_with_one_killed_loses_nothing(
         # those is on record as an attempt of its own.
         print(f"burst {BURST}: {duplicates} duplicate(s), {len(abandoned)} abandoned attempt(s)")
         assert duplicates <= len(abandoned)
+
+
+def test_balance_adjustments_from_two_connections_add_up(database: str) -> None:
+    """Each replica has its own connection; concurrent credits and debits never overwrite."""
+    stores = [open_store(database), open_store(database)]
+    now = datetime(2026, 3, 12, 8, 30, tzinfo=UTC)
+
+    def adjust(store: Store, delta: str) -> None:
+        for _ in range(100):
+            adjust_balance(store, "trustpay", "m-1", "USD", Decimal(delta), now)
+
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(adjust, stores, ["1.10", "-0.05"]))
+        balance = get_balance(stores[0], "trustpay", "m-1", "USD")
+        assert balance is not None
+        assert balance.available == Decimal("105.00")  # 100 x 1.10 - 100 x 0.05, exactly
+    finally:
+        for store in stores:
+            store.close()
