@@ -1,8 +1,8 @@
 """Pay-in throughput and callback delivery rate: SQLite, and 1 and 2 replicas on PostgreSQL.
 
 Each setup runs `sandbox serve` process(es) and a fast callback receiver
-(bench/callback_receiver.py) in their own processes. `--orders` signed TrustPay card pay-ins (each answered "paid" at once,
-so each makes one callback) are sent over `--connections` keep-alive connections, spread
+(bench/callback_receiver.py) in their own processes. `--orders` signed TrustPay card pay-ins
+(each answered "paid" at once, so each makes one callback) are sent over `--connections` keep-alive connections, spread
 round-robin over the replicas. Pay-in rate: orders / time until the last answer. Delivery rate:
 orders / time until the last callback is acknowledged (read from the admin API). Ratios are
 against the SQLite run of the same command (a file database, the durable single-process mode).
