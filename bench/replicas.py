@@ -2,10 +2,11 @@
 
 Each setup runs `sandbox serve` process(es) and a fast callback receiver
 (bench/callback_receiver.py) in their own processes. `--orders` signed TrustPay card pay-ins
-(each answered "paid" at once, so each makes one callback) are sent over `--connections` keep-alive connections, spread
-round-robin over the replicas. Pay-in rate: orders / time until the last answer. Delivery rate:
-orders / time until the last callback is acknowledged (read from the admin API). Ratios are
-against the SQLite run of the same command (a file database, the durable single-process mode).
+(each answered "paid" at once, so each makes one callback) are sent over `--connections`
+keep-alive connections, spread round-robin over the replicas. Pay-in rate: orders / time until
+the last answer. Delivery rate: orders / time until the last callback is acknowledged (read
+from the admin API). Ratios are against the SQLite run of the same command (a file database,
+the durable single-process mode).
 
 PostgreSQL: `--postgres URL` (an empty database), or a throw-away cluster started with the test
 suite's helper (`initdb`/`pg_ctl` must be installed). No targets: the figures are reported.
