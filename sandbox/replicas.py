@@ -94,7 +94,8 @@ class Replicas:
             self.refresh()
         if channel in (shared.CHANGES_CHANNEL, ""):
             self.sandbox.delivery.changes.changed()
-        self.wake()
+        if channel != shared.CHANGES_CHANNEL:  # recorded attempts bring no new work
+            self.wake()
 
     # -- shared state ----------------------------------------------------------------------
 
