@@ -11,7 +11,8 @@ Each process is a replica; nothing that decides an answer lives only in its memo
   expired leases.
 - **Shared state.** The clock reading (mode, scale, sandbox time at a database instant), the
   scenario selection and uploaded scenarios are published to the store on every change; a
-  replica looks at their version before each request and takes over what moved.
+  replica looks at their version before each request and takes over what moved. The turns of
+  cycling `respond.error` lists are counted in the store.
 - **Advance.** `POST /_sandbox/clock/advance` on any replica steps through the due times of every
   replica's work and returns once all of it due by then has run, whoever ran it.
 
@@ -27,14 +28,16 @@ import os
 import socket
 import uuid
 from collections.abc import Coroutine
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sandbox.clock import Clock, format_instant, parse_instant
 from sandbox.scenarios.loader import ScenarioError
 from sandbox.scenarios.selection import selection_from_json
-from sandbox.store import leases, shared
+from sandbox.store import Store, leases, shared
 from sandbox.store.timers import claim_due
+from sandbox.store.turns import TurnKey, take_turn
 
 if TYPE_CHECKING:
     from sandbox.runtime import Sandbox
@@ -43,6 +46,17 @@ log = logging.getLogger("sandbox.replicas")
 
 IDLE_POLL_S = 1.0  # how often an idle replica looks for due work nobody announced
 SETTLE_POLL_S = 0.01  # while an advance waits for work another replica is running
+
+
+@dataclass(frozen=True)
+class StoredTurns:
+    """Cycling `respond.error` lists, counted in the store so the cycle runs once across all
+    replicas (emptied by a reset with the other merchant tables)."""
+
+    store: Store
+
+    def take_turn(self, key: TurnKey) -> int:
+        return take_turn(self.store, key)
 
 
 class Replicas:
@@ -66,6 +80,7 @@ class Replicas:
         clock and scenarios, or publish ours when this is the first replica."""
         sandbox = self.sandbox
         sandbox.clock.share(self)
+        sandbox.scenarios.counters = StoredTurns(self.store)
         sandbox.delivery.work_added = self.wake
         sandbox.timers.work_added = self.wake
         if shared.shared_version(self.store) is None:

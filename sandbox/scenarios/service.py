@@ -77,7 +77,9 @@ class Scenarios:
         return replace(plan, respond=forced, sources=sources)
 
     def after_reset(self, gateway: str | None, merchant: str | None) -> None:
-        if gateway is not None and merchant is not None:
+        if not isinstance(self.counters, dict):
+            pass  # stored turns: the reset emptied them with the other merchant tables
+        elif gateway is not None and merchant is not None:
             self.counters = {
                 k: v for k, v in self.counters.items() if (k[3], k[4]) != (gateway, merchant)
             }

@@ -146,6 +146,20 @@ def test_scenarios_and_reset_hold_on_every_replica(database: str, receiver: Rece
         assert selection["global"] == []
 
 
+def test_a_cycling_error_list_runs_once_across_replicas(database: str) -> None:
+    cycling = (
+        "name: cycling\ngateway: trustpay\nrules:\n  - respond: {error: [880005, 880013, 880022]}\n"
+    )
+    with replicas(database, 2) as (one, two):
+        assert one.admin.post("/_sandbox/scenarios", content=cycling).status_code == 201
+        one.admin.put("/_sandbox/scenarios/active", json={"names": ["cycling"]})
+        answered = [int(r.trustpay.balance("USD")["code"]) for r in (one, two, one, two)]
+        assert answered == [880005, 880013, 880022, 880005]
+        assert one.admin.post("/_sandbox/reset", json={}).status_code == 200
+        one.admin.put("/_sandbox/scenarios/active", json={"names": ["cycling"]})
+        assert int(two.trustpay.balance("USD")["code"]) == 880005  # the reset rewound it
+
+
 def test_a_burst_across_three_replicas_with_one_killed_loses_nothing(
     database: str, receiver: Receiver
 ) -> None:
