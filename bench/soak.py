@@ -134,12 +134,15 @@ def _wait_healthy(port: int, process: subprocess.Popen[bytes], errors: object) -
         time.sleep(0.01)
 
 
-def run(orders: int, window: int, connections: int, step_s: float = 2160) -> list[Window]:
+def run(
+    orders: int, window: int, connections: int, step_s: float = 2160, db: str | None = None
+) -> list[Window]:
     port, merchant_port = free_port(), free_port()
     receiver_script = Path(__file__).with_name("callback_receiver.py")
     notify = f"http://127.0.0.1:{merchant_port}/notify"
     windows: list[Window] = []
-    with tempfile.TemporaryFile() as errors:
+    with tempfile.TemporaryFile() as errors, tempfile.TemporaryDirectory() as folder:
+        database = db or str(Path(folder) / "soak.db")
         merchant = subprocess.Popen(
             [
                 sys.executable,
@@ -153,6 +156,7 @@ def run(orders: int, window: int, connections: int, step_s: float = 2160) -> lis
             stderr=errors,
         )
         command = [*sandbox_command(port), "--clock", "manual", "--journal-limit", "1000"]
+        command += ["--db", database]
         server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
         try:
             _wait_healthy(port, server, errors)
@@ -220,8 +224,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--advance", type=float, default=2160, help="sandbox seconds after each window (2160)"
     )
+    parser.add_argument(
+        "--db",
+        default=None,
+        help="the sandbox's --db (default: a new SQLite file in a temporary folder, as a "
+        "long-running sandbox keeps its state; ':memory:' measures the stored rows too)",
+    )
     args = parser.parse_args(argv)
-    windows = run(args.orders, args.window, args.connections, args.advance)
+    windows = run(args.orders, args.window, args.connections, args.advance, args.db)
     met, lines = verdict(windows)
     for line in lines:
         print(f"soak: {line}", flush=True)

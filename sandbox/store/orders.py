@@ -113,11 +113,23 @@ def find_order(
     if merchant_order_id is not None:
         clauses.append("merchant_order_id = ?")
         params.append(merchant_order_id)
-    _kind_clause(kind, clauses, params)
-    row = store.fetchone(
-        f"SELECT * FROM orders WHERE {' AND '.join(clauses)} ORDER BY seq DESC LIMIT 1", params
+    if platform_id is None and merchant_order_id is None:
+        _kind_clause(kind, clauses, params)
+        row = store.fetchone(
+            f"SELECT * FROM orders WHERE {' AND '.join(clauses)} ORDER BY seq DESC LIMIT 1", params
+        )
+        return None if row is None else order_from_row(row)
+    # The kind is matched here, not in SQL: with `kind = ?` in the WHERE clause SQLite's planner
+    # prefers the (gateway, merchant_id, kind, seq) index, which walks every order of that kind
+    # (the cost then grows with stored orders); the id columns' index finds the few rows at once.
+    rows = store.fetchall(
+        f"SELECT * FROM orders WHERE {' AND '.join(clauses)} ORDER BY seq DESC", params
     )
-    return None if row is None else order_from_row(row)
+    kinds = None if kind is None else ({kind} if isinstance(kind, str) else set(kind))
+    for row in rows:
+        if kinds is None or row["kind"] in kinds:
+            return order_from_row(row)
+    return None
 
 
 def get_order(store: Store, gateway: str, platform_id: str) -> Order | None:
