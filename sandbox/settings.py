@@ -89,14 +89,22 @@ def _seed(value: Any) -> int | None:
         raise ValueError(f"{value!r} is not a whole number") from None
 
 
+def _seconds(value: Any) -> float:
+    return _positive(value, "a positive number of seconds")
+
+
 def _scale(value: Any) -> float:
+    return _positive(value, "a positive number (60 = one minute per second)")
+
+
+def _positive(value: Any, what: str) -> float:
     text = _text(value)
     try:
         number = Decimal(text)
     except InvalidOperation:
         raise ValueError(f"{value!r} is not a number") from None
     if not number.is_finite() or number <= 0:
-        raise ValueError(f"{value!r} must be a positive number (60 = one minute per second)")
+        raise ValueError(f"{value!r} must be {what}")
     return float(number)
 
 
@@ -226,7 +234,7 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "lease_seconds",
-        _scale,
+        _seconds,
         30.0,
         "replicas on one database: how long a claimed callback or timer is held",
         "S",
