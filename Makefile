@@ -13,8 +13,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e .
 	touch $@
 
-$(TSTAMP): $(STAMP) pyproject.toml
+$(TSTAMP): $(STAMP) pyproject.toml tests/plugins/demo_gateway/pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
+	# A fourth gateway, installed as a package: its plug comes in through the entry point.
+	$(PY) -m pip install --quiet -e tests/plugins/demo_gateway
 	touch $@
 
 run: $(STAMP)
@@ -28,6 +30,7 @@ lint: $(TSTAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pylint --disable=all --enable=duplicate-code --min-similarity-lines=6 --ignore-imports=yes sandbox
+	$(VENV)/bin/lint-imports
 
 format: $(TSTAMP)
 	$(VENV)/bin/ruff format .
@@ -50,4 +53,4 @@ bench: $(STAMP)
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist site
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis build dist site

@@ -29,6 +29,7 @@ import httpx
 
 from bench.startup import free_port
 from sandbox.delivery import CallbackRequest, Outcome, any_2xx, custom_policy
+from sandbox.gateways.installed import installed_gateways
 from sandbox.runtime import Sandbox, open_sandbox
 from sandbox.settings import Settings
 
@@ -71,7 +72,7 @@ async def _start_engine(
     settings: Settings, url: str, count: int, retry_delay: float
 ) -> tuple[Sandbox, CallbackRequest, asyncio.Event]:
     """A started sandbox, the callback to submit, and an event set once `count` are settled."""
-    sandbox = open_sandbox(settings)
+    sandbox = open_sandbox(settings, installed_gateways())
     await sandbox.start()
     settled = asyncio.Event()
     acked = 0

@@ -25,8 +25,9 @@ from sandbox.admin import scenarios as admin_scenarios
 from sandbox.admin import system as admin_system
 from sandbox.admin.errors import AdminError, admin_error_response
 from sandbox.connection import remember_transport
-from sandbox.gateways.envelopes import fault_envelopes_for
-from sandbox.gateways.registry import gateway_apps
+from sandbox.gateways.envelopes import FaultEnvelopes, fault_envelopes_for
+from sandbox.gateways.installed import installed_gateways, select_gateways
+from sandbox.gateways.plug import GatewayPlug
 from sandbox.runtime import Sandbox, open_sandbox
 from sandbox.security import SecurityMiddleware, admin_token_for
 from sandbox.settings import Settings
@@ -41,10 +42,16 @@ log = logging.getLogger("sandbox")
 
 
 def create_app(
-    settings: Settings, sandbox: Sandbox | None = None, extra_routes: Sequence[BaseRoute] = ()
+    settings: Settings,
+    sandbox: Sandbox | None = None,
+    extra_routes: Sequence[BaseRoute] = (),
+    gateways: Sequence[GatewayPlug] | None = None,
 ) -> Starlette:
-    """The app; `extra_routes` lets tests mount a stand-in gateway next to the real ones."""
-    sandbox = sandbox or open_sandbox(settings)
+    """The app serving `gateways` (default: the installed ones `settings.gateways` selects);
+    `extra_routes` lets tests mount a stand-in gateway next to the real ones."""
+    if gateways is None:
+        gateways = select_gateways(installed_gateways(), settings.gateways)
+    sandbox = sandbox or open_sandbox(settings, gateways)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -64,7 +71,7 @@ def create_app(
         *admin_openapi.routes,
     ]
     gateway_routes: list[BaseRoute] = []
-    for gateway in gateway_apps():
+    for gateway in sandbox.gateways:
         admin_routes += gateway.admin_routes
         if gateway.pages:
             admin_routes.append(Mount(f"/pay/{gateway.name}", routes=list(gateway.pages)))
@@ -87,8 +94,10 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.sandbox = sandbox
+    faults = tuple(gateway.faults for gateway in sandbox.gateways)
+    app.state.faults = faults
     app.add_middleware(SecurityMiddleware, settings=settings)
-    app.add_middleware(SandboxMiddleware, admin_token=admin_token_for(settings))
+    app.add_middleware(SandboxMiddleware, admin_token=admin_token_for(settings), faults=faults)
     return app
 
 
@@ -105,15 +114,18 @@ class SandboxApp(Starlette):
 
 
 async def index(request: Request) -> JSONResponse:
+    sandbox: Sandbox = request.app.state.sandbox
     return JSONResponse(
         {
             "name": "Payment Gateway Sandbox",
             "version": __version__,
             "admin": "/_sandbox/",
             "gateways": {
-                "trustpay": ["/v4/…", "/v3/…", "/v2/…", "/trustpay/…"],
-                "ezpay": ["/open-api/…", "/ezpay/…"],
-                "goldenpay": ["/api/v1/mch/…", "/goldenpay/…"],
+                gateway.name: [
+                    *(f"{prefix}…" for prefix in gateway.real_prefixes),
+                    f"/{gateway.name}/…",
+                ]
+                for gateway in sandbox.gateways
             },
         }
     )
@@ -121,7 +133,7 @@ async def index(request: Request) -> JSONResponse:
 
 async def http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return error_response_for(request.url.path, exc.status_code)
+    return error_response_for(request.app.state.faults, request.url.path, exc.status_code)
 
 
 async def admin_exception(request: Request, exc: Exception) -> Response:
@@ -140,9 +152,9 @@ async def internal_error(request: Request, exc: Exception) -> Response:
     return response
 
 
-def error_response_for(path: str, status: int) -> Response:
+def error_response_for(served: Sequence[FaultEnvelopes], path: str, status: int) -> Response:
     """404/405 in the shape of whoever owns the path: a gateway's envelope or the admin one."""
-    faults = fault_envelopes_for(path)
+    faults = fault_envelopes_for(served, path)
     if faults is not None and status == 404:
         return JSONResponse(faults.not_found(path), status_code=404)
     if faults is not None and status == 405 and faults.method_not_allowed is not None:
@@ -162,8 +174,11 @@ class SandboxMiddleware:
     - with an admin token, `/_sandbox/*` (but health, ready, pages, downloads) needs the Bearer.
     """
 
-    def __init__(self, app: ASGIApp, admin_token: str | None) -> None:
+    def __init__(
+        self, app: ASGIApp, admin_token: str | None, faults: Sequence[FaultEnvelopes]
+    ) -> None:
         self.app = app
+        self.faults = faults
         self.expected_auth = f"Bearer {admin_token}".encode() if admin_token else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -184,7 +199,7 @@ class SandboxMiddleware:
 
         length = headers.get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            await _send_response(_too_large(path), send)
+            await _send_response(_too_large(self.faults, path), send)
             return
 
         if length is None and b"transfer-encoding" in headers:
@@ -192,7 +207,7 @@ class SandboxMiddleware:
             # any endpoint sees it (an endpoint's own error frame would swallow the refusal).
             body = await _read_body(receive)
             if body is None:
-                await _send_response(_too_large(path), send)
+                await _send_response(_too_large(self.faults, path), send)
                 return
             receive = _replay(body, receive)
 
@@ -222,7 +237,7 @@ class SandboxMiddleware:
             await self.app(scope, counting_receive, send_with_version)
         except _BodyTooLarge:
             if not started:
-                await _send_response(_too_large(path), send)
+                await _send_response(_too_large(self.faults, path), send)
 
 
 class _BodyTooLarge(Exception):
@@ -266,8 +281,8 @@ def _needs_admin_token(path: str) -> bool:
     return path not in OPEN_ADMIN_PATHS and not path.startswith(OPEN_ADMIN_PREFIXES)
 
 
-def _too_large(path: str) -> Response:
-    faults = fault_envelopes_for(path)
+def _too_large(served: Sequence[FaultEnvelopes], path: str) -> Response:
+    faults = fault_envelopes_for(served, path)
     if faults is not None:
         return JSONResponse(faults.too_large, status_code=413)
     return admin_error_response(

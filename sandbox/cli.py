@@ -19,6 +19,7 @@ from typing import Any
 
 from sandbox import __version__
 from sandbox.check.cli import add_check_command
+from sandbox.merchants import MerchantBook
 from sandbox.scenarios.cli import (
     SCENARIO_BANNER_HINT,
     SCENARIO_SELECTION_HELP,
@@ -28,7 +29,6 @@ from sandbox.settings import OPTIONS, Settings, SettingsError, resolve_settings
 from sandbox.trigger_cli import add_trigger_command
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
-MD5_GATEWAYS = ("trustpay", "goldenpay")
 
 
 class UsageError(Exception):
@@ -46,14 +46,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return EXIT_USAGE
+    from sandbox.gateways.installed import GatewayListError, installed_gateways
+
     try:
+        # First: scenario checks and the merchant config know the gateways from the installed plugs.
+        installed_gateways()
         code: int = args.handler(args)
         return code
-    except (SettingsError, UsageError) as exc:
+    except (SettingsError, UsageError, GatewayListError) as exc:
         print(f"sandbox: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_FAILURE
+
+
+def _plug_scenarios() -> tuple[str, ...]:
+    from sandbox.gateways.installed import installed_gateways, plug_scenario_paths
+
+    return plug_scenario_paths(installed_gateways())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -145,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="show or generate EzPay RSA keys",
         description="EzPay RSA key pairs: the shipped TEST-ONLY demo keys, or fresh ones.",
     )
-    add_scenario_commands(commands)
+    add_scenario_commands(commands, _plug_scenarios)
     key_commands = keys.add_subparsers(title="commands", metavar="COMMAND")
     show = key_commands.add_parser(
         "show",
@@ -232,6 +242,7 @@ def _signature_arguments(parser: argparse.ArgumentParser, *, verifying: bool) ->
 def run_serve(args: argparse.Namespace) -> int:
 
     from sandbox.app import create_app
+    from sandbox.gateways.installed import GatewayListError, installed_gateways, select_gateways
     from sandbox.logs import configure_logging
     from sandbox.readiness import AnnouncingServer
     from sandbox.runtime import open_sandbox
@@ -241,10 +252,15 @@ def run_serve(args: argparse.Namespace) -> int:
 
     flags = {option.name: getattr(args, option.name) for option in OPTIONS}
     flags["config"] = args.config
-    settings, token_generated = with_generated_token(resolve_settings(flags, os.environ))
+    try:
+        installed = installed_gateways()
+        settings, token_generated = with_generated_token(resolve_settings(flags, os.environ))
+        gateways = select_gateways(installed, settings.gateways)
+    except GatewayListError as exc:
+        raise SettingsError(str(exc)) from None
     configure_logging(settings.log_format)
     try:
-        sandbox = open_sandbox(settings)
+        sandbox = open_sandbox(settings, gateways)
     except StoreError as exc:
         raise SettingsError(f"SANDBOX_DB: {exc}") from None
     try:
@@ -257,8 +273,8 @@ def run_serve(args: argparse.Namespace) -> int:
         sandbox.store.close()
         return EXIT_FAILURE
     port = listener.getsockname()[1]
-    print(banner(settings, port, token_generated), flush=True)
-    app = create_app(settings, sandbox)
+    print(banner(settings, port, token_generated, sandbox.merchants), flush=True)
+    app = create_app(settings, sandbox, gateways=gateways)
     config = server_config(app)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal; a requested
     # stop is a clean exit (0), also for `docker stop`.
@@ -298,7 +314,13 @@ def base_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
-def banner(settings: Settings, port: int, token_generated: bool = False) -> str:
+def banner(
+    settings: Settings,
+    port: int,
+    token_generated: bool = False,
+    merchants: MerchantBook | None = None,
+) -> str:
+    """The start-up text; `merchants`: the served ones (default: the settings' whole book)."""
     from sandbox.store.database import shown_target
 
     url = base_url(settings.host, port)
@@ -325,17 +347,19 @@ def banner(settings: Settings, port: int, token_generated: bool = False) -> str:
     elif settings.callback_origin:
         lines.append(f"  callbacks  sent to {settings.callback_origin} (path kept)")
     lines.append("Merchants (test credentials):")
-    for kind, merchant in settings.merchants.all():
+    for kind, merchant in (merchants or settings.merchants).all():
         shown = []
+        keys_hidden = False
         for key in kind.credential_keys:
             value = str(getattr(merchant, key))
             if "-----BEGIN" in value:
-                continue  # keys are long: `sandbox keys show ezpay` prints them
+                keys_hidden = True  # keys are long: `sandbox keys show ezpay` prints them
+                continue
             # Only the demo merchants' published test values; a config file's are secrets.
             public = key == kind.id_key or value == str(kind.demo.get(key))
             shown.append(f"{key}={value}" if public else f"{key}=(from the config file)")
-        if kind.gateway == "ezpay":
-            shown.append("keys: sandbox keys show ezpay")
+        if keys_hidden:
+            shown.append(f"keys: sandbox keys show {kind.gateway}")
         lines.append(f"  {kind.gateway:<10} " + "  ".join(shown))
     lines.append("Press Ctrl+C to stop.")
     return "\n".join(lines)

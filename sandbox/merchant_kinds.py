@@ -1,6 +1,6 @@
 """What the shared layer knows about one gateway's merchants (`MerchantKind`) and their opening
-balances. Kept apart from `sandbox.merchants`, which loads every gateway's kind, so that a
-gateway's own merchant module can be imported first without an import cycle."""
+balances. A gateway's plug carries its kind; `sandbox.merchants` builds the merchant book from the
+kinds it is given."""
 
 from __future__ import annotations
 

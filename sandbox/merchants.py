@@ -1,13 +1,13 @@
 """Merchants of every gateway: the demo ones, the config file's, and how each is listed.
 
 Each gateway declares its merchant settings in `gateways/<name>/merchant.py` as a dataclass plus a
-`MerchantKind`; this module holds the shared parts (merging the config file over the demo
-merchant, opening balances, the public listing).
+`MerchantKind` its plug carries; this module holds the shared parts (merging the config file over
+the demo merchant, opening balances, the public listing).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,9 +21,12 @@ class MerchantBook:
     """Every merchant the sandbox serves, per gateway, in config order (the demo one first)."""
 
     by_gateway: Mapping[str, tuple[Any, ...]]
+    kinds: Mapping[str, MerchantKind]
 
     def find(self, gateway: str, merchant_id: str) -> Any | None:
-        kind = MERCHANT_KINDS[gateway]
+        kind = self.kinds.get(gateway)
+        if kind is None:
+            return None
         for merchant in self.by_gateway.get(gateway, ()):
             if kind.merchant_id(merchant) == str(merchant_id):
                 return merchant
@@ -32,29 +35,49 @@ class MerchantBook:
     def all(self) -> Iterator[tuple[MerchantKind, Any]]:
         for gateway, merchants in self.by_gateway.items():
             for merchant in merchants:
-                yield MERCHANT_KINDS[gateway], merchant
+                yield self.kinds[gateway], merchant
+
+
+@dataclass(frozen=True)
+class MerchantConfig:
+    """The config file's `merchants:` section as read, kept to build the book of the gateways a
+    sandbox is handed (`build_merchant_book`)."""
+
+    raw: Any = None
+    doc: YamlDocument | None = None
+    replace_demo: bool = False
+
+    def book(self, kinds: Iterable[MerchantKind] | None = None) -> MerchantBook:
+        by_name = None if kinds is None else {kind.gateway: kind for kind in kinds}
+        return build_merchant_book(self.raw, self.doc, ("merchants",), self.replace_demo, by_name)
 
 
 def build_merchant_book(
-    raw: Any, doc: YamlDocument | None, path: Path, replace_demo: bool
+    raw: Any,
+    doc: YamlDocument | None,
+    path: Path,
+    replace_demo: bool,
+    kinds: Mapping[str, MerchantKind] | None = None,
 ) -> MerchantBook:
     """Merchants from the config file's `merchants:` section (None = none), over the demo ones.
 
     An entry with the demo merchant's id changes the demo merchant's settings; any other entry adds
-    a merchant. `replace_demo` drops the demo merchants.
+    a merchant. `replace_demo` drops the demo merchants. `kinds`: the gateways' merchant kinds
+    (default: every installed gateway's).
     """
+    kinds = dict(MERCHANT_KINDS) if kinds is None else kinds
     doc = doc or YamlDocument(file="<defaults>", data=None)
     sections: Mapping[str, Any] = {}
     if raw is not None:
         if not isinstance(raw, Mapping):
             raise doc.error(path, "must be a mapping of gateway name to a list of merchants")
         for gateway in raw:
-            if gateway not in MERCHANT_KINDS:
-                known = ", ".join(MERCHANT_KINDS)
+            if gateway not in MERCHANT_KINDS and gateway not in kinds:
+                known = ", ".join({**MERCHANT_KINDS, **kinds})
                 raise doc.error((*path, str(gateway)), f"unknown gateway (known: {known})")
         sections = raw
     book: dict[str, tuple[Any, ...]] = {}
-    for gateway, kind in MERCHANT_KINDS.items():
+    for gateway, kind in kinds.items():
         entries = sections.get(gateway) or []
         section_path = (*path, gateway)
         if not isinstance(entries, list):
@@ -80,15 +103,21 @@ def build_merchant_book(
             )
             merchants.insert(0, demo)
         book[gateway] = tuple(merchants)
-    return MerchantBook(by_gateway=book)
+    return MerchantBook(by_gateway=book, kinds=kinds)
 
 
-def _load_kinds() -> dict[str, MerchantKind]:
-    from sandbox.gateways.ezpay.merchant import EZPAY_MERCHANTS
-    from sandbox.gateways.goldenpay.merchant import GOLDENPAY_MERCHANTS
-    from sandbox.gateways.trustpay.merchant import TRUSTPAY_MERCHANTS
-
-    return {k.gateway: k for k in (TRUSTPAY_MERCHANTS, EZPAY_MERCHANTS, GOLDENPAY_MERCHANTS)}
+# Filled by `sandbox.gateways.installed` from the installed plugs (the config file is read
+# before any app exists, so the merchant kinds are looked up here).
+MERCHANT_KINDS: dict[str, MerchantKind] = {}
 
 
-MERCHANT_KINDS: dict[str, MerchantKind] = _load_kinds()
+def register_merchant_kind(kind: MerchantKind) -> None:
+    MERCHANT_KINDS[kind.gateway] = kind
+
+
+def selected_kinds(names: Iterable[str]) -> list[MerchantKind] | None:
+    """The installed merchant kinds of the gateways `names` selects (None: no selection, all)."""
+    wanted = set(names)
+    if not wanted:
+        return None
+    return [kind for gateway, kind in MERCHANT_KINDS.items() if gateway in wanted]

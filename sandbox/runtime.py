@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sandbox.clock import Clock, ClockMode, format_instant, parse_instant
 from sandbox.delivery import DeliveryEngine
@@ -26,6 +26,10 @@ from sandbox.store.journal import Journal
 from sandbox.store.merchants import register_merchants
 from sandbox.store.migrations import MERCHANT_TABLES
 from sandbox.timers import Timers
+from sandbox.yamlsource import YamlError
+
+if TYPE_CHECKING:
+    from sandbox.gateways.plug import GatewayPlug
 
 log = logging.getLogger("sandbox")
 
@@ -55,6 +59,7 @@ class Sandbox:
     delivery: DeliveryEngine
     journal: Journal
     scenarios: Scenarios
+    gateways: tuple[GatewayPlug, ...] = ()  # the served ones, as `create_app` was handed them
     reset_hooks: list[Callable[[ResetScope], None]] = field(default_factory=list)
     start_hooks: list[Callable[[Sandbox], None]] = field(default_factory=list)
     stop_hooks: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
@@ -134,11 +139,17 @@ def start_time(settings: Settings) -> datetime:
     return settings.clock_start or datetime.now(UTC)
 
 
-def open_sandbox(settings: Settings) -> Sandbox:
-    """Open the store, restore or start the clock, register merchants and opening balances."""
+def open_sandbox(settings: Settings, gateways: Sequence[GatewayPlug]) -> Sandbox:
+    """Open the store, restore or start the clock, register the merchants of `gateways` (the
+    served plugs) and their opening balances."""
     try:
-        scenarios = open_scenarios(settings.scenarios, settings.scenario)
+        shipped = tuple(str(g.scenarios) for g in gateways if g.scenarios is not None)
+        scenarios = open_scenarios((*shipped, *settings.scenarios), settings.scenario)
     except (ScenarioError, SelectionError) as exc:
+        raise SettingsError(str(exc)) from None
+    try:
+        merchants = settings.merchant_config.book(gateway.merchants for gateway in gateways)
+    except YamlError as exc:
         raise SettingsError(str(exc)) from None
     store = open_store(settings.db)
     saved = store.get_meta(CLOCK_META_KEY)
@@ -149,7 +160,7 @@ def open_sandbox(settings: Settings) -> Sandbox:
         settings=settings,
         clock=clock,
         store=store,
-        merchants=settings.merchants,
+        merchants=merchants,
         rng=_seeded_rng(settings.seed, store),
         delivery=DeliveryEngine(
             clock,
@@ -162,6 +173,7 @@ def open_sandbox(settings: Settings) -> Sandbox:
         ),
         journal=Journal(store, clock, settings.journal_limit),
         scenarios=scenarios,
+        gateways=tuple(gateways),
     )
     sandbox.reset_hooks.append(sandbox.delivery.after_reset)
     sandbox.reset_hooks.append(sandbox.timers.after_reset)
@@ -169,7 +181,7 @@ def open_sandbox(settings: Settings) -> Sandbox:
     sandbox.reset_hooks.append(lambda scope: scenarios.after_reset(scope.gateway, scope.merchant))
     with store.transaction():
         _register_merchants(sandbox)
-        seed_opening_balances(store, settings.merchants, clock.now(), overwrite=False)
+        seed_opening_balances(store, sandbox.merchants, clock.now(), overwrite=False)
         sandbox.save_clock()
     clock.on_change(sandbox.save_clock)
     if store.shared:

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sandbox.clock import parse_instant
-from sandbox.merchants import MerchantBook, build_merchant_book
+from sandbox.merchants import MerchantBook, MerchantConfig, selected_kinds
 from sandbox.yamlsource import YamlDocument, YamlError, load_yaml
 
 
@@ -171,6 +171,19 @@ OPTIONS: tuple[Option, ...] = (
             "PostgreSQL (the `postgres` extra)"
         ),
     ),
+    Option(
+        "gateways",
+        _names,
+        (),
+        "serve only these gateways (default: every installed one)",
+        "NAMES",
+        repeatable=True,
+        details=(
+            "serve only these gateways, e.g. `trustpay,ezpay` (default: every installed one, the "
+            "built-in three and any registered under the `sandbox.gateways` entry point); the "
+            "others answer 404 and are absent from `/`; an unknown name stops the start-up"
+        ),
+    ),
     Option("scenarios", _names, (), "extra scenario files or folders", "PATH", repeatable=True),
     Option("scenario", _names, (), "scenario(s) active at start", "NAME", repeatable=True),
     Option(
@@ -295,6 +308,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     db: str = ":memory:"
+    gateways: tuple[str, ...] = ()
     scenarios: tuple[str, ...] = ()
     scenario: tuple[str, ...] = ()
     public_url: str | None = None
@@ -313,9 +327,10 @@ class Settings:
     callback_allow: tuple[str, ...] = ()
     page_links: str = "auto"
     config: str | None = None
-    merchants: MerchantBook = field(
-        default_factory=lambda: build_merchant_book(None, None, ("merchants",), False)
-    )
+    # The book of every installed gateway's merchants (the config file checked against them);
+    # a sandbox builds its own from `merchant_config` for the gateways it is handed.
+    merchants: MerchantBook = field(default_factory=lambda: MerchantConfig().book())
+    merchant_config: MerchantConfig = field(default_factory=MerchantConfig)
 
 
 def resolve_settings(
@@ -355,12 +370,13 @@ def resolve_settings(
         replace_demo = file_values.get("replace_demo_merchants", False)
         if not isinstance(replace_demo, bool) and document is not None:
             raise document.error(("replace_demo_merchants",), "must be true or false")
-        merchants = build_merchant_book(
-            file_values.get("merchants"), document, ("merchants",), bool(replace_demo)
-        )
+        merchant_config = MerchantConfig(file_values.get("merchants"), document, bool(replace_demo))
+        merchants = merchant_config.book(selected_kinds(values["gateways"]))
     except YamlError as exc:
         raise SettingsError(str(exc)) from None
-    return Settings(**values, config=config_path, merchants=merchants)
+    return Settings(
+        **values, config=config_path, merchants=merchants, merchant_config=merchant_config
+    )
 
 
 def read_config_file(path: str) -> YamlDocument:

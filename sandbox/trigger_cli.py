@@ -16,35 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sandbox.client import SandboxClient
+    from sandbox.gateways.plug import TriggerMenu
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 DEFAULT_WAIT_S = 15.0
 
-# What each gateway's trigger accepts (kind: statuses), its extras, and the currency sent when
-# none is given (None: the gateway's own default). A test triggers every pair on a live server.
-TRIGGERS: dict[str, dict[str, tuple[str, ...]]] = {
-    "trustpay": {
-        "payin": ("pending", "success", "failed", "expired", "canceled"),
-        "payout": ("pending", "success", "failed", "expired", "canceled"),
-        "refund": ("pending", "success"),
-    },
-    "ezpay": {
-        "payin": ("pending", "success", "failed", "expired"),
-        "payout": ("pending", "success", "failed"),
-        "refund": ("pending", "success", "failed", "canceled"),
-    },
-    "goldenpay": {
-        "payin": ("pending", "success", "failed", "expired", "canceled"),
-        "payout": ("pending", "success", "failed", "expired", "canceled"),
-    },
-}
-EXTRAS = {
-    "trustpay": "order_no, api_version (v4|v3), reason; amount in major units (25.00)",
-    "ezpay": "order_no, channel (channelCode / transferCode), original (refund); amount in "
-    "minor units (2500 = PHP 25.00)",
-    "goldenpay": "order_no, channel (default mock), paid_amount; amount in major units",
-}
-DEFAULT_CURRENCY = {"trustpay": None, "ezpay": "PHP", "goldenpay": "PHP"}
+
+def menus() -> dict[str, TriggerMenu]:
+    """Each installed gateway's trigger menu (kind: statuses, its extras, default currency)."""
+    from sandbox.gateways.installed import installed_gateways
+
+    return {p.name: p.trigger_menu for p in installed_gateways() if p.trigger_menu is not None}
 
 
 def add_trigger_command(commands: Any) -> None:
@@ -58,7 +40,7 @@ def add_trigger_command(commands: Any) -> None:
             "attempt. Exit 0 when that attempt was acknowledged, 1 when not."
         ),
     )
-    trigger.add_argument("gateway", nargs="?", choices=sorted(TRIGGERS))
+    trigger.add_argument("gateway", nargs="?", choices=sorted(menus()))
     trigger.add_argument("kind", nargs="?", help="payin, payout or refund (see --list)")
     trigger.add_argument("--status", default="success", help="the state (default success)")
     trigger.add_argument("--amount", help="the order amount (EzPay: minor units)")
@@ -98,16 +80,17 @@ def add_trigger_command(commands: Any) -> None:
 def list_triggers() -> str:
     """The `--list` text: each gateway's kinds, statuses and extras."""
     lines = []
-    for gateway, kinds in TRIGGERS.items():
+    for gateway, menu in menus().items():
         lines.append(gateway)
-        for kind, statuses in kinds.items():
+        for kind, statuses in menu.kinds.items():
             lines.append(f"  {kind:<7} --status {' | '.join(statuses)}")
-        lines.append(f"  --set    {EXTRAS[gateway]}")
+        lines.append(f"  --set    {menu.extras}")
     return "\n".join(lines)
 
 
 def trigger_body(args: argparse.Namespace, merchant: str) -> dict[str, Any]:
     """The `POST /_sandbox/trigger` body from the command line."""
+    menu = menus()[args.gateway]
     body: dict[str, Any] = {
         "gateway": args.gateway,
         "merchant": merchant,
@@ -116,7 +99,7 @@ def trigger_body(args: argparse.Namespace, merchant: str) -> dict[str, Any]:
     }
     optional = {
         "amount": args.amount,
-        "currency": args.currency or DEFAULT_CURRENCY[args.gateway],
+        "currency": args.currency or menu.currency,
         "notify_url": args.notify_url,
     }
     body.update({k: v for k, v in optional.items() if v is not None})
@@ -125,9 +108,11 @@ def trigger_body(args: argparse.Namespace, merchant: str) -> dict[str, Any]:
         if not sep or not key:
             raise UsageError(f"--set {item!r}: expected KEY=VALUE")
         body[key] = value
-    if args.gateway == "ezpay" and isinstance(body.get("amount"), str):
+    if menu.minor_units and isinstance(body.get("amount"), str):
         if not body["amount"].isdigit():
-            raise UsageError("--amount: EzPay amounts are whole minor units (2500 = 25.00)")
+            raise UsageError(
+                f"--amount: {args.gateway} amounts are whole minor units (2500 = 25.00)"
+            )
         body["amount"] = int(body["amount"])
     return body
 
@@ -150,8 +135,8 @@ def run_trigger(args: argparse.Namespace) -> int:
     if not args.gateway or not args.kind:
         print("sandbox trigger: error: GATEWAY and KIND are required (or --list)", file=sys.stderr)
         return 2
-    if args.kind not in TRIGGERS[args.gateway]:
-        kinds = ", ".join(TRIGGERS[args.gateway])
+    if args.kind not in menus()[args.gateway].kinds:
+        kinds = ", ".join(menus()[args.gateway].kinds)
         print(f"sandbox trigger: error: {args.gateway} triggers {kinds}", file=sys.stderr)
         return 2
     with SandboxClient(args.url, args.admin_token) as client:

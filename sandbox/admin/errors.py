@@ -8,16 +8,20 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from sandbox.gateways.plug import AdminError
 from sandbox.jsontext import has_lone_surrogate, may_hold_surrogates
-from sandbox.merchants import MERCHANT_KINDS, MerchantBook
+from sandbox.merchants import MerchantBook
 
-
-class AdminError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
+__all__ = [
+    "AdminError",
+    "admin_error_response",
+    "gateway_query",
+    "paginate",
+    "query_int",
+    "read_json_object",
+    "reject_unknown_fields",
+    "require_merchant",
+]
 
 
 def admin_error_response(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
@@ -72,16 +76,16 @@ def reject_unknown_fields(body: dict[str, Any], allowed: set[str]) -> None:
 
 
 def gateway_query(request: Request) -> str | None:
-    """The `gateway` query filter, if given, checked against the known gateways."""
+    """The `gateway` query filter, if given, checked against the served gateways."""
     gateway = request.query_params.get("gateway") or None
-    if gateway is not None and gateway not in MERCHANT_KINDS:
+    if gateway is not None and gateway not in request.app.state.sandbox.merchants.kinds:
         raise AdminError(400, "bad_request", f"gateway: unknown gateway {gateway!r}")
     return gateway
 
 
 def require_merchant(merchants: MerchantBook, gateway: Any, merchant: Any) -> str:
     """A merchant named in a body as `{"gateway", "merchant"}`: its id, or 400/404."""
-    if not isinstance(gateway, str) or gateway not in MERCHANT_KINDS:
+    if not isinstance(gateway, str) or gateway not in merchants.kinds:
         raise AdminError(400, "bad_request", f"gateway: unknown gateway {gateway!r}")
     merchant_id = str(merchant)
     if merchants.find(gateway, merchant_id) is None:

@@ -8,8 +8,8 @@ lines, or the route names the gateways give their endpoints.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -17,21 +17,25 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from sandbox import __version__
 
-GATEWAY_PREFIXES = {
-    "/v2/": "trustpay",
-    "/v3/": "trustpay",
-    "/v4/": "trustpay",
-    "/open-api/": "ezpay",
-    "/api/v1/mch/": "goldenpay",
-}
-PREFIX_COPIES = ("/trustpay/", "/ezpay/", "/goldenpay/")
+if TYPE_CHECKING:
+    from sandbox.gateways.plug import GatewayPlug
 
-_DESCRIPTION = (
-    "A local stand-in for the TrustPay, EzPay and GoldenPay merchant APIs. Each gateway is served "
-    "at its real paths and again under /trustpay, /ezpay and /goldenpay. Admin endpoints under "
-    "/_sandbox need `Authorization: Bearer <token>` when SANDBOX_ADMIN_TOKEN is set (except "
-    "health, ready, the hosted pages and report downloads)."
-)
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _description(gateways: Sequence[GatewayPlug]) -> str:
+    served = (
+        f"A local stand-in for the {_and([g.title for g in gateways])} merchant APIs. Each gateway "
+        f"is served at its real paths and again under {_and([f'/{g.name}' for g in gateways])}. "
+        if gateways
+        else "No gateway is served. "
+    )
+    return served + (
+        "Admin endpoints under /_sandbox need `Authorization: Bearer <token>` when "
+        "SANDBOX_ADMIN_TOKEN is set (except health, ready, the hosted pages and report downloads)."
+    )
 
 
 def walk(routes: Iterable[BaseRoute], prefix: str = "") -> Iterator[tuple[str, Route]]:
@@ -42,14 +46,14 @@ def walk(routes: Iterable[BaseRoute], prefix: str = "") -> Iterator[tuple[str, R
             yield prefix + route.path, route
 
 
-def tag_for(path: str) -> str:
+def tag_for(gateways: Sequence[GatewayPlug], path: str) -> str:
     if path.startswith("/_sandbox/pay/"):
         return "hosted pages"
     if path.startswith("/_sandbox/"):
         return "admin"
-    for prefix, gateway in GATEWAY_PREFIXES.items():
-        if path.startswith(prefix):
-            return gateway
+    for gateway in gateways:
+        if path.startswith(gateway.real_prefixes):
+            return gateway.name
     return "sandbox"
 
 
@@ -60,14 +64,15 @@ def summary_for(route: Route) -> str:
     return route.name.replace("_", " ")
 
 
-def build_document(routes: Iterable[BaseRoute]) -> dict[str, Any]:
+def build_document(routes: Iterable[BaseRoute], gateways: Sequence[GatewayPlug]) -> dict[str, Any]:
+    copies = tuple(f"/{gateway.name}/" for gateway in gateways)
     paths: dict[str, dict[str, Any]] = {}
     for path, route in walk(routes):
-        if path.startswith(PREFIX_COPIES) or path.endswith("/openapi.json"):
+        if path.startswith(copies) or path.endswith("/openapi.json"):
             continue
         methods = sorted(m.lower() for m in (route.methods or {"GET"}) if m != "HEAD")
         entry = paths.setdefault(path, {})
-        tag = tag_for(path)
+        tag = tag_for(gateways, path)
         for method in methods:
             operation: dict[str, Any] = {
                 "summary": summary_for(route),
@@ -87,7 +92,7 @@ def build_document(routes: Iterable[BaseRoute]) -> dict[str, Any]:
         "info": {
             "title": "Payment Gateway Sandbox",
             "version": __version__,
-            "description": _DESCRIPTION,
+            "description": _description(gateways),
         },
         "paths": dict(sorted(paths.items())),
         "components": {"securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer"}}},
@@ -99,7 +104,7 @@ async def openapi(request: Request) -> JSONResponse:
     state = request.app.state
     document = getattr(state, "openapi_document", None)
     if document is None:
-        document = build_document(request.app.routes)
+        document = build_document(request.app.routes, state.sandbox.gateways)
         state.openapi_document = document
     return JSONResponse(document)
 

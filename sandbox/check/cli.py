@@ -27,7 +27,9 @@ def add_check_command(commands: Any) -> None:
         ),
         epilog=f"Cases: {', '.join(CASE_IDS)} (or KIND.CASE, e.g. payin.duplicate).",
     )
-    check.add_argument("gateway", metavar="GATEWAY", help="trustpay, ezpay or goldenpay")
+    check.add_argument(
+        "gateway", metavar="GATEWAY", help="an installed gateway: trustpay, ezpay, goldenpay, …"
+    )
     check.add_argument("--notify-url", required=True, help="the merchant's callback handler")
     check.add_argument("--merchant", help="merchant id (default: the gateway's first merchant)")
     check.add_argument("--config", help="config file with the merchants (or SANDBOX_CONFIG)")
@@ -49,10 +51,11 @@ def add_check_command(commands: Any) -> None:
 
 
 def run_check_command(args: argparse.Namespace) -> int:
+    from sandbox.gateways.installed import installed_gateways
     from sandbox.settings import SettingsError, resolve_settings
 
     try:
-        conformance = conformance_of(args.gateway)
+        conformance = conformance_of(installed_gateways(), args.gateway)
         settings = resolve_settings({"config": args.config})
         merchant, merchant_id = merchant_of(settings.merchants, args.gateway, args.merchant)
         if args.timeout is not None and not args.timeout > 0:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from sandbox.check.model import Conformance
-from sandbox.merchants import MERCHANT_KINDS, MerchantBook
+from sandbox.merchants import MerchantBook
+
+if TYPE_CHECKING:
+    from sandbox.gateways.plug import GatewayPlug
 
 
-def conformance_of(gateway: str) -> Conformance:
-    """The gateway's conformance part; ValueError naming the known gateways."""
-    from sandbox.gateways.registry import gateway_apps
-
-    found = {app.name: app.conformance for app in gateway_apps() if app.conformance is not None}
+def conformance_of(plugs: Sequence[GatewayPlug], gateway: str) -> Conformance:
+    """The conformance part of the plug named `gateway`; ValueError naming the known gateways."""
+    found = {plug.name: plug.conformance for plug in plugs if plug.conformance is not None}
     if gateway not in found:
         raise ValueError(f"unknown gateway {gateway!r} (known: {', '.join(found)})")
     return found[gateway]
@@ -20,7 +22,7 @@ def conformance_of(gateway: str) -> Conformance:
 
 def merchant_of(book: MerchantBook, gateway: str, merchant_id: str | None) -> tuple[Any, str]:
     """(merchant settings, merchant id): `merchant_id`, or the gateway's first merchant."""
-    kind = MERCHANT_KINDS[gateway]
+    kind = book.kinds[gateway]
     if merchant_id is None:
         merchants = book.by_gateway.get(gateway, ())
         if not merchants:

@@ -1,9 +1,10 @@
 """Retry policies: the per-attempt timeout (wall time) and the delays between attempts (sandbox
-time, counted from the end of the failed attempt). Each gateway has a named profile
+time, counted from the end of the failed attempt). Each gateway's plug names the profiles
 matching how the real gateway retries."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -38,30 +39,25 @@ class RetryPolicy:
         return RetryPolicy(str(data["name"]), float(data["timeout"]), delays)
 
 
-def _seconds(*values: float) -> tuple[timedelta, ...]:
+def seconds(*values: float) -> tuple[timedelta, ...]:
     return tuple(timedelta(seconds=v) for v in values)
 
 
-_STANDARD = _seconds(60, 5 * 60, 15 * 60, 30 * 60, 60 * 60)
+# One minute, five, fifteen, thirty, an hour: the retry schedule most gateways publish.
+STANDARD_DELAYS = seconds(60, 5 * 60, 15 * 60, 30 * 60, 60 * 60)
 
-PROFILES: dict[str, RetryPolicy] = {
-    "trustpay": RetryPolicy("trustpay", 10.0, _STANDARD),
-    "ezpay": RetryPolicy("ezpay", 10.0, _STANDARD),
-    "goldenpay": RetryPolicy("goldenpay", 5.0, _seconds(60)),
-    "goldenpay-legacy": RetryPolicy("goldenpay-legacy", 10.0, _seconds(30, 30, 30, 30)),
-    # A third GoldenPay transcript: collect every 60 s x 3 attempts, payout every 30 s x 5.
-    "goldenpay-transcript-collect": RetryPolicy(
-        "goldenpay-transcript-collect", 10.0, _seconds(60, 60)
-    ),
-    "goldenpay-transcript-payout": RetryPolicy(
-        "goldenpay-transcript-payout", 10.0, _seconds(30, 30, 30, 30)
-    ),
-}
+# The named policies of the installed gateways (their plugs' `policies`), for `delivery.profile`.
+PROFILES: dict[str, RetryPolicy] = {}
+
+
+def register_policies(policies: Iterable[RetryPolicy]) -> None:
+    for policy in policies:
+        PROFILES[policy.name] = policy
 
 
 def profile(name: str) -> RetryPolicy:
-    """A named policy: a gateway default (`trustpay`, `ezpay`, `goldenpay`), or one of GoldenPay's
-    other published ones (`goldenpay-legacy`, `goldenpay-transcript-collect`/`-payout`)."""
+    """A named policy of an installed gateway: its default (named after it) or another one it
+    publishes (e.g. `goldenpay-legacy`)."""
     try:
         return PROFILES[name]
     except KeyError:
@@ -77,4 +73,4 @@ def custom_policy(
         raise ValueError("timeout must be positive")
     if any(d < 0 for d in delays):
         raise ValueError("retry delays cannot be negative")
-    return RetryPolicy(name, float(timeout), _seconds(*delays))
+    return RetryPolicy(name, float(timeout), seconds(*delays))

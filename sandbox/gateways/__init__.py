@@ -1,3 +1,1 @@
-"""The emulated gateways. Every gateway folder has the same shape."""
-
-GATEWAYS: tuple[str, ...] = ("trustpay", "ezpay", "goldenpay")
+"""The emulated gateways: one folder per gateway, each exporting a `GatewayPlug` from `plug.py`."""

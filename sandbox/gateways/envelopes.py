@@ -1,13 +1,13 @@
-"""What each gateway answers for paths it does not serve and bodies that are too large.
+"""What a gateway answers for paths it does not serve and bodies that are too large.
 
-Each gateway's `codes.py` declares one `FaultEnvelopes`; the app picks it by path prefix so that
-even a request that never reaches a gateway route gets that gateway's own envelope (DESIGN §10).
+Each gateway's `codes.py` declares one `FaultEnvelopes` and hands it to its plug; the app picks
+one by path prefix so that even a request that never reaches a gateway route gets that gateway's
+own envelope.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,22 +25,9 @@ class FaultEnvelopes:
         return path.startswith(self.prefixes)
 
 
-def all_fault_envelopes() -> tuple[FaultEnvelopes, ...]:
-    from sandbox.gateways.ezpay.codes import FAULTS as EZPAY
-    from sandbox.gateways.goldenpay.codes import FAULTS as GOLDENPAY
-    from sandbox.gateways.trustpay.codes import FAULTS as TRUSTPAY
-
-    return (TRUSTPAY, EZPAY, GOLDENPAY)
-
-
-def fault_envelopes_for(path: str) -> FaultEnvelopes | None:
-    for faults in _faults():
-        if faults.owns(path):
-            return faults
+def fault_envelopes_for(faults: Iterable[FaultEnvelopes], path: str) -> FaultEnvelopes | None:
+    """The envelopes of the gateway owning `path`, among `faults` (the served gateways')."""
+    for candidate in faults:
+        if candidate.owns(path):
+            return candidate
     return None
-
-
-@functools.cache
-def _faults() -> tuple[FaultEnvelopes, ...]:
-    # Built on first use: each codes module imports this one, so building at import is circular.
-    return all_fault_envelopes()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +28,17 @@ SCENARIO_BANNER_HINT = (
 )
 
 
-def add_scenario_commands(subparsers: Any) -> None:
-    """Add the `scenarios` command group to the `sandbox` parser's subcommands."""
+def add_scenario_commands(
+    subparsers: Any, plug_scenarios: Callable[[], tuple[str, ...]] = tuple
+) -> None:
+    """Add the `scenarios` command group to the `sandbox` parser's subcommands;
+    `plug_scenarios` gives the scenario folders the installed gateways ship."""
     group = subparsers.add_parser(
         "scenarios",
         help="list, show or validate scenario files",
         description="The scenario library (packaged, plus --scenarios paths) and file checks.",
     )
-    group.set_defaults(handler=lambda args: _help(group))
+    group.set_defaults(handler=lambda args: _help(group), plug_scenarios=plug_scenarios)
     commands = group.add_subparsers(title="commands", metavar="COMMAND")
 
     listing = commands.add_parser(
@@ -86,7 +90,7 @@ def _extra_paths(parser: argparse.ArgumentParser) -> None:
 
 def _library(args: argparse.Namespace) -> Any:
     try:
-        return load_library(tuple(args.scenarios))
+        return load_library((*args.plug_scenarios(), *args.scenarios))
     except ScenarioError as exc:
         print(exc, file=sys.stderr)
         return None

@@ -95,11 +95,11 @@ def check_scenario(doc: YamlDocument, default_name: str | None = None) -> Scenar
 
 
 def _gateway(check: Checker, data: dict[Any, Any]) -> str | None:
+    known = sorted(vocab_registry.vocabularies())
     if "gateway" not in data:
-        check.fail((), "missing required key 'gateway' (trustpay, ezpay, goldenpay or \"*\")")
+        check.fail((), f"missing required key 'gateway' ({', '.join(known)} or \"*\")")
         return None
     value = data["gateway"]
-    known = sorted(vocab_registry.vocabularies())
     if value == NEUTRAL or (isinstance(value, str) and value in known):
         return str(value)
     check.fail(("gateway",), f'{value!r} is not a gateway (known: {", ".join(known)}, or "*")')

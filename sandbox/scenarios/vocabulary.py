@@ -1,4 +1,4 @@
-"""What each gateway registers so scenarios can be checked and applied without gateway code.
+"""What each gateway's plug declares so scenarios can be checked and applied without gateway code.
 
 A gateway declares its operations (with the neutral kinds they belong to and the outcome statuses
 they accept), its error table, its channels, the units its API uses for amounts and the field
@@ -114,39 +114,19 @@ class Vocabulary:
         return 0 if self.amount_unit == "minor" else self.exponent(currency)
 
 
-_REGISTRY: dict[str, Vocabulary] = {}
+# Filled by `sandbox.gateways.installed` from the installed plugs: scenario checks run before any
+# app exists (`sandbox scenarios validate`), so they read the installed vocabularies from here.
+_INSTALLED: dict[str, Vocabulary] = {}
 
 
-def register(vocabulary: Vocabulary) -> None:
-    """Add or replace a gateway's vocabulary (the built-in ones, or a test gateway)."""
-    _REGISTRY[vocabulary.gateway] = vocabulary
-
-
-def unregister(gateway: str) -> None:
-    _REGISTRY.pop(gateway, None)
+def register_vocabulary(vocabulary: Vocabulary) -> None:
+    """Make a gateway's vocabulary known to scenario checks (done once per installed plug)."""
+    _INSTALLED[vocabulary.gateway] = vocabulary
 
 
 def vocabularies() -> dict[str, Vocabulary]:
-    _load_builtin()
-    return dict(_REGISTRY)
+    return dict(_INSTALLED)
 
 
 def vocabulary(gateway: str) -> Vocabulary | None:
-    _load_builtin()
-    return _REGISTRY.get(gateway)
-
-
-_loaded = False
-
-
-def _load_builtin() -> None:
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    from sandbox.gateways.ezpay.operations import VOCABULARY as EZPAY
-    from sandbox.gateways.goldenpay.operations import VOCABULARY as GOLDENPAY
-    from sandbox.gateways.trustpay.operations import VOCABULARY as TRUSTPAY
-
-    for builtin in (TRUSTPAY, EZPAY, GOLDENPAY):
-        _REGISTRY.setdefault(builtin.gateway, builtin)
+    return _INSTALLED.get(gateway)

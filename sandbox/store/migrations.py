@@ -190,6 +190,16 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        9,
+        # The card-failure limit counts one card's failures: with kind and status in the index
+        # it reads only those, not every use of the card that day (one test card, hammered).
+        """
+        CREATE INDEX orders_card_outcomes ON orders (
+            gateway, merchant_id, json_extract(data, '$.card.fingerprint'), kind, status, updated_at
+        );
+        """,
+    ),
 ]
 
 # Tables emptied by POST /_sandbox/reset (balances are then re-seeded from the opening values).

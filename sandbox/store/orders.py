@@ -292,18 +292,22 @@ def count_with_data(
 ) -> int:
     """How many of the merchant's orders hold `value` at `data.<path>`, updated since then,
     of these (kind, status) pairs (status None: any)."""
-    matches = " OR ".join(
-        "kind = ?" if status is None else "(kind = ? AND status = ?)" for _, status in kinds
-    )
-    params: list[Any] = [value, gateway, merchant, format_instant(updated_since)]
+    # One count per (kind, status): each is a range of one index, so only the matching rows are
+    # read (an OR of the pairs would read every row holding the value).
+    total = 0
+    since = format_instant(updated_since)
     for kind, status in kinds:
-        params.extend([kind] if status is None else [kind, status])
-    row = store.fetchone(
-        f"SELECT COUNT(*) AS n FROM orders WHERE {_data_field(store, path)} = ? AND gateway = ? "
-        f"AND merchant_id = ? AND updated_at >= ? AND ({matches})",
-        params,
-    )
-    return int(row["n"]) if row else 0
+        clauses = f"{_data_field(store, path)} = ? AND gateway = ? AND merchant_id = ? AND kind = ?"
+        params: list[Any] = [value, gateway, merchant, kind]
+        if status is not None:
+            clauses += " AND status = ?"
+            params.append(status)
+        row = store.fetchone(
+            f"SELECT COUNT(*) AS n FROM orders WHERE {clauses} AND updated_at >= ?",
+            [*params, since],
+        )
+        total += int(row["n"]) if row else 0
+    return total
 
 
 def heads_created_between(

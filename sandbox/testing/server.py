@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
 from sandbox.app import create_app
+from sandbox.gateways.installed import installed_gateways, select_gateways
 from sandbox.runtime import Sandbox, open_sandbox
 from sandbox.serving import server_config
 from sandbox.settings import Settings, resolve_settings
@@ -100,9 +101,11 @@ def run_sandbox(
     """A running server with these settings (flag names as in Settings: `{"clock": "manual"}`);
     `routes` mounts extra (test-only) routes; `server_options` override the uvicorn options
     `sandbox serve` uses (e.g. shorter timeouts)."""
+    installed = installed_gateways()  # first: the merchant config names their merchant kinds
     settings = resolve_settings(dict(flags or {}), dict(environ or {}))
-    sandbox = open_sandbox(settings)
-    app = create_app(settings, sandbox, routes)
+    gateways = select_gateways(installed, settings.gateways)
+    sandbox = open_sandbox(settings, gateways)
+    app = create_app(settings, sandbox, routes, gateways)
     config = server_config(app, **dict(server_options or {}))
     # Admin bodies must be JSON (scenario uploads may be YAML): the client says so by default, as
     # a merchant's JSON client does; a test may send another type.

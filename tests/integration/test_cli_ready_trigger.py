@@ -14,7 +14,7 @@ from sandbox.client import SandboxClient
 from sandbox.testing.plugin import SandboxServer
 from sandbox.testing.process import run_sandbox_process
 from sandbox.testing.receiver import run_receiver
-from sandbox.trigger_cli import TRIGGERS
+from sandbox.trigger_cli import menus
 
 SANDBOX = [sys.executable, "-m", "sandbox"]
 
@@ -104,7 +104,7 @@ def test_trigger_list_names_what_the_server_accepts(sandbox_server: SandboxServe
     client.reset()
     amounts = {"trustpay": "20.00", "ezpay": 2000, "goldenpay": "20.00"}
     currencies = {"trustpay": None, "ezpay": "PHP", "goldenpay": "PHP"}
-    for gateway, kinds in TRIGGERS.items():
+    for gateway, kinds in {name: menu.kinds for name, menu in menus().items()}.items():
         assert gateway in listed.stdout
         merchant = client.merchants(gateway)[0]["merchant"]
         for kind, statuses in kinds.items():

@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 from starlette.routing import Mount, Route
 
-from sandbox.gateways.registry import gateway_apps
+from sandbox.gateways.installed import BUILTIN
 from sandbox.signing.demo_keys import EZPAY_DEMO_MERCHANT_PRIVATE_KEY
 from sandbox.signing.md5 import goldenpay_sign, trustpay_sign
 from sandbox.signing.rsa import load_private_key, sign_param
@@ -93,7 +93,7 @@ class _ErrorLog(logging.Handler):
 def admin_endpoints() -> list[tuple[str, str]]:
     """The shared admin endpoints and each gateway's own admin helpers."""
     found = list(ADMIN_ENDPOINTS)
-    for gateway in gateway_apps():
+    for gateway in BUILTIN:
         for route in gateway.admin_routes:
             if isinstance(route, Route):
                 for method in sorted(route.methods or ()):
@@ -105,7 +105,7 @@ def admin_endpoints() -> list[tuple[str, str]]:
 def gateway_paths() -> list[tuple[str, str]]:
     """(gateway, path) of every gateway endpoint, parameters filled with junk."""
     found = []
-    for gateway in gateway_apps():
+    for gateway in BUILTIN:
         for route in gateway.routes:
             if isinstance(route, Route):
                 found.append((gateway.name, route.path.replace("{", "").replace("}", "")))

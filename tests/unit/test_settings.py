@@ -14,7 +14,8 @@ def write(tmp_path: Path, text: str) -> str:
 
 
 def test_defaults_and_demo_merchants() -> None:
-    settings = resolve_settings({}, {})
+    # The built-in gateways (the test environment also has DemoPay installed).
+    settings = resolve_settings({"gateways": "trustpay,ezpay,goldenpay"}, {})
     assert (settings.host, settings.port, settings.db) == ("127.0.0.1", 8080, ":memory:")
     assert settings.clock == "real" and settings.time_scale == 1.0
     assert settings.delivery_concurrency == 64 and settings.journal_limit == 10000

@@ -28,3 +28,19 @@ def test_each_gateway_merchant_module_imports_on_its_own() -> None:
     for gateway in ("trustpay", "ezpay", "goldenpay"):
         probe = f"import sandbox.gateways.{gateway}.merchant"
         subprocess.run([sys.executable, "-c", probe], check=True, timeout=60)
+
+
+def test_the_shared_layer_loads_no_gateway() -> None:
+    # Only the gateway list (`sandbox.gateways.installed`) imports a concrete gateway.
+    probe = (
+        "import sys\n"
+        "import sandbox.delivery, sandbox.scenarios.service, sandbox.store, sandbox.merchants\n"
+        "import sandbox.runtime, sandbox.gateways.plug, sandbox.gateways.pipeline\n"
+        "import sandbox.admin.orders, sandbox.admin.openapi\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('sandbox.gateways.trustpay',"
+        " 'sandbox.gateways.ezpay', 'sandbox.gateways.goldenpay', 'demo_gateway'))))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "[]"

@@ -84,7 +84,7 @@ LOOKUPS: dict[str, Callable[[Store], Any]] = {
         "card.fingerprint",
         "f1",
         updated_since=NOW - timedelta(days=1),
-        kinds=(("payin", "3"), ("card_attempt", None)),
+        kinds=(("payin", "3"), ("card_attempt", "880014")),
     ),
     "admin ?order= (any gateway)": lambda s: o.list_orders(s, o.OrderFilter(order="M3")),
     "admin ?order=&gateway=": lambda s: o.list_orders(
@@ -164,3 +164,14 @@ def test_a_merchant_order_is_found_by_its_id_index_not_by_walking_its_kind(
     used = [plan for _sql, plan in plans(store, statements)]
     assert used and all("orders_merchant " in plan + " " for plan in used), used
     assert o.find_order(store, "trustpay", "m1", merchant_order_id="M7", kind="refund") is None
+
+
+def test_the_card_failure_count_reads_only_that_cards_failures() -> None:
+    # The same test card is used for every pay-in of a load test: an index range over the card
+    # alone would read each of its uses that day, so kind and status are part of the range.
+    store = _store()
+    with traced(store) as statements:
+        LOOKUPS["card failure count"](store)
+    used = [plan for _sql, plan in plans(store, statements)]
+    assert len(used) == 2 and all("orders_card_outcomes" in plan for plan in used), used
+    assert all("kind=? AND status=? AND updated_at>?" in plan for plan in used), used

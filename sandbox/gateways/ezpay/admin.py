@@ -26,7 +26,7 @@ from sandbox.gateways.orders import (
     insert_order,
     new_order,
 )
-from sandbox.gateways.registry import HookError, default_describe
+from sandbox.gateways.plug import AdminError, default_describe
 from sandbox.runtime import Sandbox
 
 _STATUSES = ("success", "failed", "expired", "canceled")
@@ -42,7 +42,7 @@ def _paid_amount(body: dict[str, Any]) -> Decimal | None:
     except InvalidOperation:
         value = Decimal(-1)
     if isinstance(raw, bool) or not value.is_finite() or value <= 0 or value != value.to_integral():
-        raise HookError(422, "bad_request", "paid_amount: a positive integer in minor units")
+        raise AdminError(422, "bad_request", "paid_amount: a positive integer in minor units")
     return value
 
 
@@ -51,22 +51,22 @@ async def complete(sandbox: Sandbox, order: Order, body: dict[str, Any]) -> dict
     (minor units; required for a static code), `code` (failedCode), `reason`."""
     status = body.get("status", "success")
     if status not in _STATUSES:
-        raise HookError(422, "bad_request", f"status: one of {', '.join(_STATUSES)}")
+        raise AdminError(422, "bad_request", f"status: one of {', '.join(_STATUSES)}")
     code = body.get("code")
     if code is not None and (isinstance(code, bool) or code not in FAILURES):
-        raise HookError(422, "bad_request", "code: a failure code -10000 … -10007")
+        raise AdminError(422, "bad_request", "code: a failure code -10000 … -10007")
     reason = body.get("reason")
     if reason is not None and not isinstance(reason, str):
-        raise HookError(422, "bad_request", "reason: a string")
+        raise AdminError(422, "bad_request", "reason: a string")
     paid = _paid_amount(body)
     if order.kind == "static" and status in ("success", "failed") and paid is None:
-        raise HookError(422, "bad_request", "paid_amount: required to pay a static code")
+        raise AdminError(422, "bad_request", "paid_amount: required to pay a static code")
     if order.kind == "static_payment":
-        raise HookError(409, "already_final", _CLOSED)
+        raise AdminError(409, "already_final", _CLOSED)
     with sandbox.store.transaction():
         done = apply(sandbox, order, Result(status, code, reason, paid))
     if not done:
-        raise HookError(409, "already_final", _CLOSED)
+        raise AdminError(409, "already_final", _CLOSED)
     fresh = get_order(sandbox.store, "ezpay", order.platform_id) or order
     return default_describe(fresh)
 
@@ -83,7 +83,7 @@ _KINDS = {
 def _text(body: dict[str, Any], key: str, default: str | None = None) -> str:
     value = body.get(key, default)
     if not isinstance(value, str) or not value:
-        raise HookError(422, "bad_request", f"{key}: a non-empty string")
+        raise AdminError(422, "bad_request", f"{key}: a non-empty string")
     return value
 
 
@@ -94,7 +94,7 @@ def _amount(body: dict[str, Any]) -> Decimal:
     except InvalidOperation:
         value = Decimal(-1)
     if isinstance(raw, bool) or not value.is_finite() or value <= 0 or value != value.to_integral():
-        raise HookError(422, "bad_request", "amount: a positive integer in minor units")
+        raise AdminError(422, "bad_request", "amount: a positive integer in minor units")
     return value
 
 
@@ -111,19 +111,19 @@ async def trigger(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
     refunded payment's transactionId, for a refund)."""
     kind = _text(body, "kind")
     if kind not in _KINDS:
-        raise HookError(422, "bad_request", "kind: one of payin, payout, refund")
+        raise AdminError(422, "bad_request", "kind: one of payin, payout, refund")
     status = _text(body, "status", "success")
     if status not in _KINDS[kind]:
-        raise HookError(422, "bad_request", f"status: one of {', '.join(_KINDS[kind])}")
+        raise AdminError(422, "bad_request", f"status: one of {', '.join(_KINDS[kind])}")
     merchant = sandbox.merchants.find("ezpay", str(body["merchant"]))
     assert isinstance(merchant, EzPayMerchant)
     amount = _amount(body)
     url = body.get("notify_url")
     if url is not None and not isinstance(url, str):
-        raise HookError(422, "bad_request", "notify_url: a URL")
+        raise AdminError(422, "bad_request", "notify_url: a URL")
     order_no = body.get("order_no") or f"TRIGGER-{sandbox.rng.randint(10**9, 10**10 - 1)}"
     if not isinstance(order_no, str):
-        raise HookError(422, "bad_request", "order_no: a string")
+        raise AdminError(422, "bad_request", "order_no: a string")
     now = sandbox.clock.now()
     store = sandbox.store
     with store.transaction():
@@ -157,13 +157,13 @@ def _transaction(
     currency = _text(body, "currency")
     country = BY_CURRENCY.get(currency)
     if country is None or country.slug not in merchant.countries:
-        raise HookError(422, "bad_request", "currency: not a currency this merchant has opened")
+        raise AdminError(422, "bad_request", "currency: not a currency this merchant has opened")
     lookup = "payment" if kind == "payin" else "payout"
     if (
         find_order(sandbox.store, "ezpay", merchant.app_id, merchant_order_id=order_no, kind=lookup)
         is not None
     ):
-        raise HookError(409, "duplicate", f"order_no: {order_no} is already used")
+        raise AdminError(409, "duplicate", f"order_no: {order_no} is already used")
     now = sandbox.clock.now()
     data: dict[str, Any] = {"country": country.slug}
     if kind == "payin":
@@ -173,7 +173,9 @@ def _transaction(
         )
         channel = channel_for(country.slug, str(code), static=False)
         if channel is None:
-            raise HookError(422, "bad_request", f"channel: no dynamic channel {code} in {currency}")
+            raise AdminError(
+                422, "bad_request", f"channel: no dynamic channel {code} in {currency}"
+            )
         ident = new_id(sandbox, "C")
         if channel.type == "VA":
             pay = va_number(channel, ident)
@@ -193,12 +195,12 @@ def _transaction(
             data["notifyUrl"] = url
     else:
         if "payout.create" not in country.operations:
-            raise HookError(422, "bad_request", f"currency: no payouts in {currency}")
+            raise AdminError(422, "bad_request", f"currency: no payouts in {currency}")
         codes = PAYOUT_CODES[country.slug]
         transfer = str(body.get("channel") or codes["BANK"][0])
         method = next((m for m, listed in codes.items() if transfer in listed), None)
         if method is None:
-            raise HookError(422, "bad_request", f"channel: no transfer code {transfer}")
+            raise AdminError(422, "bad_request", f"channel: no transfer code {transfer}")
         ident = new_id(sandbox, "D")
         data.update(
             payMethodCode=method,
@@ -240,14 +242,14 @@ def _refund(
         kind=("payment", "static_payment"),
     )
     if original is None or original.status != COMPLETED:
-        raise HookError(422, "bad_request", "original: the transactionId of a completed payment")
+        raise AdminError(422, "bad_request", "original: the transactionId of a completed payment")
     if (
         find_order(
             sandbox.store, "ezpay", merchant.app_id, merchant_order_id=order_no, kind="refund"
         )
         is not None
     ):
-        raise HookError(409, "duplicate", f"order_no: {order_no} is already used")
+        raise AdminError(409, "duplicate", f"order_no: {order_no} is already used")
     live = [
         r
         for r in child_orders(sandbox.store, "ezpay", original.platform_id, "refund")
@@ -255,7 +257,7 @@ def _refund(
     ]
     refunded = sum((r.amount for r in live), Decimal(0))
     if amount > original.amount - refunded:
-        raise HookError(422, "bad_request", "amount: more than the refundable rest")
+        raise AdminError(422, "bad_request", "amount: more than the refundable rest")
     returned = sum((Decimal(r.data.get("feeRefunded", "0")) for r in live), Decimal(0))
     share = fee_refunded(
         Decimal(original.data.get("fee", "0")), original.amount, refunded, returned, amount

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from sandbox.clock import parse_instant
-from sandbox.delivery import AckRule, json_field_equals, profile
+from sandbox.delivery import STANDARD_DELAYS, AckRule, RetryPolicy, json_field_equals
 from sandbox.gateways.directives import (
     RenderedCallback,
     SignatureMode,
@@ -32,6 +32,7 @@ from sandbox.signing.values import compact_json
 
 GATEWAY = "ezpay"
 ACK: AckRule = json_field_equals("code", 10000, "10000")
+POLICY = RetryPolicy("ezpay", 10.0, STANDARD_DELAYS)
 HEADERS = {"Content-Type": "application/json"}
 
 # Neutral sequence statuses → the status a payment/payout (or a refund) notification shows.
@@ -187,7 +188,7 @@ def notify(
         url,
         render,
         ack=ACK,
-        policy=profile("ezpay"),
+        policy=POLICY,
         sequence_status=table.get,
     )
 

@@ -10,10 +10,10 @@ from decimal import Decimal
 from typing import Any
 
 from sandbox.check.model import CallbackSpec, Conformance, spoil_signature
-from sandbox.delivery import profile
 from sandbox.gateways.ezpay.callbacks import (
     ACK,
     HEADERS,
+    POLICY,
     refund_param,
     render_body,
     transaction_param,
@@ -71,7 +71,7 @@ CONFORMANCE = Conformance(
     kinds=("payin", "payout", "refund"),
     build=build,
     ack=ACK,
-    policy=profile("ezpay"),
+    policy=POLICY,
     headers=HEADERS,
     order_amount=Decimal("10000"),
 )

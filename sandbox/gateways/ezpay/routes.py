@@ -1,13 +1,11 @@
-"""The EzPay endpoint table: real paths, also served under `/ezpay/…` by the registry."""
+"""The EzPay endpoint table: every route at its real path (the plug adds `/ezpay/…`)."""
 
 from __future__ import annotations
 
 from starlette.routing import Route
 
-from sandbox.gateways.ezpay import account, admin, pages, payments, payouts, refunds, statics
-from sandbox.gateways.ezpay.conformance import CONFORMANCE
+from sandbox.gateways.ezpay import account, payments, payouts, refunds, statics
 from sandbox.gateways.ezpay.pipeline import Handler, ezpay_endpoint
-from sandbox.gateways.registry import GatewayApp
 
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
@@ -33,13 +31,3 @@ ROUTES = [
     _route("/open-api/account/balance/v2", "balance.v2", account.balance_v2),
     _route("/open-api/report/download", "report.download", account.report),
 ]
-
-GATEWAY = GatewayApp(
-    name="ezpay",
-    routes=ROUTES,
-    pages=pages.PAGES,
-    admin_routes=account.ROUTES,
-    complete=admin.complete,
-    trigger=admin.trigger,
-    conformance=CONFORMANCE,
-)

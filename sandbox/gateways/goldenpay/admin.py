@@ -24,14 +24,14 @@ from sandbox.gateways.goldenpay.lifecycle import finish
 from sandbox.gateways.goldenpay.merchant import GoldenPayMerchant
 from sandbox.gateways.goldenpay.payouts import debit, new_payout
 from sandbox.gateways.orders import Order, find_order, insert_order
-from sandbox.gateways.registry import HookError, default_describe
+from sandbox.gateways.plug import AdminError, default_describe
 from sandbox.runtime import Sandbox
 
 FINAL_OUTCOMES = ("success", "failed", "expired", "canceled")
 
 
-def _bad(message: str) -> HookError:
-    return HookError(400, "bad_request", message)
+def _bad(message: str) -> AdminError:
+    return AdminError(400, "bad_request", message)
 
 
 def _amount(value: Any, currency: str, name: str) -> Decimal:
@@ -61,7 +61,7 @@ async def complete(sandbox: Sandbox, order: Order, body: dict[str, Any]) -> dict
     if status not in FINAL_OUTCOMES:
         raise _bad(f"status: must be one of {', '.join(FINAL_OUTCOMES)}")
     if order.status in FINAL:
-        raise HookError(409, "conflict", f"order {order.platform_id} is final ({order.status})")
+        raise AdminError(409, "conflict", f"order {order.platform_id} is final ({order.status})")
     paid = None
     if body.get("paid_amount") is not None:
         if order.kind != COLLECT or status != "success":
@@ -121,7 +121,7 @@ async def trigger(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
         if order_no is not None and find_order(
             sandbox.store, GATEWAY, str(merchant.mch_id), merchant_order_id=order_no, kind=kind
         ):
-            raise HookError(409, "conflict", f"order_no: {order_no} is already used")
+            raise AdminError(409, "conflict", f"order_no: {order_no} is already used")
         if kind == COLLECT:
             base = sandbox.settings.public_url or (
                 f"http://{sandbox.settings.host}:{sandbox.settings.port}"

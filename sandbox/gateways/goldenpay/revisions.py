@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from sandbox.delivery import RetryPolicy, profile
+from sandbox.delivery import RetryPolicy, seconds
 from sandbox.gateways.goldenpay.merchant import GoldenPayMerchant
 from sandbox.gateways.orders import Order
 from sandbox.signing.values import JsonNumber
@@ -62,9 +62,24 @@ def of_order(order: Order) -> Revision:
     return "legacy" if order.data.get("revision") == "legacy" else "current"
 
 
+# Newer: 5 s, one retry after 60 s. Older: 10 s, a retry every 30 s, stop after 5 failures.
+CURRENT_POLICY = RetryPolicy("goldenpay", 5.0, seconds(60))
+LEGACY_POLICY = RetryPolicy("goldenpay-legacy", 10.0, seconds(30, 30, 30, 30))
+# The policies GoldenPay has published, each a `delivery.profile` a scenario may pick; the
+# transcript pair: collect every 60 s x 3 attempts, payout every 30 s x 5.
+POLICIES = {
+    policy.name: policy
+    for policy in (
+        CURRENT_POLICY,
+        LEGACY_POLICY,
+        RetryPolicy("goldenpay-transcript-collect", 10.0, seconds(60, 60)),
+        RetryPolicy("goldenpay-transcript-payout", 10.0, seconds(30, 30, 30, 30)),
+    )
+}
+
+
 def callback_policy(revision: Revision) -> RetryPolicy:
-    """Newer: 5 s, one retry after 60 s. Older: 10 s, a retry every 30 s, stop after 5 failures."""
-    return profile("goldenpay-legacy" if revision == "legacy" else "goldenpay")
+    return LEGACY_POLICY if revision == "legacy" else CURRENT_POLICY
 
 
 def uid_required(channel: str, revision: Revision) -> bool:

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sandbox.gateways.orders import Order, count_merchant_order_prefix, get_order, save_order
-from sandbox.gateways.registry import CompleteHook, HookError, default_describe
+from sandbox.gateways.plug import AdminError, CompleteHook, default_describe
 from sandbox.gateways.trustpay.balances import release
 from sandbox.gateways.trustpay.callbacks import notify_order
 from sandbox.gateways.trustpay.fees import cents, refund_fee
@@ -63,8 +63,8 @@ def register_completer(kind: str, hook: CompleteHook) -> None:
     _COMPLETERS[kind] = hook
 
 
-def _invalid(message: str) -> HookError:
-    return HookError(400, "bad_request", message)
+def _invalid(message: str) -> AdminError:
+    return AdminError(400, "bad_request", message)
 
 
 def _amount(value: Any, name: str) -> Decimal:
@@ -102,7 +102,7 @@ async def complete(sandbox: Sandbox, order: Order, body: dict[str, Any]) -> dict
     reason = _reason(body)
     if order.kind == PAYIN:
         if order.status != PENDING:
-            raise HookError(409, "conflict", f"pay-in {order.platform_id} is not pending")
+            raise AdminError(409, "conflict", f"pay-in {order.platform_id} is not pending")
         with sandbox.store.transaction():
             apply_outcome(sandbox, order, str(status), paid_amount=paid_amount, reason=reason)
     elif order.kind == PAYOUT:
@@ -110,7 +110,7 @@ async def complete(sandbox: Sandbox, order: Order, body: dict[str, Any]) -> dict
     elif order.kind == REFUND:
         complete_refund(sandbox, order, str(status), reason)
     else:
-        raise HookError(409, "not_supported", f"a {order.kind} cannot be completed")
+        raise AdminError(409, "not_supported", f"a {order.kind} cannot be completed")
     fresh = get_order(sandbox.store, GATEWAY, order.platform_id)
     assert fresh is not None
     return default_describe(fresh)
@@ -124,7 +124,7 @@ def _trigger_kind(body: dict[str, Any]) -> tuple[int, int]:
     if "kind" in body:
         key = (body.get("kind"), body.get("status"))
         if key not in NEUTRAL:
-            raise HookError(422, "invalid", f"kind/status: {key[0]!r}/{key[1]!r} not supported")
+            raise AdminError(422, "invalid", f"kind/status: {key[0]!r}/{key[1]!r} not supported")
         return NEUTRAL[key]
     order_type = body.get("type", 0)
     if order_type not in (0, 1, "0", "1") or isinstance(order_type, bool):
@@ -138,7 +138,7 @@ def _trigger_kind(body: dict[str, Any]) -> tuple[int, int]:
     status = int(raw)
     allowed = PAYIN_STATUSES if order_type == 0 else PAYOUT_STATUSES
     if status not in allowed:
-        raise HookError(
+        raise AdminError(
             422,
             "invalid",
             f"status: {status} is not a {'pay-in' if order_type == 0 else 'payout'} status",
@@ -160,7 +160,7 @@ def _trigger_order_no(sandbox: Sandbox, merchant: str, given: str | None) -> str
         if len(given) > 64 or any(c.isspace() for c in given):
             raise _invalid("order_no: 1-64 characters without whitespace")
         if order_no_taken(sandbox.store, merchant, given):
-            raise HookError(409, "conflict", f"order_no: {given} already exists")
+            raise AdminError(409, "conflict", f"order_no: {given} already exists")
         return given
     number = count_merchant_order_prefix(sandbox.store, GATEWAY, merchant, "TRIGGER-") + 1
     while order_no_taken(sandbox.store, merchant, f"TRIGGER-{number}"):

@@ -10,15 +10,15 @@ applying the plan's `callbacks`/`delivery` blocks.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Literal
 
 from sandbox import __version__
 from sandbox.clock import parse_instant
-from sandbox.delivery import AckRule, any_2xx, profile
+from sandbox.delivery import STANDARD_DELAYS, AckRule, RetryPolicy, any_2xx
 from sandbox.gateways.directives import (
     CallbackRenderer,
     CallbackTarget,
@@ -38,6 +38,7 @@ from sandbox.signing.values import JsonNumber, compact_json, normalise_number_te
 from sandbox.store import Store
 
 GATEWAY = "trustpay"
+POLICY = RetryPolicy(GATEWAY, 10.0, STANDARD_DELAYS)
 PAYIN = 0
 PAYOUT = 1
 AmountFormat = Literal["fixed2", "trimmed"]
@@ -283,16 +284,9 @@ def send_callbacks(
         str(status),
         render,
         ack=ack_rule(plan, trustpay_ack()),
-        policy=delivery_policy(plan, profile(GATEWAY)),
+        policy=delivery_policy(plan, POLICY),
         sequence_status=sequence_status,
     )
-
-
-def with_refunds(
-    facts: CallbackFacts, refund_amount: Decimal, refund_nos: Sequence[str]
-) -> CallbackFacts:
-    """The same facts with the order's refund totals (for refund-status callbacks)."""
-    return replace(facts, refund_amount=refund_amount, refund_nos=tuple(refund_nos))
 
 
 # -- from a stored order --------------------------------------------------------------------
@@ -501,6 +495,6 @@ def _submit_card_callback(
         order.status,
         render,
         ack=ack_rule(plan, trustpay_ack()),
-        policy=delivery_policy(plan, profile(GATEWAY)),
+        policy=delivery_policy(plan, POLICY),
         sequence_status=sequence_status,
     )

@@ -19,9 +19,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from sandbox.admin.errors import AdminError, reject_unknown_fields
+from sandbox.admin.errors import reject_unknown_fields
 from sandbox.gateways.orders import Order, get_order, save_order
-from sandbox.gateways.registry import HookError, default_describe
+from sandbox.gateways.plug import AdminError, default_describe
 from sandbox.gateways.trustpay import cardorders, cards, pcards, vcards
 from sandbox.gateways.trustpay.admin import register_completer
 from sandbox.gateways.trustpay.pipeline import GATEWAY
@@ -189,21 +189,21 @@ async def complete_card_order(
     """Move a pending card order (1/2) or cardholder (`PENDING`) as `body["status"]` says."""
     status = body.get("status")
     if status not in OUTCOMES:
-        raise HookError(400, "bad_request", "status: one of " + ", ".join(OUTCOMES))
+        raise AdminError(400, "bad_request", "status: one of " + ", ".join(OUTCOMES))
     unknown = set(body) - {"status", "paid_amount", "reason"}
     if unknown:
-        raise HookError(400, "bad_request", f"unknown field: {sorted(unknown)[0]}")
+        raise AdminError(400, "bad_request", f"unknown field: {sorted(unknown)[0]}")
     reason = body.get("reason")
     if reason is not None and not isinstance(reason, str):
-        raise HookError(400, "bad_request", "reason: must be a string")
+        raise AdminError(400, "bad_request", "reason: must be a string")
     if order.kind == cards.CARD_ORDER:
         if not cardorders.finish(sandbox, order, str(status), reason or None):
-            raise HookError(409, "conflict", f"card order is {order.status}, not pending (1 or 2)")
+            raise AdminError(409, "conflict", f"card order is {order.status}, not pending (1 or 2)")
     elif order.kind == cards.CARDHOLDER:
         if not pcards.finish_kyc(sandbox, order, str(status), reason or None):
-            raise HookError(409, "conflict", f"cardholder is {order.status}, not PENDING")
+            raise AdminError(409, "conflict", f"cardholder is {order.status}, not PENDING")
     else:
-        raise HookError(409, "not_supported", f"a {order.kind} cannot be completed")
+        raise AdminError(409, "not_supported", f"a {order.kind} cannot be completed")
     fresh = get_order(sandbox.store, GATEWAY, order.platform_id)
     assert fresh is not None
     return default_describe(fresh)

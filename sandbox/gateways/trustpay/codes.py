@@ -18,7 +18,7 @@ def envelope(code: int, message: str, data: Any = None) -> dict[str, Any]:
 
 FAULTS = FaultEnvelopes(
     gateway="trustpay",
-    prefixes=("/v2/", "/v3/", "/v4/", "/trustpay/"),
+    prefixes=("/v4/", "/v3/", "/v2/", "/trustpay/"),
     not_found=lambda path: envelope(BAD_REQUEST, "unknown endpoint"),
     too_large=envelope(BAD_REQUEST, "request body too large (limit 1 MiB)"),
     method_not_allowed=envelope(BAD_REQUEST, "method not allowed: use POST"),

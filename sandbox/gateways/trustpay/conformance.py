@@ -6,11 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 from sandbox.check.model import CallbackSpec, Conformance, spoil_signature
-from sandbox.delivery import profile
 from sandbox.gateways.trustpay.callbacks import (
     HEADERS,
     PAYIN,
     PAYOUT,
+    POLICY,
     CallbackFacts,
     callback_payload,
     render_callback,
@@ -64,7 +64,7 @@ CONFORMANCE = Conformance(
     kinds=("payin", "payout", "refund"),
     build=build,
     ack=trustpay_ack(),
-    policy=profile("trustpay"),
+    policy=POLICY,
     headers=HEADERS,
     short_payment_kinds=("payin",),
     order_amount=Decimal("100.00"),

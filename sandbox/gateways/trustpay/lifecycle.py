@@ -39,7 +39,6 @@ GATEWAY = "trustpay"
 PAYIN = "payin"
 PAYOUT = "payout"
 REFUND = "refund"
-CARD_ATTEMPT = "card_attempt"  # an 880014 card attempt: no order, but it counts for rule 8
 
 PENDING, FAILED, TIMED_OUT, PAID, SETTLED = "1", "3", "4", "5", "6"
 REFUNDED, PARTIALLY_REFUNDED, REFUNDING = "7", "8", "9"

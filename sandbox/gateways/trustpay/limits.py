@@ -164,6 +164,10 @@ def payin_totals(sandbox: Sandbox) -> PayinTotals:
     return sandbox.state("trustpay.payin_totals", make)
 
 
+CARD_ATTEMPT = "card_attempt"  # an 880014 card attempt: no order, but it counts for rule 8
+CARD_ATTEMPT_STATUS = "880014"  # the status every card attempt is stored with
+
+
 def card_failures(sandbox: Sandbox, merchant: str, card_number: str, now: datetime) -> int:
     """Rule 8: this card's failed attempts in the last 24 h (status 3 card pay-ins and 880014
     attempts). Card pay-ins keep the card's fingerprint in `data.card.fingerprint`."""
@@ -174,7 +178,7 @@ def card_failures(sandbox: Sandbox, merchant: str, card_number: str, now: dateti
         "card.fingerprint",
         card_fingerprint(sandbox, card_number),
         updated_since=now - _CARD_FAILURE_WINDOW,
-        kinds=(("payin", "3"), ("card_attempt", None)),
+        kinds=(("payin", "3"), (CARD_ATTEMPT, CARD_ATTEMPT_STATUS)),
     )
 
 

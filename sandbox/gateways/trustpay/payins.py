@@ -31,7 +31,6 @@ from sandbox.gateways.trustpay.cardfields import (
 from sandbox.gateways.trustpay.codes import TrustPayError, bad_request
 from sandbox.gateways.trustpay.fields import camel_name
 from sandbox.gateways.trustpay.lifecycle import (
-    CARD_ATTEMPT,
     GATEWAY,
     PENDING,
     Card,
@@ -42,6 +41,8 @@ from sandbox.gateways.trustpay.lifecycle import (
     schedule_expiry,
 )
 from sandbox.gateways.trustpay.limits import (
+    CARD_ATTEMPT,
+    CARD_ATTEMPT_STATUS,
     CARD_FAILURES,
     DUPLICATE,
     MESSAGES,
@@ -268,7 +269,7 @@ def _record_failed_attempt(call: Call, payin: PayinRequest, card: CardRequest) -
         merchant_order_id=payin.order_no,
         amount=payin.amount,
         currency=payin.currency,
-        status="880014",
+        status=CARD_ATTEMPT_STATUS,
         now=now,
         data={"card": Card(card.number, card.holder).to_json(call.sandbox), "api": call.api},
     )

@@ -24,7 +24,7 @@ from sandbox.gateways.directives import (
     plan_blocks,
 )
 from sandbox.gateways.orders import Order, get_order, insert_order, new_order, save_order
-from sandbox.gateways.registry import HookError
+from sandbox.gateways.plug import AdminError
 from sandbox.gateways.trustpay.balances import available_balance, hold, release, unhold
 from sandbox.gateways.trustpay.callbacks import NOTIFY_PENDING, notify_order
 from sandbox.gateways.trustpay.codes import SUCCESS, TrustPayError
@@ -281,9 +281,9 @@ def complete_payout(
 ) -> None:
     """`POST /_sandbox/orders/{id}/complete` on a payout: only while it is pending (else 409)."""
     if order.status != PENDING:
-        raise HookError(409, "conflict", f"payout {order.platform_id} is no longer pending")
+        raise AdminError(409, "conflict", f"payout {order.platform_id} is no longer pending")
     if status not in OUTCOMES:
-        raise HookError(422, "invalid", f"status: {status!r} cannot complete a payout")
+        raise AdminError(422, "invalid", f"status: {status!r} cannot complete a payout")
     finish_payout(sandbox, order, status, paid_amount=paid_amount, reason=reason)
 
 

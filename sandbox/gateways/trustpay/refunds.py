@@ -29,7 +29,7 @@ from sandbox.gateways.orders import (
     new_order,
     save_order,
 )
-from sandbox.gateways.registry import HookError
+from sandbox.gateways.plug import AdminError
 from sandbox.gateways.trustpay.balances import available_balance, hold, release, unhold
 from sandbox.gateways.trustpay.callbacks import notify_order, refund_totals
 from sandbox.gateways.trustpay.codes import TrustPayError, bad_request
@@ -242,9 +242,9 @@ register_action(FINISH, _finish_due)
 def complete_refund(sandbox: Sandbox, refund: Order, status: str, reason: str | None) -> None:
     """`POST /_sandbox/orders/{id}/complete` on a refund: only while it is pending (else 409)."""
     if refund.status != PENDING:
-        raise HookError(409, "conflict", f"refund {refund.platform_id} is no longer pending")
+        raise AdminError(409, "conflict", f"refund {refund.platform_id} is no longer pending")
     if status != "success" and status not in FAILURE_REASONS:
-        raise HookError(422, "invalid", f"status: {status!r} cannot complete a refund")
+        raise AdminError(422, "invalid", f"status: {status!r} cannot complete a refund")
     finish_refund(sandbox, refund, status, reason=reason)
 
 

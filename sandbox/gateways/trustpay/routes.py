@@ -1,14 +1,10 @@
-"""The trustpay endpoint table: what `create_app` serves for this gateway (see `registry`)."""
+"""The TrustPay endpoint table: every route at its real path (the plug adds `/trustpay/…`)."""
 
 from __future__ import annotations
 
-from sandbox.gateways.registry import GatewayApp
 from sandbox.gateways.trustpay import (
-    admin,
     balances,
-    cards_admin,
     fees,
-    pages,
     payins,
     payouts,
     pcards,
@@ -16,25 +12,14 @@ from sandbox.gateways.trustpay import (
     refunds,
     vcards,
 )
-from sandbox.gateways.trustpay.conformance import CONFORMANCE
-from sandbox.gateways.trustpay.notify import start_notify_tracking
 
-GATEWAY = GatewayApp(
-    name="trustpay",
-    routes=[
-        *payins.ROUTES,
-        *queries.ROUTES,
-        *balances.ROUTES,
-        *fees.ROUTES,
-        *payouts.ROUTES,
-        *refunds.ROUTES,
-        *vcards.ROUTES,
-        *pcards.ROUTES,
-    ],
-    pages=pages.PAGES,
-    admin_routes=[*cards_admin.ADMIN_ROUTES],
-    complete=admin.complete,
-    trigger=admin.trigger,
-    on_start=[start_notify_tracking],
-    conformance=CONFORMANCE,
-)
+ROUTES = [
+    *payins.ROUTES,
+    *queries.ROUTES,
+    *balances.ROUTES,
+    *fees.ROUTES,
+    *payouts.ROUTES,
+    *refunds.ROUTES,
+    *vcards.ROUTES,
+    *pcards.ROUTES,
+]
