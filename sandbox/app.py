@@ -16,8 +16,11 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox import __version__
+from sandbox.admin import apidocs as admin_apidocs
 from sandbox.admin import callbacks as admin_callbacks
+from sandbox.admin import check as admin_check
 from sandbox.admin import clock as admin_clock
+from sandbox.admin import events as admin_events
 from sandbox.admin import openapi as admin_openapi
 from sandbox.admin import orders as admin_orders
 from sandbox.admin import requests as admin_requests
@@ -31,6 +34,7 @@ from sandbox.gateways.plug import GatewayPlug
 from sandbox.runtime import Sandbox, open_sandbox
 from sandbox.security import SecurityMiddleware, admin_token_for
 from sandbox.settings import Settings
+from sandbox.unknown_paths import answer_unknown
 
 MAX_BODY_BYTES = 1024 * 1024
 ADMIN_PREFIX = "/_sandbox/"
@@ -69,6 +73,9 @@ def create_app(
         *admin_scenarios.routes,
         *admin_orders.routes,
         *admin_openapi.routes,
+        *admin_check.routes,
+        *admin_apidocs.routes,
+        *admin_events.routes,
     ]
     gateway_routes: list[BaseRoute] = []
     for gateway in sandbox.gateways:
@@ -133,7 +140,10 @@ async def index(request: Request) -> JSONResponse:
 
 async def http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return error_response_for(request.app.state.faults, request.url.path, exc.status_code)
+    response = error_response_for(request.app.state.faults, request.url.path, exc.status_code)
+    if exc.status_code == 404:
+        return await answer_unknown(request, response)
+    return response
 
 
 async def admin_exception(request: Request, exc: Exception) -> Response:

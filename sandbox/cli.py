@@ -26,6 +26,7 @@ from sandbox.scenarios.cli import (
     add_scenario_commands,
 )
 from sandbox.settings import OPTIONS, Settings, SettingsError, resolve_settings
+from sandbox.tail_cli import add_tail_command
 from sandbox.trigger_cli import add_trigger_command
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -109,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(handler=run_serve)
     add_trigger_command(commands)
+    add_tail_command(commands)
     add_check_command(commands)
 
     sign = commands.add_parser(
@@ -199,7 +201,12 @@ def _signature_arguments(parser: argparse.ArgumentParser, *, verifying: bool) ->
     parser.add_argument("--query", metavar="QUERY", help="GoldenPay GET query string to sign")
     parser.add_argument("--param", metavar="TEXT", help="EzPay: the exact param string (or @file)")
     parser.add_argument(
-        "--explain", action="store_true", help="also print the string that is signed (stderr)"
+        "--explain",
+        action="store_true",
+        help=(
+            "also print the string that is signed (stderr); verify: when the signature does "
+            "not match, what was expected and which common mistake reproduces it"
+        ),
     )
     if verifying:
         parser.add_argument("--sign", help="EzPay: the Base64 signature to check")
@@ -243,7 +250,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
     from sandbox.app import create_app
     from sandbox.gateways.installed import GatewayListError, installed_gateways, select_gateways
-    from sandbox.logs import configure_logging
+    from sandbox.logs import configure_logging, log_banner
     from sandbox.readiness import AnnouncingServer
     from sandbox.runtime import open_sandbox
     from sandbox.security import with_generated_token
@@ -258,7 +265,7 @@ def run_serve(args: argparse.Namespace) -> int:
         gateways = select_gateways(installed, settings.gateways)
     except GatewayListError as exc:
         raise SettingsError(str(exc)) from None
-    configure_logging(settings.log_format)
+    configure_logging(settings.log_format, settings.log_level)
     try:
         sandbox = open_sandbox(settings, gateways)
     except StoreError as exc:
@@ -273,7 +280,11 @@ def run_serve(args: argparse.Namespace) -> int:
         sandbox.store.close()
         return EXIT_FAILURE
     port = listener.getsockname()[1]
-    print(banner(settings, port, token_generated, sandbox.merchants), flush=True)
+    shown = banner(settings, port, token_generated, sandbox.merchants)
+    if settings.log_format == "json":
+        log_banner(shown, base_url(settings.host, port))
+    else:
+        print(shown, flush=True)
     app = create_app(settings, sandbox, gateways=gateways)
     config = server_config(app)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal; a requested
@@ -469,7 +480,49 @@ def run_verify(args: argparse.Namespace) -> int:
         print(f"valid ({verdict.form})")
         return EXIT_OK
     print("invalid: the signature does not match", file=sys.stderr)
+    if args.explain:
+        for line in _explain_refusal(args).lines():
+            print(line)
     return EXIT_FAILURE
+
+
+def _explain_refusal(args: argparse.Namespace) -> Any:
+    """The explanation the sandbox journals for the same refusal (demo keys as the other keys)."""
+    from sandbox.merchants import MERCHANT_KINDS
+    from sandbox.signing import demo_keys
+    from sandbox.signing.explain import explain_goldenpay, explain_rsa, explain_trustpay
+    from sandbox.signing.rsa import sign_param, signature_checker
+
+    if args.gateway == "ezpay":
+        param, sign = _ezpay_param_and_sign(args)
+        public_key = _ezpay_key(args, private=False)
+        demos = [
+            ("the demo merchant", demo_keys.EZPAY_DEMO_MERCHANT_PUBLIC_KEY),
+            ("the demo platform (notifications)", demo_keys.EZPAY_DEMO_PLATFORM_PUBLIC_KEY),
+        ]
+        own = public_key.public_numbers()
+        pairs = {
+            demo_keys.EZPAY_DEMO_MERCHANT_PUBLIC_KEY: demo_keys.EZPAY_DEMO_MERCHANT_PRIVATE_KEY,
+            demo_keys.EZPAY_DEMO_PLATFORM_PUBLIC_KEY: demo_keys.EZPAY_DEMO_PLATFORM_PRIVATE_KEY,
+        }
+        # The demo pairs' private halves ship with the sandbox: their signature is known.
+        private = next((pairs[text] for text in pairs if _numbers(text) == own), None)
+        expected = None if private is None else sign_param(private, param)
+        others = [(who, signature_checker(text)) for who, text in demos if _numbers(text) != own]
+        return explain_rsa(
+            param, sign, signature_checker(public_key), expected=expected, other_keys=others
+        )
+    fields = _md5_fields(args)
+    key = "secret" if args.gateway == "trustpay" else "api_token"
+    demo = [("the demo merchant", str(MERCHANT_KINDS[args.gateway].demo[key]))]
+    explain = explain_trustpay if args.gateway == "trustpay" else explain_goldenpay
+    return explain(fields, args.secret, demo)
+
+
+def _numbers(text: str) -> Any:
+    from sandbox.signing.rsa import load_public_key
+
+    return load_public_key(text).public_numbers()
 
 
 def _ezpay_key(args: argparse.Namespace, *, private: bool) -> Any:

@@ -1,4 +1,10 @@
-"""Logging set-up: readable text, or one JSON object per line for log collectors."""
+"""Logging set-up and the transaction log: readable text, or one JSON object per line.
+
+The transaction log is one line per gateway request (logger `sandbox.requests`) and one per
+callback attempt (`sandbox.callbacks`), at INFO. Each line's fields also travel as the record's
+`fields`, which the JSON formatter writes as keys of their own. Nothing is formatted when INFO
+is off for those loggers (`--log-level warning`): the callers ask `isEnabledFor` first.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +12,42 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from typing import Any
+
+LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+}
+
+requests_log = logging.getLogger("sandbox.requests")
+callbacks_log = logging.getLogger("sandbox.callbacks")
+
+# Libraries that log a line per HTTP request of their own (httpx: `HTTP Request: POST ...`);
+# the transaction log says the same, once, with more.
+_CHATTY = ("httpx", "httpcore", "aiohttp", "aiohttp.access", "aiohttp.client")
 
 
 class JsonLineFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        entry = {
+        entry: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
         }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            entry.update(fields)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+        return json.dumps(entry, ensure_ascii=False, default=str)
 
 
-def configure_logging(log_format: str, level: int = logging.INFO) -> None:
+def configure_logging(log_format: str, level: int | str = logging.INFO) -> None:
+    if isinstance(level, str):
+        level = LEVELS[level]
     handler = logging.StreamHandler(sys.stderr)
     if log_format == "json":
         handler.setFormatter(JsonLineFormatter())
@@ -32,3 +58,88 @@ def configure_logging(log_format: str, level: int = logging.INFO) -> None:
     root.setLevel(level)
     # uvicorn's own start/stop chatter is replaced by the sandbox banner.
     logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
+    for name in _CHATTY:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def log_banner(text: str, url: str) -> None:
+    """The start-up banner as one record (JSON mode: the log stream, not stdout)."""
+    logging.getLogger("sandbox").info(
+        text.splitlines()[0], extra={"fields": {"event": "banner", "url": url, "banner": text}}
+    )
+
+
+def log_gateway_request(
+    *,
+    method: str,
+    path: str,
+    gateway: str,
+    operation: str,
+    status: int,
+    answer: str,
+    signature: str,
+    rule: str | None,
+    latency_ms: float,
+) -> None:
+    """`POST /v4/payin trustpay create_payin 200 880001 sign=ok (raw) rule=- 3.2ms`."""
+    fields = {
+        "event": "request",
+        "method": method,
+        "path": path,
+        "gateway": gateway,
+        "operation": operation,
+        "status": status,
+        "answer": answer,
+        "signature": signature,
+        "rule": rule,
+        "latency_ms": round(latency_ms, 3),
+    }
+    requests_log.info(
+        "%s %s %s %s %s %s sign=%s rule=%s %.1fms",
+        method,
+        path,
+        gateway,
+        operation,
+        status,
+        answer or "-",
+        signature,
+        rule or "-",
+        latency_ms,
+        extra={"fields": fields},
+    )
+
+
+def log_callback_attempt(
+    *,
+    message_id: str,
+    number: int,
+    url: str,
+    status: int | None,
+    error: str | None,
+    latency_ms: float,
+    verdict: str,
+    next_retry: str | None,
+) -> None:
+    """`cb_12 #2 http://... 500 31.0ms retry next=2026-...` (error class instead of a status)."""
+    fields = {
+        "event": "attempt",
+        "callback": message_id,
+        "attempt": number,
+        "url": url,
+        "status": status,
+        "error": error,
+        "latency_ms": round(latency_ms, 3),
+        "verdict": verdict,
+        "next_retry": next_retry,
+    }
+    callbacks_log.info(
+        "%s #%d %s %s %.1fms %s next=%s",
+        message_id,
+        number,
+        url,
+        error if error is not None else status,
+        latency_ms,
+        verdict,
+        next_retry or "-",
+        extra={"fields": fields},
+    )

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sandbox.clock import Clock, ClockMode, format_instant, parse_instant
 from sandbox.delivery import DeliveryEngine
+from sandbox.events import EventHub
 from sandbox.merchants import MerchantBook
 from sandbox.replicas import Replicas
 from sandbox.scenarios.service import ScenarioError, Scenarios, SelectionError, open_scenarios
@@ -25,6 +26,7 @@ from sandbox.store.balances import seed_opening_balances
 from sandbox.store.journal import Journal
 from sandbox.store.merchants import register_merchants
 from sandbox.store.migrations import MERCHANT_TABLES
+from sandbox.store.orders import Order
 from sandbox.timers import Timers
 from sandbox.yamlsource import YamlError
 
@@ -69,9 +71,17 @@ class Sandbox:
     timers: Timers = field(init=False)
     # Set when the store is shared by several processes (see `sandbox.replicas`).
     replicas: Replicas | None = None
+    # What happens, for whoever listens (GET /_sandbox/events): requests, orders, attempts.
+    events: EventHub = field(default_factory=EventHub)
 
     def __post_init__(self) -> None:
         self.timers = Timers(self.store, self.clock, context=self)
+        self.delivery.events = self.events
+        self.store.order_observer = self._order_changed
+
+    def _order_changed(self, order: Order) -> None:
+        if self.events.listening:
+            self.events.publish("order", order.gateway, order.merchant, lambda: order_event(order))
 
     @property
     def running(self) -> bool:
@@ -132,6 +142,18 @@ class Sandbox:
         while True:
             await asyncio.sleep(CLOCK_SAVE_INTERVAL_S)
             self.save_clock()
+
+
+def order_event(order: Order) -> dict[str, Any]:
+    return {
+        "order_id": order.platform_id,
+        "merchant_order_id": order.merchant_order_id,
+        "kind": order.kind,
+        "amount": str(order.amount),
+        "currency": order.currency,
+        "status": order.status,
+        "updated_at": format_instant(order.updated_at),
+    }
 
 
 def start_time(settings: Settings) -> datetime:

@@ -270,7 +270,16 @@ OPTIONS: tuple[Option, ...] = (
         "text",
         "log format: text or json",
         "FORMAT",
-        details="`text` or `json` (one object per line)",
+        details="`text` or `json` (one object per line), for the transaction log and the banner",
+    ),
+    Option(
+        "log_level",
+        _choice("debug", "info", "warning", "error"),
+        "info",
+        "log level: debug, info, warning or error",
+        "LEVEL",
+        details="`info` logs a line per gateway request and per callback attempt; `warning` "
+        "keeps only problems",
     ),
     Option(
         "allowed_hosts",
@@ -323,6 +332,7 @@ class Settings:
     lease_seconds: float = 30.0
     seed: int | None = None
     log_format: str = "text"
+    log_level: str = "info"
     allowed_hosts: tuple[str, ...] = ()
     callback_allow: tuple[str, ...] = ()
     page_links: str = "auto"

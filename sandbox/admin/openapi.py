@@ -3,7 +3,8 @@
 Built from the app's own routing table on first request, so it lists exactly what is served: the
 admin API, each gateway's endpoints at their real paths (the `/<gateway>/…` prefixed copies are
 described once, in `info`), and the hosted pages. Summaries are the endpoints' first docstring
-lines, or the route names the gateways give their endpoints.
+lines, or the route names the gateways give their endpoints; an endpoint with a `request_schema`
+attribute (a JSON Schema) gets it as its request body.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 
 from sandbox import __version__
+from sandbox.admin.apispec import declare
 
 if TYPE_CHECKING:
     from sandbox.gateways.plug import GatewayPlug
@@ -86,6 +88,13 @@ def build_document(routes: Iterable[BaseRoute], gateways: Sequence[GatewayPlug])
             }
             if tag == "admin" and not path.startswith(("/_sandbox/health", "/_sandbox/ready")):
                 operation["security"] = [{"adminToken": []}, {}]
+            declare(method, path, operation)
+            schema = getattr(route.endpoint, "request_schema", None)
+            if schema is not None and method != "get" and "requestBody" not in operation:
+                operation["requestBody"] = {
+                    "required": True,
+                    "content": {"application/json": {"schema": schema}},
+                }
             entry[method] = operation
     return {
         "openapi": "3.1.0",
@@ -99,14 +108,19 @@ def build_document(routes: Iterable[BaseRoute], gateways: Sequence[GatewayPlug])
     }
 
 
-async def openapi(request: Request) -> JSONResponse:
-    """This document: every path served, as OpenAPI 3.1."""
+def document_for(request: Request) -> dict[str, Any]:
+    """The app's document, built on first use."""
     state = request.app.state
-    document = getattr(state, "openapi_document", None)
+    document: dict[str, Any] | None = getattr(state, "openapi_document", None)
     if document is None:
         document = build_document(request.app.routes, state.sandbox.gateways)
         state.openapi_document = document
-    return JSONResponse(document)
+    return document
+
+
+async def openapi(request: Request) -> JSONResponse:
+    """This document: every path served, as OpenAPI 3.1."""
+    return JSONResponse(document_for(request))
 
 
 routes = [Route("/openapi.json", openapi, methods=["GET"])]

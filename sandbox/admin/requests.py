@@ -1,4 +1,6 @@
-"""GET /_sandbox/requests: the journal of gateway API calls, newest first."""
+"""GET /_sandbox/requests: the journal of gateway API calls, newest first; GET requests/{id}:
+one entry with the request and the answer (secrets and card numbers masked) and, for a refused
+signature, what the sandbox expected and why it might differ."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sandbox.admin.errors import gateway_query, query_int
+from sandbox.admin.errors import AdminError, gateway_query, query_int
 from sandbox.runtime import Sandbox
 
 
@@ -26,4 +28,17 @@ async def list_requests(request: Request) -> JSONResponse:
     return JSONResponse({"items": [r.to_json() for r in records], "total": total})
 
 
-routes = [Route("/requests", list_requests, methods=["GET"])]
+async def show_request(request: Request) -> JSONResponse:
+    sandbox: Sandbox = request.app.state.sandbox
+    given = request.path_params["id"]
+    entry_id = int(given) if given.isascii() and given.isdigit() and len(given) < 19 else None
+    record = None if entry_id is None else sandbox.journal.get(entry_id)
+    if record is None:
+        raise AdminError(404, "not_found", f"no journal entry {given!r} (it may have been dropped)")
+    return JSONResponse(record.to_json(detail=True))
+
+
+routes = [
+    Route("/requests", list_requests, methods=["GET"]),
+    Route("/requests/{id}", show_request, methods=["GET"]),
+]

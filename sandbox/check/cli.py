@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.check.cases import CASE_IDS
-from sandbox.check.lookup import conformance_of, merchant_of
+from sandbox.check.lookup import conformance_of, merchant_of, url_problem
 from sandbox.check.report import json_text, junit, progress_line, table
-from sandbox.check.runner import CheckOptions, run_check
+from sandbox.check.runner import CheckOptions, run_check, selected
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -37,6 +37,14 @@ def add_check_command(commands: Any) -> None:
     check.add_argument("--json", type=Path, metavar="FILE", help="write a JSON report")
     check.add_argument("--only", nargs="+", metavar="CASE", default=[], help="run these cases")
     check.add_argument(
+        "--kind",
+        action="append",
+        default=[],
+        metavar="KIND",
+        help="check only this callback kind (payin, payout, refund; repeatable): a handler that "
+        "takes pay-ins only",
+    )
+    check.add_argument(
         "--state-url",
         metavar="TEMPLATE",
         help="the merchant's test-only order state URL, with {order_no} (see docs/check.md)",
@@ -60,14 +68,20 @@ def run_check_command(args: argparse.Namespace) -> int:
         merchant, merchant_id = merchant_of(settings.merchants, args.gateway, args.merchant)
         if args.timeout is not None and not args.timeout > 0:
             raise ValueError("--timeout must be positive")
-        if args.state_url is not None and "{order_no}" not in args.state_url:
-            raise ValueError("--state-url must contain {order_no}")
-        if not args.notify_url.startswith(("http://", "https://")):
-            raise ValueError("--notify-url must be an http(s) URL")
-        options = CheckOptions(args.notify_url, tuple(args.only), args.state_url, args.timeout)
-        from sandbox.check.runner import selected
-
-        selected(conformance, options.only)
+        problem = url_problem(args.notify_url)
+        if problem is not None:
+            raise ValueError(f"--notify-url {problem}")
+        problem = None if args.state_url is None else url_problem(args.state_url, template=True)
+        if problem is not None:
+            raise ValueError(f"--state-url {problem}")
+        options = CheckOptions(
+            args.notify_url,
+            tuple(args.only),
+            args.state_url,
+            args.timeout,
+            kinds=tuple(args.kind),
+        )
+        selected(conformance, options.only, options.kinds)
     except (ValueError, SettingsError) as exc:
         print(f"sandbox check: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from sandbox.check.model import Conformance
 from sandbox.merchants import MerchantBook
@@ -33,3 +34,21 @@ def merchant_of(book: MerchantBook, gateway: str, merchant_id: str | None) -> tu
         known = ", ".join(kind.merchant_id(m) for m in book.by_gateway.get(gateway, ()))
         raise ValueError(f"unknown {gateway} merchant {merchant_id!r} (known: {known})")
     return merchant, str(merchant_id)
+
+
+def url_problem(url: object, *, template: bool = False) -> str | None:
+    """Why `url` cannot be a notify (or, with `template`, state) URL; None when it can."""
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        return "must be an http(s) URL"
+    if any(char.isspace() for char in url):
+        return "must not contain spaces"
+    try:
+        parts = urlsplit(url.replace("{order_no}", "x"))
+        parts.port  # noqa: B018 - raises ValueError when the port is out of range
+    except ValueError as exc:
+        return f"is not a valid URL ({exc})"
+    if not parts.hostname:
+        return "must name a host"
+    if template and "{order_no}" not in url:
+        return "must contain {order_no}"
+    return None

@@ -188,6 +188,28 @@ class SandboxClient:
         result: Item = self._run(calls.get("openapi.json"))
         return result
 
+    def check(
+        self,
+        gateway: str,
+        notify_url: str,
+        *,
+        merchant: str | None = None,
+        only: tuple[str, ...] | list[str] = (),
+        state_url: str | None = None,
+        kinds: tuple[str, ...] | list[str] = (),
+    ) -> Item:
+        """Run `sandbox check` from the server: send the battery of signed callbacks to the
+        merchant's `notify_url` and return the JSON report (`passed`, `counts`, `results`, ...).
+
+        `merchant` defaults to the gateway's first merchant; `only` picks cases (`duplicate`,
+        `payin.valid`); `kinds` the callback kinds the handler takes (`["payin"]`; default all
+        the gateway's); `state_url` is the merchant's test-only order state URL with
+        `{order_no}`. A failing handler is a report with `passed` false, not an error; bad input
+        raises `SandboxError`. See docs/check.md.
+        """
+        result: Item = self._run(calls.check(gateway, notify_url, merchant, only, state_url, kinds))
+        return result
+
 
 class AsyncSandboxClient:
     """`SandboxClient` for asyncio: the same methods, as coroutines."""
@@ -356,4 +378,20 @@ class AsyncSandboxClient:
     async def openapi(self) -> Item:
         """The OpenAPI 3.1 document of every served path."""
         result: Item = await self._run(calls.get("openapi.json"))
+        return result
+
+    async def check(
+        self,
+        gateway: str,
+        notify_url: str,
+        *,
+        merchant: str | None = None,
+        only: tuple[str, ...] | list[str] = (),
+        state_url: str | None = None,
+        kinds: tuple[str, ...] | list[str] = (),
+    ) -> Item:
+        """`SandboxClient.check`: the conformance check of a merchant's callback handler, run by
+        the server; returns the JSON report."""
+        call = calls.check(gateway, notify_url, merchant, only, state_url, kinds)
+        result: Item = await self._run(call)
         return result

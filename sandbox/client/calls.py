@@ -13,6 +13,8 @@ from sandbox.client.errors import SandboxError
 
 # The server waits at most this long per `callbacks/wait` request; longer waits are several.
 MAX_SERVER_WAIT_S = 60.0
+# A check against a handler that never answers waits out the gateway's timeout on every delivery.
+CHECK_HTTP_TIMEOUT_S = 900.0
 ADMIN = "/_sandbox"
 
 
@@ -58,6 +60,25 @@ def wait(count: int, timeout: float, filters: Mapping[str, object]) -> Call:
     """`GET /_sandbox/callbacks/wait`, with an HTTP timeout longer than the wait."""
     params = query({**filters, "count": count, "timeout": f"{timeout:g}"})
     return Call("GET", f"{ADMIN}/callbacks/wait", params=params, timeout=timeout + 10)
+
+
+def check(
+    gateway: str,
+    notify_url: str,
+    merchant: str | None,
+    only: tuple[str, ...] | list[str],
+    state_url: str | None,
+    kinds: tuple[str, ...] | list[str] = (),
+) -> Call:
+    """`POST /_sandbox/check`, with an HTTP timeout as long as a whole battery may take."""
+    body = without_none({"gateway": gateway, "notify_url": notify_url, "merchant": merchant})
+    if only:
+        body["only"] = list(only)
+    if kinds:
+        body["kinds"] = list(kinds)
+    if state_url is not None:
+        body["state_url"] = state_url
+    return Call("POST", f"{ADMIN}/check", json=body, timeout=CHECK_HTTP_TIMEOUT_S)
 
 
 def upload(yaml_text: str, file: str | None) -> Call:

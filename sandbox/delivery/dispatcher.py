@@ -10,15 +10,17 @@ The engine and its store are touched only on the server's event-loop thread (`en
 from __future__ import annotations
 
 import asyncio
+import base64
 import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sandbox import __version__
-from sandbox.clock import Clock, Timer
+from sandbox.clock import Clock, Timer, format_instant
 from sandbox.delivery.ack import acknowledged
 from sandbox.delivery.allow import TargetRule
 from sandbox.delivery.model import Attempt, CallbackRequest, Message, MessageState, Outcome
@@ -26,6 +28,8 @@ from sandbox.delivery.notify import ChangeSignal
 from sandbox.delivery.outbox import Outbox
 from sandbox.delivery.targets import resolve_target
 from sandbox.delivery.transport import ClientSlots, post
+from sandbox.events import EventHub
+from sandbox.logs import callbacks_log, log_callback_attempt
 from sandbox.store import Store
 
 OutcomeHandler = Callable[[Outcome], Awaitable[None] | None]
@@ -59,6 +63,7 @@ class DeliveryEngine:
         self.clock = clock
         self.outbox = Outbox(store, message_limit)
         self.changes = ChangeSignal()
+        self.events = EventHub()  # the sandbox's own hub replaces this one (`open_sandbox`)
         self.loop: asyncio.AbstractEventLoop | None = None
         self._handlers: dict[str, OutcomeHandler] = {}
         self._retry_handlers: set[str] = set()  # gateways told of failed attempts retried later
@@ -332,6 +337,15 @@ class DeliveryEngine:
     def _record(self, message: Message, attempt: Attempt) -> None:
         self.outbox.record(message, attempt)
         self.changes.changed()
+        if callbacks_log.isEnabledFor(logging.INFO):
+            _log_attempt(message, attempt)
+        if self.events.listening:
+            self.events.publish(
+                "attempt",
+                message.gateway,
+                message.merchant,
+                lambda: _attempt_event(message, attempt),
+            )
 
     async def _notify_gateway(self, outcome: Outcome) -> None:
         handler = self._handlers.get(outcome.message.gateway)
@@ -360,4 +374,52 @@ def _abandoned(message: Message, now: datetime, owner: str) -> Attempt:
         error_detail=f"replica {owner} stopped holding this attempt; it may have been sent",
         acked=False,
         resend=False,
+    )
+
+
+def _verdict(message: Message, attempt: Attempt) -> str:
+    if attempt.acked:
+        return "acked"
+    if message.state == "pending" and message.due_at is not None:
+        return "retry"
+    return "failed" if message.state == "failed" else "not-acked"
+
+
+def _attempt_event(message: Message, attempt: Attempt) -> dict[str, Any]:
+    """An attempt for the event hub: with the callback exactly as sent (so `sandbox tail
+    --forward-to` can relay it)."""
+    pending = message.state == "pending" and message.due_at is not None
+    try:
+        body, encoding = message.body.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        body, encoding = base64.b64encode(message.body).decode(), "base64"
+    return {
+        "callback": message.id,
+        "event": message.event,
+        "order_id": message.order_id,
+        "attempt": attempt.number,
+        "resend": attempt.resend,
+        "url": message.url,
+        "headers": message.sent_headers(),
+        "body": body,
+        "body_encoding": encoding,
+        "status": attempt.status,
+        "error": attempt.error,
+        "latency_ms": attempt.latency_ms,
+        "verdict": _verdict(message, attempt),
+        "next_retry": format_instant(message.due_at) if pending and message.due_at else None,
+    }
+
+
+def _log_attempt(message: Message, attempt: Attempt) -> None:
+    pending = message.state == "pending" and message.due_at is not None
+    log_callback_attempt(
+        message_id=message.id,
+        number=attempt.number,
+        url=message.url,
+        status=attempt.status,
+        error=attempt.error,
+        latency_ms=attempt.latency_ms,
+        verdict=_verdict(message, attempt),
+        next_retry=format_instant(message.due_at) if pending and message.due_at else None,
     )

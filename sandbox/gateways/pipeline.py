@@ -14,6 +14,7 @@ whether authentication refuses it or a handler does.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +29,7 @@ from sandbox.gateways.refusal import Refusal
 from sandbox.gateways.requestlog import log_request
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import BadHeader, Plan, PlannedResponse, RequestFacts
+from sandbox.signing.explain import Explanation
 
 __all__ = ["Call", "Envelope", "Handler", "Refusal", "gateway_endpoint"]
 
@@ -157,6 +159,9 @@ def gateway_endpoint(
         note: str,
         plan: Plan | None = None,
         signature_detail: str = "",
+        response: Response | None = None,
+        explanation: Explanation | None = None,
+        started: float = 0.0,
     ) -> None:
         log_request(
             sandbox.journal,
@@ -169,6 +174,10 @@ def gateway_endpoint(
             plan=plan,
             note=note,
             signature_detail=signature_detail,
+            response=response,
+            explanation=explanation,
+            latency_ms=(time.perf_counter() - started) * 1000,
+            events=sandbox.events,
         )
 
     def internal(stage: str) -> Refusal:
@@ -177,6 +186,7 @@ def gateway_endpoint(
 
     async def endpoint(request: Request) -> Response:
         sandbox: Sandbox = request.app.state.sandbox
+        started = time.perf_counter()  # wall time, for the log's latency only
         try:
             call = await envelope.authenticate(request, sandbox, operation)
         except Exception as exc:  # never a 5xx, even from a bug before the handler
@@ -190,6 +200,9 @@ def gateway_endpoint(
                 signature=refusal.signature,
                 note=refusal.note,
                 signature_detail=refusal.signature_detail,
+                response=response,
+                explanation=refusal.explanation,
+                started=started,
             )
             return response
         try:
@@ -206,6 +219,8 @@ def gateway_endpoint(
             signature=call.signature,
             plan=call.plan,
             note=call.note or envelope.success_note,
+            response=response,
+            started=started,
         )
         return response
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Self
 
+from sandbox.signing.explain import Explanation
+
 
 class Refusal(Exception):
     """Refuse the request with the gateway's own error envelope (never a 5xx).
@@ -23,11 +25,21 @@ class Refusal(Exception):
         self.note = note if note is not None else f"{code} {message}"
         self.merchant = ""
         self.signature = "not-checked"
-        self.signature_detail = ""  # what a failed signature check expected
+        self.signature_detail = ""  # what a failed signature check expected, in one line
+        self.explanation: Explanation | None = None  # the same, in full, with hints
 
-    def journaled(self, merchant: str = "", signature: str = "", detail: str = "") -> Self:
+    def journaled(
+        self,
+        merchant: str = "",
+        signature: str = "",
+        detail: str = "",
+        explanation: Explanation | None = None,
+    ) -> Self:
         """The same refusal, with what the journal records about a request refused early."""
         self.merchant = merchant or self.merchant
         self.signature = signature or self.signature
+        self.explanation = explanation or self.explanation
+        if not detail and explanation is not None:
+            detail = "invalid sign: " + explanation.summary()
         self.signature_detail = detail or self.signature_detail
         return self

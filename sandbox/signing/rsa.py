@@ -11,6 +11,7 @@ import base64
 import binascii
 import functools
 import re
+from collections.abc import Callable
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -111,6 +112,21 @@ def verify_param(
             continue
         return Verdict(ok=True, form=form)
     return REJECTED
+
+
+def signature_checker(public_key: RSAPublicKey | str) -> Callable[[str, bytes, str], bool]:
+    """`check(text, signature, algorithm)`: does the decoded `signature` verify over `text` with
+    this key ("sha256" or "sha1")? For explaining a refusal, which tries several texts."""
+    key = load_public_key(public_key) if isinstance(public_key, str) else public_key
+
+    def check(text: str, signature: bytes, algorithm: str) -> bool:
+        try:
+            key.verify(signature, _utf8(text), padding.PKCS1v15(), _ALGORITHMS[algorithm]())
+        except (InvalidSignature, ValueError):
+            return False
+        return True
+
+    return check
 
 
 def generate_key_pair(key_size: int = 2048) -> tuple[str, str]:

@@ -18,7 +18,7 @@ moments and never corrupts the file.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -52,6 +52,8 @@ class Store:
     def __init__(self, path: str) -> None:
         self.path = path
         self._depth = 0
+        # Told of every order written (`store.orders`), e.g. to publish an event; None: nobody.
+        self.order_observer: Callable[[Any], None] | None = None
 
     @property
     def is_memory(self) -> bool:

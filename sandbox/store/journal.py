@@ -9,6 +9,8 @@ per request); every read flushes first. Bounded: the oldest entries beyond `limi
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,6 +36,11 @@ class JournalEntry:
     note: str = ""
     # What the signature check expected, when it failed (the answer only says `unauthorized`).
     signature_detail: str = ""
+    # Why the signature was refused, as JSON text ('' when it was not refused).
+    explanation: str = ""
+    # The request and the answer as masked JSON text, rendered when the journal is written
+    # (once per tick) rather than while the request is answered.
+    exchange: Callable[[], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -41,10 +48,12 @@ class JournalRecord:
     id: int
     at: datetime
     entry: JournalEntry
+    exchange: str = ""
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, *, detail: bool = False) -> dict[str, Any]:
+        """The listing's fields; `detail` adds the request and answer and the explanation."""
         e = self.entry
-        return {
+        summary = {
             "id": self.id,
             "time": format_instant(self.at),
             "gateway": e.gateway,
@@ -59,6 +68,12 @@ class JournalRecord:
             "signature_detail": e.signature_detail,
             "note": e.note,
         }
+        if detail:
+            exchange = json.loads(self.exchange) if self.exchange else {}
+            summary["request"] = exchange.get("request")
+            summary["response"] = exchange.get("response")
+            summary["explanation"] = json.loads(e.explanation) if e.explanation else None
+        return summary
 
 
 class Journal:
@@ -67,6 +82,7 @@ class Journal:
         self.clock = clock
         self.limit = limit
         self._buffer: list[tuple[Any, ...]] = []
+        self._exchanges: list[Callable[[], str] | None] = []
         # Readers (`find`) flush first, so entries may wait a few ms to share one commit.
         self._tick = TickFlush(self.flush, linger=JOURNAL_LINGER_S)
         self._rows = self._count()
@@ -80,26 +96,33 @@ class Journal:
                 e.merchant,
                 e.operation,
                 e.method,
-                e.path,
+                _text(e.path),
                 e.status,
                 e.scenario,
                 e.rule,
                 e.signature,
-                e.note,
-                e.signature_detail,
+                _text(e.note),
+                _text(e.signature_detail),
+                e.explanation,
             )
         )
+        self._exchanges.append(e.exchange)
         self._tick.request()
 
     def flush(self) -> None:
         if not self._buffer:
             return
-        rows, self._buffer = self._buffer, []
+        buffered, self._buffer = self._buffer, []
+        exchanges, self._exchanges = self._exchanges, []
+        rows = [
+            (*row, exchange() if exchange is not None else "")
+            for row, exchange in zip(buffered, exchanges, strict=True)
+        ]
         with self.store.transaction():
             self.store.executemany(
                 "INSERT INTO journal (at, gateway, merchant_id, operation, method, path, status, "
-                "scenario, rule, signature, note, signature_detail) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "scenario, rule, signature, note, signature_detail, explanation, exchange) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             self._rows += len(rows)
@@ -137,14 +160,33 @@ class Journal:
         where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
         total = self.store.fetchone(f"SELECT COUNT(*) AS n FROM journal{where}", params)
         rows = self.store.fetchall(
-            f"SELECT * FROM journal{where} ORDER BY seq DESC LIMIT ? OFFSET ?",
+            f"SELECT {_LISTED}, '' AS exchange FROM journal{where} "
+            "ORDER BY seq DESC LIMIT ? OFFSET ?",
             [*params, limit, offset],
         )
         return [_record(r) for r in rows], int(total["n"]) if total else 0
 
+    def get(self, entry_id: int) -> JournalRecord | None:
+        """One entry with its request, answer and explanation; None when unknown or dropped."""
+        self.flush()
+        row = self.store.fetchone("SELECT * FROM journal WHERE seq = ?", (entry_id,))
+        return None if row is None else _record(row)
+
     def _count(self) -> int:
         row = self.store.fetchone("SELECT COUNT(*) AS n FROM journal")
         return int(row["n"]) if row else 0
+
+
+def _text(value: str) -> str:
+    """Text a request brought (a path, a signed string): PostgreSQL TEXT cannot hold NUL."""
+    return value.replace("\x00", "\ufffd") if "\x00" in value else value
+
+
+# Every column but `exchange` (the bodies), which only the one-entry read needs.
+_LISTED = (
+    "seq, at, gateway, merchant_id, operation, method, path, status, scenario, rule, "
+    "signature, note, signature_detail, explanation"
+)
 
 
 def _record(row: Row) -> JournalRecord:
@@ -160,5 +202,6 @@ def _record(row: Row) -> JournalRecord:
         path=row["path"],
         note=row["note"],
         signature_detail=row["signature_detail"],
+        explanation=row["explanation"],
     )
-    return JournalRecord(row["seq"], parse_instant(row["at"]), entry)
+    return JournalRecord(row["seq"], parse_instant(row["at"]), entry, row["exchange"])

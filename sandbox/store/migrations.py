@@ -168,7 +168,26 @@ MIGRATIONS: list[tuple[int, str]] = [
         """,
     ),
     (
-        8,
+        9,
+        # The card-failure limit counts one card's failures: with kind and status in the index
+        # it reads only those, not every use of the card that day (one test card, hammered).
+        """
+        CREATE INDEX orders_card_outcomes ON orders (
+            gateway, merchant_id, json_extract(data, '$.card.fingerprint'), kind, status, updated_at
+        );
+        """,
+    ),
+    (
+        10,
+        # GET /_sandbox/requests/{id}: the request and the answer (masked JSON), and why a
+        # signature was refused (JSON, '' when it was not).
+        """
+        ALTER TABLE journal ADD COLUMN exchange TEXT NOT NULL DEFAULT '';
+        ALTER TABLE journal ADD COLUMN explanation TEXT NOT NULL DEFAULT '';
+        """,
+    ),
+    (
+        12,
         # Leases for replicas sharing one database: the replica working on a due callback or
         # timer, and until when (database time, epoch seconds); and the turns of a scenario's
         # cycling `respond.error` list, counted once for every replica. One process on SQLite
@@ -187,16 +206,6 @@ MIGRATIONS: list[tuple[int, str]] = [
             merchant_id      TEXT NOT NULL,
             turns            INTEGER NOT NULL,    -- how many answers the rule's list has given
             PRIMARY KEY (scenario_gateway, scenario, rule, gateway, merchant_id)
-        );
-        """,
-    ),
-    (
-        9,
-        # The card-failure limit counts one card's failures: with kind and status in the index
-        # it reads only those, not every use of the card that day (one test card, hammered).
-        """
-        CREATE INDEX orders_card_outcomes ON orders (
-            gateway, merchant_id, json_extract(data, '$.card.fingerprint'), kind, status, updated_at
         );
         """,
     ),

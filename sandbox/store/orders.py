@@ -76,6 +76,8 @@ def insert_order(store: Store, order: Order) -> Order:
             dump_json(order.data),
         ),
     )
+    if store.order_observer is not None:
+        store.order_observer(order)
     return order
 
 
@@ -93,6 +95,8 @@ def save_order(store: Store, order: Order) -> None:
             order.platform_id,
         ),
     )
+    if store.order_observer is not None:
+        store.order_observer(order)
 
 
 def find_order(

@@ -267,18 +267,22 @@ def test_dockerignore_keeps_the_package_and_drops_local_state(tmp_path: Path) ->
     assert not [path for path in copied if path.endswith((".pyc", ".db"))]
 
 
-@pytest.mark.slow
-def test_install_command_cmd_and_healthcheck_work_in_a_fresh_venv(
-    dockerfile: list[Instruction],
-    tmp_path: Path,
-    stopped_at_exit: list[subprocess.Popen[bytes]],
-) -> None:
-    context, venv = tmp_path / "app", tmp_path / "venv"
+@dataclass(frozen=True)
+class Image:
+    context: Path  # the build context, the image's WORKDIR
+    venv: Path  # "the image's Python"
+    env: dict[str, str]  # the Dockerfile's ENV
+
+
+@pytest.fixture(scope="module")
+def image(dockerfile: list[Instruction], tmp_path_factory: pytest.TempPathFactory) -> Image:
+    """The Dockerfile's own install line, run once in WORKDIR with a fresh venv as the image's
+    Python; the tests of this module then run the installed commands."""
+    root = tmp_path_factory.mktemp("image")
+    context, venv = root / "app", root / "venv"
     copy_build_context(ROOT, context)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     image_env = env_of(dockerfile)
-
-    # The Dockerfile's own install line, run in WORKDIR with the venv as "the image's Python".
     (install,) = [args for args in the("RUN", dockerfile) if "pip install" in args]
     quiet = {"PIP_QUIET": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     built = subprocess.run(
@@ -290,6 +294,17 @@ def test_install_command_cmd_and_healthcheck_work_in_a_fresh_venv(
         timeout=600,
     )
     assert built.returncode == 0, built.stdout + built.stderr
+    return Image(context, venv, image_env)
+
+
+@pytest.mark.slow
+def test_install_command_cmd_and_healthcheck_work_in_a_fresh_venv(
+    dockerfile: list[Instruction],
+    image: Image,
+    tmp_path: Path,
+    stopped_at_exit: list[subprocess.Popen[bytes]],
+) -> None:
+    context, venv, image_env = image.context, image.venv, image.env
     installed = list(venv.glob("lib/python*/site-packages/sandbox/__init__.py"))
     assert installed, "pip install did not put the sandbox package into site-packages"
 
@@ -323,3 +338,51 @@ def test_install_command_cmd_and_healthcheck_work_in_a_fresh_venv(
 
     failed = subprocess.run(check, cwd=context, env=run_env, capture_output=True, timeout=timeout)
     assert failed.returncode != 0, "the health check passes with no server running"
+
+
+def host_address() -> str:
+    """An address of this machine other than loopback when it has one (what a container reaches
+    as host.docker.internal), else 127.0.0.1. Connecting a UDP socket sends nothing: it only
+    asks the routing table which local address would be used (192.0.2.1 is a documentation
+    address)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))
+            address = str(probe.getsockname()[0])
+        except OSError:
+            return "127.0.0.1"
+    return "127.0.0.1" if address.startswith(("127.", "0.")) else address
+
+
+@pytest.mark.slow
+def test_the_images_sandbox_check_works_against_a_handler_on_the_host(
+    image: Image, tmp_path: Path
+) -> None:
+    """`docker run IMAGE sandbox check ...` without a Docker engine: the command the Dockerfile's
+    install line puts in a fresh venv, with the image's ENV and WORKDIR, against a reference
+    handler listening on all interfaces of this machine, as a handler on the host must. (The
+    container's own network path, host.docker.internal, needs a Docker engine.)"""
+    from support.merchant_handlers import handler_app
+    from support.server import serve_asgi
+
+    context, venv = image.context, image.venv
+    run_env = venv_env(venv, image.env)
+    executable = shutil.which("sandbox", path=run_env["PATH"])
+    assert executable and Path(executable).parent == venv / "bin"
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with serve_asgi(handler_app("ezpay"), host="0.0.0.0") as url:
+        handler = url.replace("127.0.0.1", host_address())
+        argv = [
+            executable, "check", "ezpay", "--notify-url", f"{handler}/notify",
+            "--state-url", f"{handler}/orders/{{order_no}}", "--junit", str(out / "check.xml"),
+            "--quiet",
+        ]  # fmt: skip
+        result = subprocess.run(
+            argv, cwd=context, env=run_env, capture_output=True, text=True, timeout=300
+        )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "33 passed, 0 failed, 3 reported, 3 not applicable" in result.stdout
+    assert 'failures="0"' in (out / "check.xml").read_text(encoding="utf-8")
+    assert f"-> {handler}/notify" in result.stdout  # the address the handler was reached at

@@ -36,3 +36,40 @@ def test_the_document_lists_the_admin_api_and_every_served_gateway_path(
                 method.upper(), path, headers={"X-Api-Key": "x"}, params={"timeout": "0"}
             )
             assert answer.status_code != 404, (method, path, answer.text)
+
+
+def test_admin_endpoints_declare_their_parameters_and_bodies(server: RunningSandbox) -> None:
+    paths = server.admin("GET", "openapi.json").json()["paths"]
+
+    def names(path: str, method: str) -> set[str]:
+        return {p["name"] for p in paths[path][method].get("parameters", [])}
+
+    assert {"gateway", "merchant", "operation", "page", "page_size"} <= names(
+        "/_sandbox/requests", "get"
+    )
+    assert names("/_sandbox/requests/{id}", "get") == {"id"}
+    assert {"count", "state", "timeout", "order"} <= names("/_sandbox/callbacks/wait", "get")
+    assert {"order", "status", "kind"} <= names("/_sandbox/orders", "get")
+    advance = paths["/_sandbox/clock/advance"]["post"]["requestBody"]
+    assert advance["content"]["application/json"]["schema"]["required"] == ["seconds"]
+    upload = paths["/_sandbox/scenarios"]["post"]["requestBody"]["content"]
+    assert "application/yaml" in upload
+    trigger = paths["/_sandbox/trigger"]["post"]["requestBody"]["content"]["application/json"]
+    assert {"gateway", "merchant", "notify_url"} <= set(trigger["schema"]["properties"])
+    # Every operation with a path template names each of its parameters.
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            if "{" in path:
+                declared = {p["name"] for p in operation["parameters"] if p["in"] == "path"}
+                assert declared, (method, path)
+                assert all("{" + name + "}" in path for name in declared), (method, path)
+
+
+def test_docs_page_renders_the_document_offline(server: RunningSandbox) -> None:
+    page = server.admin("GET", "docs")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    html = page.text
+    assert "<code>/_sandbox/clock/advance</code>" in html
+    assert "&quot;seconds&quot;" in html  # the request body schema
+    assert "<script" not in html and "https://" not in html  # nothing fetched from elsewhere

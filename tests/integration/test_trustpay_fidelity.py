@@ -113,7 +113,7 @@ def test_bad_sign_answers_unauthorized_and_journals_what_was_expected(
     expected = trustpay_sign(fields, "tp_test_secret_9f8e7d6c")
     assert entry["signature"] == "bad"
     assert entry["signature_detail"] == (
-        f"invalid sign: expected {expected} over currency_id=USD&secret=***"
+        f"invalid sign: expected {expected} over currency_id=USD&secret=<secret>"
     )
     assert "tp_test_secret" not in entry["signature_detail"]
 

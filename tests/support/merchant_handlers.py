@@ -31,7 +31,12 @@ DEFECTS = (
 )
 FINAL = ("paid", "partial", "failed", "refunded")
 ACKS = {"trustpay": b"ok", "ezpay": b'{"code":10000,"message":"Success"}', "goldenpay": b"success"}
-WRONG_ACKS = {"ezpay": b'{"code":0,"message":"ok"}', "goldenpay": b"SUCCESS"}
+# TrustPay takes any 2xx whatever the body says: its "wrong" body still acknowledges.
+WRONG_ACKS = {
+    "trustpay": b"received",
+    "ezpay": b'{"code":0,"message":"ok"}',
+    "goldenpay": b"SUCCESS",
+}
 
 
 @dataclass(frozen=True)
@@ -104,12 +109,14 @@ def handler_app(gateway: str, defect: str = "none", slow_s: float = 0.5) -> Star
         order = orders.setdefault(
             notice.order_no, {"status": "pending", "amount": Decimal(0), "of": notice.order_amount}
         )
-        if notice.status == "failed" and defect == "applies-late-failure":
-            order["status"] = "failed"
+        if notice.status in ("failed", "pending") and defect == "applies-late-failure":
+            # Takes whatever came last: a failure, or TrustPay's refund back at "refunding".
+            order["status"] = notice.status
             return
         if order["status"] in FINAL:
-            if defect == "not-idempotent" and notice.status == order["status"] == "paid":
-                order["amount"] += notice.paid  # credits every copy
+            repeated = notice.status == order["status"] in ("paid", "refunded")
+            if defect == "not-idempotent" and repeated:
+                order["amount"] += notice.paid  # credits (or refunds) every copy
             return
         if notice.status == "paid":
             if defect == "trusts-order-amount":

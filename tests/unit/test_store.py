@@ -22,6 +22,13 @@ def test_migrations_bring_a_new_database_to_the_latest_version(tmp_path: Path) -
     assert again.schema_version == MIGRATIONS[-1][0]
 
 
+def test_migration_versions_only_grow() -> None:
+    # A database records only the last version applied, so a version appended with a smaller
+    # number than one already shipped would never run on an existing database.
+    versions = [version for version, _ in MIGRATIONS]
+    assert versions == sorted(set(versions))
+
+
 def test_newer_schema_and_bad_paths_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     connection = sqlite3.connect(path)

@@ -44,6 +44,11 @@ class Orders:
             self._orders[order.id] = order
             return order
 
+    def add_once(self, order: Order) -> Order:
+        """The order with this id: the one stored, or `order` when there was none."""
+        with self._lock:
+            return self._orders.setdefault(order.id, order)
+
     def get(self, order_id: str) -> Order | None:
         with self._lock:
             return self._orders.get(order_id)

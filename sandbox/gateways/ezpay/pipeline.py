@@ -22,14 +22,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sandbox.connection import TRANSPORT_KEY
+from sandbox.gateways.explaining import other_keys, safely
 from sandbox.gateways.ezpay.channels import COUNTRIES, Country
 from sandbox.gateways.ezpay.codes import SUCCESS, EzPayError, param_error
 from sandbox.gateways.ezpay.fields import DIGITS, Fields
-from sandbox.gateways.ezpay.merchant import EzPayMerchant
+from sandbox.gateways.ezpay.merchant import EZPAY_MERCHANTS, EzPayMerchant
 from sandbox.gateways.pipeline import Call as PipelineCall
 from sandbox.gateways.pipeline import Envelope, Refusal, gateway_endpoint
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import BadHeader
+from sandbox.signing.explain import Explanation, explain_rsa
 from sandbox.signing.values import DuplicateKeyError, JsonNumber, parse_request_json
 
 GATEWAY = "ezpay"
@@ -202,7 +204,8 @@ async def _authenticate(request: Request, sandbox: Sandbox, operation: str) -> C
     key = load_public_key(merchant.merchant_public_key)  # cached per key text
     verdict = verify_param(key, param_text, body["sign"], merchant.signature_mode)
     if not verdict.ok:
-        raise EzPayError(SIGN_ERROR).journaled(app_id, "bad")
+        explanation = safely(lambda: _explain(sandbox, merchant, param_text, body["sign"]))
+        raise EzPayError(SIGN_ERROR).journaled(app_id, "bad", explanation=explanation)
     signature = f"ok ({verdict.form})"
     try:
         param = _read_param(param_text)
@@ -219,6 +222,31 @@ async def _authenticate(request: Request, sandbox: Sandbox, operation: str) -> C
         country=country,
         signature=signature,
     )
+
+
+def _explain(sandbox: Sandbox, merchant: EzPayMerchant, param: str, sign: str) -> Explanation:
+    """What the refused `sign` was checked against. The expected signature is known only for
+    the demo key pair, whose private half ships with the sandbox."""
+    from sandbox.signing import demo_keys
+    from sandbox.signing.rsa import sign_param, signature_checker
+
+    own = merchant.merchant_public_key
+    expected = None
+    if load_key(own) == load_key(demo_keys.EZPAY_DEMO_MERCHANT_PUBLIC_KEY):
+        expected = sign_param(demo_keys.EZPAY_DEMO_MERCHANT_PRIVATE_KEY, param)
+    keys = other_keys(sandbox, EZPAY_MERCHANTS, "merchant_public_key", merchant)
+    keys.append(("the demo platform (notifications)", demo_keys.EZPAY_DEMO_PLATFORM_PUBLIC_KEY))
+    others = [
+        (who, signature_checker(text)) for who, text in keys if load_key(text) != load_key(own)
+    ]
+    return explain_rsa(param, sign, signature_checker(own), expected=expected, other_keys=others)
+
+
+def load_key(text: str) -> object:
+    """The key's public numbers, to tell whether two key texts are the same key."""
+    from sandbox.signing.rsa import load_public_key
+
+    return load_public_key(text).public_numbers()
 
 
 def render(refusal: Refusal) -> Response:

@@ -9,8 +9,11 @@ from sandbox.gateways.refusal import Refusal
 from sandbox.scenarios.vocabulary import ErrorCode
 
 
-def error_envelope(code: int, message: str) -> dict[str, Any]:
-    return {"code": code, "errors": {"message": message}}
+def error_envelope(code: int, message: str, detail: str = "") -> dict[str, Any]:
+    """`detail` (the sandbox's own addition, e.g. why a sign was refused) sits beside the
+    message, which stays the gateway's exact text."""
+    errors = {"message": message, "detail": detail} if detail else {"message": message}
+    return {"code": code, "errors": errors}
 
 
 FAULTS = FaultEnvelopes(
@@ -49,9 +52,12 @@ class GoldenPayError(Refusal):
     """Answer the request with this message: `{"code":400,"errors":{…}}` with HTTP 200, or the
     rate-limit envelope (code and HTTP 429)."""
 
-    def __init__(self, message: str, code: int = 400, http_status: int = 200) -> None:
+    def __init__(
+        self, message: str, code: int = 400, http_status: int = 200, detail: str = ""
+    ) -> None:
         super().__init__(code, message, http_status=http_status)
         self.code: int = code
+        self.detail = detail
 
 
 def missing(name: str) -> GoldenPayError:

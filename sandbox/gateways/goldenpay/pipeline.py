@@ -18,10 +18,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sandbox.gateways.explaining import other_keys, safely
 from sandbox.gateways.goldenpay.codes import GoldenPayError, error_envelope, invalid, missing
 from sandbox.gateways.goldenpay.common import GATEWAY
 from sandbox.gateways.goldenpay.fields import Fields, is_empty
-from sandbox.gateways.goldenpay.merchant import GoldenPayMerchant
+from sandbox.gateways.goldenpay.merchant import GOLDENPAY_MERCHANTS, GoldenPayMerchant
 from sandbox.gateways.goldenpay.revisions import (
     HEADER,
     Revision,
@@ -34,6 +35,7 @@ from sandbox.gateways.pipeline import Call as PipelineCall
 from sandbox.gateways.pipeline import Envelope, Refusal, gateway_endpoint
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import BadHeader, PlannedResponse
+from sandbox.signing.explain import explain_goldenpay
 from sandbox.signing.md5 import goldenpay_sign, goldenpay_verify, parse_query
 from sandbox.signing.values import (
     DuplicateKeyError,
@@ -53,7 +55,8 @@ def _json(body: Any, status: int = 200) -> Response:
 
 
 def error_response(error: Refusal) -> Response:
-    return _json(error_envelope(int(error.code), error.message), error.http_status)
+    detail = error.detail if isinstance(error, GoldenPayError) else ""
+    return _json(error_envelope(int(error.code), error.message, detail), error.http_status)
 
 
 def signed(payload: dict[str, Any], api_token: str) -> dict[str, Any]:
@@ -196,7 +199,7 @@ async def _authenticate(request: Request, sandbox: Sandbox, operation: str) -> C
         verdict = goldenpay_verify(params, merchant.api_token, merchant.signature_mode)
         if not verdict.ok:
             checked = "bad"
-            raise GoldenPayError("Invalid sign")
+            raise _invalid_sign(sandbox, params, merchant)
     except GoldenPayError as refusal:
         raise refusal.journaled(merchant_id, checked) from None
     return Call(
@@ -208,6 +211,17 @@ async def _authenticate(request: Request, sandbox: Sandbox, operation: str) -> C
         signature=f"ok ({verdict.form})",
         revision=revision,
     )
+
+
+def _invalid_sign(
+    sandbox: Sandbox, params: dict[str, Any], merchant: GoldenPayMerchant
+) -> GoldenPayError:
+    """`Invalid sign`, explained in the journal and, briefly, in the envelope's `errors.detail`
+    (the message itself stays exactly `Invalid sign`)."""
+    keys = other_keys(sandbox, GOLDENPAY_MERCHANTS, "api_token", merchant)
+    explanation = safely(lambda: explain_goldenpay(params, merchant.api_token, keys))
+    detail = explanation.summary() if explanation is not None else ""
+    return GoldenPayError("Invalid sign", detail=detail).journaled(explanation=explanation)
 
 
 ENVELOPE = Envelope(

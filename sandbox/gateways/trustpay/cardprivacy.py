@@ -13,16 +13,14 @@ import hmac
 import secrets
 from typing import TYPE_CHECKING
 
+from sandbox.masking import mask_pan
+
 if TYPE_CHECKING:
     from sandbox.runtime import Sandbox
 
+__all__ = ["card_fingerprint", "mask_pan"]
+
 _KEY_META = "trustpay.card_fingerprint_key"
-
-
-def mask_pan(pan: str) -> str:
-    if len(pan) <= 10:
-        return "*" * len(pan)
-    return pan[:6] + "*" * (len(pan) - 10) + pan[-4:]
 
 
 def card_fingerprint(sandbox: Sandbox, pan: str) -> str:

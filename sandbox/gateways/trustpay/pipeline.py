@@ -17,14 +17,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from sandbox.gateways.explaining import other_keys, safely
 from sandbox.gateways.pipeline import Call as PipelineCall
 from sandbox.gateways.pipeline import Envelope, Refusal, gateway_endpoint
 from sandbox.gateways.trustpay.codes import SUCCESS, TrustPayError, bad_request
 from sandbox.gateways.trustpay.fields import Fields
-from sandbox.gateways.trustpay.merchant import TrustPayMerchant
+from sandbox.gateways.trustpay.merchant import TRUSTPAY_MERCHANTS, TrustPayMerchant
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import BadHeader, Plan, PlannedResponse
-from sandbox.signing.md5 import trustpay_sign, trustpay_string_to_sign, trustpay_verify
+from sandbox.signing.explain import explain_trustpay
+from sandbox.signing.md5 import trustpay_verify
 from sandbox.signing.values import (
     DuplicateKeyError,
     JsonNumber,
@@ -167,9 +169,12 @@ async def _authenticate(request: Request, sandbox: Sandbox, operation: str, api:
         sign = body.get("sign")
         signed = isinstance(sign, str) and not isinstance(sign, JsonNumber) and bool(sign)
         # The Enums page words 880011 `unauthorized`; what was expected goes to the journal.
-        detail = signature_detail(body, merchant.secret) if signed else "no sign field"
         unauthorized = TrustPayError(UNAUTHORIZED, "unauthorized")
-        raise unauthorized.journaled(known, "bad" if signed else "missing", detail)
+        if not signed:
+            raise unauthorized.journaled(known, "missing", "no sign field")
+        keys = other_keys(sandbox, TRUSTPAY_MERCHANTS, "secret", merchant)
+        explanation = safely(lambda: explain_trustpay(body, merchant.secret, keys))
+        raise unauthorized.journaled(known, "bad", explanation=explanation)
     return Call(
         request=request,
         sandbox=sandbox,
@@ -179,13 +184,6 @@ async def _authenticate(request: Request, sandbox: Sandbox, operation: str, api:
         api=api,
         signature=f"ok ({verdict.form})",
     )
-
-
-def signature_detail(body: dict[str, Any], secret: str) -> str:
-    """The expected digest and the string it is computed over, the secret masked."""
-    fields = {key: value for key, value in body.items() if key != "sign"}
-    text = trustpay_string_to_sign(fields, "***")
-    return f"invalid sign: expected {trustpay_sign(fields, secret)} over {text}"
 
 
 def _internal_error() -> Refusal:
