@@ -25,6 +25,8 @@ REPO_PATH = re.compile(
     r"(?<![\w./-])((?:sandbox|tests|docs|scenarios|bench|examples)/[\w./-]*"
     r"\.(?:py|md|yaml|yml|txt))"
 )
+# "docs/page.md, Section name)" or "docs/page.md (Section name)": a section a comment points at.
+SECTION = re.compile(r"(docs/[\w/.-]+\.md)(?:, ([A-Za-z][\w ,'-]*?)[).]| \(([A-Z][\w ,'-]*?)\))")
 LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 
 # Files other work is restructuring at the same time: their comments are rewritten once that
@@ -103,6 +105,30 @@ def test_code_comments_cite_nothing_outside_the_repository() -> None:
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
 
 
+def headings_of(page: Path) -> list[str]:
+    lines = page.read_text(encoding="utf-8").splitlines()
+    return [line.lstrip("#").strip().lower() for line in lines if line.startswith("#")]
+
+
+def missing_sections(text: str) -> list[str]:
+    missing = []
+    for page, after_comma, in_brackets in SECTION.findall(text):
+        section = (after_comma or in_brackets).strip().lower()
+        target = ROOT / page
+        if target.exists() and not any(section in h for h in headings_of(target)):
+            missing.append(f"{page}: no section {section!r}")
+    return missing
+
+
+def test_code_comments_cite_doc_sections_that_exist() -> None:
+    problems = []
+    for path in code_files():
+        for number, comment in comments_of(path):
+            joined = " ".join(line.strip() for line in comment.splitlines())
+            problems += [f"{rel(path)}:{number}: {m}" for m in missing_sections(joined)]
+    assert not problems, "\n".join(problems)
+
+
 def test_the_allow_lists_name_files_that_exist() -> None:
     for name in BEING_RESTRUCTURED | NOT_YET_REWRITTEN:
         assert (ROOT / name).exists() or name.endswith("pipeline.py"), name
@@ -122,3 +148,7 @@ def test_the_detector_catches_each_kind_of_citation() -> None:
     assert not EXTERNAL.search("see docs/scenarios.md, section Selection")
     assert missing_paths("read docs/no-such-page.md") == ["docs/no-such-page.md"]
     assert missing_paths("in sandbox/settings.py") == []
+    assert missing_sections("(see docs/clock.md, No such heading here)") == [
+        "docs/clock.md: no section 'no such heading here'"
+    ]
+    assert missing_sections("see docs/gateways/trustpay.md (Signing, worked)") == []
