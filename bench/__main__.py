@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from bench import delivery, ezpay, goldenpay, soak, startup, trustpay, trustpay_cards
+from bench import delivery, ezpay, goldenpay, replicas, soak, startup, trustpay, trustpay_cards
 
 BENCHES: dict[str, Callable[[Sequence[str]], int]] = {
     "startup": startup.main,
@@ -19,6 +19,7 @@ BENCHES: dict[str, Callable[[Sequence[str]], int]] = {
     "ezpay": ezpay.main,
     "trustpay-cards": trustpay_cards.main,
     "soak": soak.main,
+    "replicas": replicas.main,
 }
 
 

@@ -120,6 +120,9 @@ class SandboxApp(Starlette):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             remember_transport(scope, send)
+            replicas = self.state.sandbox.replicas
+            if replicas is not None:
+                replicas.refresh()  # what another replica changed holds from this request on
         await super().__call__(scope, receive, send)
 
 

@@ -22,10 +22,20 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 ClockMode = Literal["real", "manual"]
 Job = Callable[[], Awaitable[None]]
+
+
+class Agenda(Protocol):
+    """Work scheduled outside this process (other replicas on one database) that `advance`
+    steps through too: its earliest due time, and a wait until what is due has run."""
+
+    def next_due(self) -> datetime | None: ...
+
+    async def settle(self) -> None: ...
+
 
 log = logging.getLogger("sandbox.clock")
 
@@ -80,6 +90,7 @@ class Clock:
         self._wakeup: asyncio.Event | None = None
         self._advance_lock: asyncio.Lock | None = None
         self._listeners: list[Callable[[Clock], None]] = []
+        self._agenda: Agenda | None = None
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -109,6 +120,18 @@ class Clock:
     def on_change(self, listener: Callable[[Clock], None]) -> None:
         """Call `listener(clock)` after every mode change or jump (the store persists the clock)."""
         self._listeners.append(listener)
+
+    def share(self, agenda: Agenda) -> None:
+        """Step `advance` through `agenda` as well, and announce every step (replicas)."""
+        self._agenda = agenda
+
+    def adopt(self, mode: ClockMode, scale: float, now: datetime) -> None:
+        """Take over a reading another replica published; sandbox time is shared, not moved."""
+        self._mode = mode
+        self._scale = scale
+        self._reanchor(now.astimezone(UTC))
+        if self._wakeup is not None:
+            self._wakeup.set()
 
     # -- changing --------------------------------------------------------------------------
 
@@ -141,18 +164,35 @@ class Clock:
         async with self._advance_lock:
             # Jobs already running finish at the current instant first: a callback attempt in
             # flight must time its retry from now, not from the end of the advance.
-            await self._drain()
+            await self._settle()
             target = self.now() + delta
-            while self._timers and self._timers[0].due <= target:
-                self._reanchor(max(self._timers[0].due, self.now()))
+            while (due := self._next_step()) is not None and due <= target:
+                self._reanchor(max(due, self.now()))
+                if self._agenda is not None:
+                    self._changed()  # the other replicas step with us
                 self._start_due_jobs()
-                await self._drain()
+                await self._settle()
             if self.now() < target:
                 self._reanchor(target)
+            if self._agenda is not None:
+                self._changed()
             self._start_due_jobs()
-            await self._drain()
+            await self._settle()
             self._changed()
             return self.now()
+
+    def _next_step(self) -> datetime | None:
+        local = self._timers[0].due if self._timers else None
+        shared = self._agenda.next_due() if self._agenda is not None else None
+        if local is None or shared is None:
+            return local or shared
+        return min(local, shared)
+
+    async def _settle(self) -> None:
+        await self._drain()
+        if self._agenda is not None:
+            await self._agenda.settle()
+            await self._drain()
 
     # -- scheduling ------------------------------------------------------------------------
 

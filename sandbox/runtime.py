@@ -18,6 +18,7 @@ from sandbox.clock import Clock, ClockMode, format_instant, parse_instant
 from sandbox.delivery import DeliveryEngine
 from sandbox.events import EventHub
 from sandbox.merchants import MerchantBook
+from sandbox.replicas import Replicas
 from sandbox.scenarios.service import ScenarioError, Scenarios, SelectionError, open_scenarios
 from sandbox.settings import Settings, SettingsError
 from sandbox.store import Store, open_store
@@ -68,6 +69,8 @@ class Sandbox:
     gateway_state: dict[str, Any] = field(default_factory=dict)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     timers: Timers = field(init=False)
+    # Set when the store is shared by several processes (see `sandbox.replicas`).
+    replicas: Replicas | None = None
     # What happens, for whoever listens (GET /_sandbox/events, the dashboard): requests, orders,
     # attempts.
     events: EventHub = field(default_factory=EventHub)
@@ -90,6 +93,8 @@ class Sandbox:
         self.tasks.append(asyncio.create_task(self.clock.run(), name="sandbox-clock"))
         await self.delivery.start()
         self.timers.restore()
+        if self.replicas is not None:
+            self.tasks += self.replicas.start()
         for hook in self.start_hooks:
             hook(self)
         if not self.store.is_memory:
@@ -202,6 +207,9 @@ def open_sandbox(settings: Settings, gateways: Sequence[GatewayPlug]) -> Sandbox
         seed_opening_balances(store, sandbox.merchants, clock.now(), overwrite=False)
         sandbox.save_clock()
     clock.on_change(sandbox.save_clock)
+    if store.shared:
+        sandbox.replicas = Replicas(sandbox, settings.db, settings.lease_seconds)
+        sandbox.replicas.install()
     return sandbox
 
 

@@ -89,14 +89,22 @@ def _seed(value: Any) -> int | None:
         raise ValueError(f"{value!r} is not a whole number") from None
 
 
+def _seconds(value: Any) -> float:
+    return _positive(value, "a positive number of seconds")
+
+
 def _scale(value: Any) -> float:
+    return _positive(value, "a positive number (60 = one minute per second)")
+
+
+def _positive(value: Any, what: str) -> float:
     text = _text(value)
     try:
         number = Decimal(text)
     except InvalidOperation:
         raise ValueError(f"{value!r} is not a number") from None
     if not number.is_finite() or number <= 0:
-        raise ValueError(f"{value!r} must be a positive number (60 = one minute per second)")
+        raise ValueError(f"{value!r} must be {what}")
     return float(number)
 
 
@@ -238,6 +246,15 @@ OPTIONS: tuple[Option, ...] = (
         details="request-journal entries and finished callbacks kept",
     ),
     Option(
+        "lease_seconds",
+        _seconds,
+        30.0,
+        "replicas on one database: how long a claimed callback or timer is held",
+        "S",
+        details="PostgreSQL replicas only: how long (wall seconds) a replica holds a due callback "
+        "or timer it claimed; when a replica dies, another takes its work over after this",
+    ),
+    Option(
         "seed",
         _seed,
         None,
@@ -312,6 +329,7 @@ class Settings:
     admin_token: str | None = None
     delivery_concurrency: int = 64
     journal_limit: int = 10000
+    lease_seconds: float = 30.0
     seed: int | None = None
     log_format: str = "text"
     log_level: str = "info"

@@ -20,6 +20,7 @@ from typing import Any
 
 from sandbox.clock import Clock, Timer
 from sandbox.store import Store
+from sandbox.store.shared import WORK_CHANNEL, announce
 from sandbox.store.timers import Due, delete_timers, insert_timer, next_due, take_timer, timers_for
 
 __all__ = ["BATCH", "Due", "TimerAction", "Timers", "register_action"]
@@ -50,6 +51,10 @@ class Timers:
         self._armed: dict[int, tuple[Due, Timer]] = {}
         self._horizon: Position | None = None
         self._refill: Timer | None = None
+        # Leased (replicas on one database): no window here; whichever replica claims a due row
+        # runs it (`run_claimed`), and this one only announces new timers.
+        self.leased = store.shared
+        self.work_added: Callable[[], None] = lambda: None
 
     @property
     def in_memory(self) -> int:
@@ -69,6 +74,10 @@ class Timers:
         if action not in _ACTIONS:
             raise ValueError(f"no timer action registered as {action!r}")
         stored = insert_timer(self.store, gateway, merchant, action, subject, due, args or {})
+        if self.leased:
+            announce(self.store, WORK_CHANNEL)
+            self.work_added()
+            return stored.seq
         if self._horizon is None or stored.key <= self._horizon:
             self._arm(stored)
             if len(self._armed) > 2 * self.batch:
@@ -98,7 +107,8 @@ class Timers:
         for _, handle in self._armed.values():
             handle.cancel()
         self._armed.clear()
-        self._load(after=None)
+        if not self.leased:
+            self._load(after=None)
 
     def _load(self, after: Position | None) -> None:
         batch = next_due(self.store, after, self.batch)
@@ -142,6 +152,17 @@ class Timers:
         del self._armed[due.seq]
         if not take_timer(self.store, due.seq):
             return
+        await self._act(due)
+
+    async def run_claimed(self, due: Due) -> None:
+        """Run a due timer this replica leased; its row goes once the action has run (a replica
+        stopped midway leaves it to be taken over when the lease expires)."""
+        try:
+            await self._act(due)
+        finally:
+            take_timer(self.store, due.seq)
+
+    async def _act(self, due: Due) -> None:
         action = _ACTIONS.get(due.action)
         if action is None:
             log.warning("timer %s: no action %r registered; dropped", due.seq, due.action)

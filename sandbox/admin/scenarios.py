@@ -59,6 +59,7 @@ def set_selection(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
         if merchant is None:
             raise AdminError(400, "bad_request", "names: null only clears a merchant's selection")
         sandbox.scenarios.selection.set_merchant(str(gateway), merchant, None)
+        sandbox.scenarios.changed()
     else:
         try:
             sandbox.scenarios.activate(names, gateway, merchant)

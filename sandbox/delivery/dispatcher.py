@@ -73,6 +73,10 @@ class DeliveryEngine:
         self._inflight: set[asyncio.Task[object]] = set()
         self._slots: ClientSlots | None = None
         self._closing = False
+        # Leased (replicas on one database): the rows are the queue; whichever replica claims a
+        # due message runs it (`run_claimed`), and this one only announces new work.
+        self.leased = store.shared
+        self.work_added: Callable[[], None] = lambda: None
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -86,6 +90,8 @@ class DeliveryEngine:
         user_agent = f"PaymentGatewaySandbox/{__version__}"
         self._slots = ClientSlots(self.concurrency, user_agent)
         self._closing = False
+        if self.leased:
+            return
         for message in self.outbox.pending():
             if message.id not in self._live:
                 self._live[message.id] = message
@@ -160,6 +166,8 @@ class DeliveryEngine:
         with self.outbox.store.transaction():
             for message in messages:
                 self.outbox.insert(message)
+            if self.leased:
+                self.outbox.announce()
         for message in messages:
             self._live[message.id] = message
             self._schedule(message)
@@ -197,11 +205,28 @@ class DeliveryEngine:
         self.outbox.forget_counts()
         self.changes.changed()
 
+    async def run_claimed(self, message: Message, abandoned_by: str | None) -> None:
+        """Run a due message this replica leased; `abandoned_by`: the replica whose lease on it
+        expired, whose attempt (if it made one) is recorded as its own, outcome unknown."""
+        self._live[message.id] = message
+        if abandoned_by is not None:
+            now = self.clock.now()
+            message.attempts += 1
+            # The attempt row only: the message's own row (and its lease) change with the next.
+            self.outbox.record_attempt(message, _abandoned(message, now, abandoned_by))
+        await self._run_scheduled(message.id)
+
     # -- internals -------------------------------------------------------------------------
 
     def _schedule(self, message: Message) -> None:
         assert message.due_at is not None
         message_id = message.id
+        if self.leased:
+            # The stored row (written at the next flush) is the truth; a replica claims it when
+            # it falls due.
+            self._live.pop(message_id, None)
+            self.work_added()
+            return
 
         async def job() -> None:
             await self._run_scheduled(message_id)
@@ -304,6 +329,8 @@ class DeliveryEngine:
             attempts=0,
         )
         self.outbox.insert(again)
+        if self.leased:
+            self.outbox.announce()
         self._live[again.id] = again
         self._schedule(again)
 
@@ -330,6 +357,24 @@ class DeliveryEngine:
                 await result
         except Exception:  # a gateway's handler must never stop delivery
             log.exception("outcome handler of %s failed", outcome.message.gateway)
+
+
+def _abandoned(message: Message, now: datetime, owner: str) -> Attempt:
+    return Attempt(
+        message_id=message.id,
+        number=message.attempts,
+        due_at=message.due_at,
+        started_at=now,
+        finished_at=now,
+        latency_ms=0.0,
+        status=None,
+        response=b"",
+        response_truncated=False,
+        error="abandoned",
+        error_detail=f"replica {owner} stopped holding this attempt; it may have been sent",
+        acked=False,
+        resend=False,
+    )
 
 
 def _verdict(message: Message, attempt: Attempt) -> str:

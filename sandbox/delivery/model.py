@@ -11,7 +11,10 @@ from sandbox.delivery.ack import AckRule
 from sandbox.delivery.policy import RetryPolicy
 
 MessageState = Literal["pending", "acked", "failed"]
-ErrorKind = Literal["timeout", "refused", "reset", "dns", "invalid-response", "invalid-url"]
+# "abandoned": the replica making the attempt stopped before recording it (its lease expired).
+ErrorKind = Literal[
+    "timeout", "refused", "reset", "dns", "invalid-response", "invalid-url", "abandoned"
+]
 STATES: tuple[MessageState, ...] = ("pending", "acked", "failed")
 EXCERPT_LIMIT = 64 * 1024  # response bytes read (and kept) per attempt
 ID_PREFIX = "cb_"

@@ -19,6 +19,7 @@ from sandbox.clock import format_instant, parse_instant
 from sandbox.delivery.ack import AckRule
 from sandbox.delivery.model import Attempt, Message, message_id, message_number
 from sandbox.delivery.policy import RetryPolicy
+from sandbox.store import leases, shared
 from sandbox.store import outbox as stored
 from sandbox.store.batching import TickFlush
 from sandbox.store.database import Row, Store
@@ -59,6 +60,11 @@ class Outbox:
         )
         self._tick.request()
 
+    def record_attempt(self, message: Message, attempt: Attempt) -> None:
+        """Buffer an attempt alone, leaving the message's row as it is."""
+        self._attempts.append(_attempt_row(message_number(message.id), attempt))
+        self._tick.request()
+
     def flush(self) -> None:
         if not self._attempts and not self._updates:
             return
@@ -68,8 +74,21 @@ class Outbox:
             # A message deleted meanwhile (reset, trimming) takes its late attempts with it.
             stored.write_attempts(self.store, attempts)
             stored.update_states(self.store, updates)
+            shared.announce(self.store, shared.CHANGES_CHANNEL)
             if self._rows > self.limit:
                 self._trim()
+
+    def claim(
+        self, owner: str, now: datetime, lease_s: float, limit: int
+    ) -> list[tuple[Message, str | None]]:
+        """Lease due messages for this replica: each with the replica whose lease on it expired
+        (an attempt of it may have been made, its outcome unknown), or None."""
+        rows = leases.claim_messages(self.store, owner, format_instant(now), lease_s, limit)
+        return [(_message(row), row["previous_owner"]) for row in rows]
+
+    def announce(self) -> None:
+        """Tell the other replicas (if any) that messages were stored."""
+        shared.announce(self.store, shared.WORK_CHANNEL)
 
     def forget_counts(self) -> None:
         """Recount after rows were deleted behind our back (reset)."""

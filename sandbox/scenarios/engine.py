@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
 from sandbox.scenarios.matching import RequestFacts, applies, skip_reason, when_matches
 from sandbox.scenarios.model import Callbacks, Delivery, PaidAmount, Rule, Scenario, TamperValue
@@ -134,7 +134,25 @@ class Plan:
 # -- the plan -------------------------------------------------------------------------------
 
 
-Counters = dict[tuple[str, str, int, str, str], int]
+CounterKey = tuple[str, str, int, str, str]
+
+
+class TurnCounter(Protocol):
+    """Cycle positions kept elsewhere (replicas share them through the store)."""
+
+    def take_turn(self, key: CounterKey) -> int: ...
+
+
+Counters = dict[CounterKey, int] | TurnCounter
+
+
+def take_turn(counters: Counters, key: CounterKey) -> int:
+    """The position this request gets in a cycling list (0 first), counting it."""
+    if isinstance(counters, dict):
+        turn = counters.get(key, 0)
+        counters[key] = turn + 1
+        return turn
+    return counters.take_turn(key)
 
 
 def build_plan(
@@ -228,8 +246,7 @@ def _plan_from(
         errors = rule.respond.errors
         if errors:
             key = (scenario.gateway, scenario.name, rule.index, facts.gateway, facts.merchant)
-            turn = counters.get(key, 0)
-            counters[key] = turn + 1
+            turn = take_turn(counters, key)
             error = vocab.find_error(errors[turn % len(errors)])
         respond = PlannedResponse(
             source=sources["respond"],

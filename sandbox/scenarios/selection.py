@@ -56,6 +56,14 @@ class Selection:
         }
 
 
+def selection_from_json(selection: Selection, data: dict[str, Any]) -> None:
+    """Take over a selection `to_json` wrote (another replica's)."""
+    selection.active = tuple(data["global"])
+    selection.merchants = {
+        (item["gateway"], item["merchant"]): tuple(item["names"]) for item in data["merchants"]
+    }
+
+
 def header_names(headers: Mapping[str, str], name: str) -> tuple[str, ...]:
     """Comma-separated scenario names from a header (empty when absent)."""
     value = headers.get(name, "")

@@ -6,6 +6,7 @@ Gateways call `plan(facts)` once per valid request; the admin API lists, uploads
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -39,8 +40,15 @@ class Scenarios:
     selection: Selection
     counters: Counters = field(default_factory=dict)
     candidates: RuleCandidates = field(default_factory=RuleCandidates)
-    # The YAML text of each uploaded file (library and extra files are read back from disk).
-    uploads: dict[str, str] = field(default_factory=dict)
+    # Called after the selection or the uploads changed (replicas publish them).
+    listeners: list[Callable[[], None]] = field(default_factory=list)
+    uploads: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # (file, text), in order; the last of a file is its text
+
+    def changed(self) -> None:
+        for listener in self.listeners:
+            listener()
 
     def plan(self, facts: RequestFacts) -> Plan:
         """What the selected scenarios say about this request (see `engine.Plan`)."""
@@ -72,13 +80,16 @@ class Scenarios:
         return replace(plan, respond=forced, sources=sources)
 
     def after_reset(self, gateway: str | None, merchant: str | None) -> None:
-        if gateway is not None and merchant is not None:
+        if not isinstance(self.counters, dict):
+            pass  # stored turns: the reset emptied them with the other merchant tables
+        elif gateway is not None and merchant is not None:
             self.counters = {
                 k: v for k, v in self.counters.items() if (k[3], k[4]) != (gateway, merchant)
             }
         else:
             self.counters.clear()
         self.selection.restore(gateway, merchant)
+        self.changed()
 
     def upload(self, text: str, file: str) -> Scenario:
         """Add (or replace) a scenario from YAML text; `ScenarioError` when it is refused."""
@@ -86,7 +97,8 @@ class Scenarios:
         scenario = load_scenario_text(text, file, default_name=stem)
         status = FileStatus(file, "upload", (), (f"{scenario.gateway}/{scenario.name}",))
         self.library.add_file(status, [scenario])
-        self.uploads[file] = text
+        self.uploads.append((file, text))
+        self.changed()
         return scenario
 
     def source(self, file: str) -> str | None:
@@ -95,7 +107,7 @@ class Scenarios:
         if status is None:
             return None
         if status.origin == "upload":
-            return self.uploads.get(file)
+            return next((text for name, text in reversed(self.uploads) if name == file), None)
         path = Path(file)
         if status.origin == "library":
             root = packaged_root()
@@ -120,6 +132,7 @@ class Scenarios:
             self.selection.set_merchant(gateway, merchant, names)
         else:
             self.selection.set_global(names)
+        self.changed()
 
     def describe(self) -> list[dict[str, Any]]:
         """One item per scenario (and per refused file) for `GET /_sandbox/scenarios`."""

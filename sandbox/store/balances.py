@@ -96,6 +96,10 @@ def adjust_balance(
     reserve_delta: Decimal = Decimal("0"),
 ) -> Balance:
     """Add `delta` (negative to debit) to a balance, creating it at zero; returns the new one."""
+    if store.shared:
+        return _adjust_locked(
+            store, (gateway, merchant_id, account, currency), delta, reserve_delta, now
+        )
     with store.transaction():
         current = get_balance(store, gateway, merchant_id, currency, account)
         available = (current.available if current else Decimal("0.00")) + delta
@@ -117,3 +121,32 @@ def adjust_balance(
             ),
         )
     return Balance(currency, available, reserve)
+
+
+def _adjust_locked(
+    store: Store,
+    key: tuple[str, str, str, str],
+    delta: Decimal,
+    reserve_delta: Decimal,
+    now: datetime,
+) -> Balance:
+    """The same, when other processes write balances too: the row is locked from the read to
+    the write (`FOR UPDATE`), so concurrent adjustments add up instead of overwriting."""
+    stamp = format_instant(now)
+    where = "WHERE gateway = ? AND merchant_id = ? AND account = ? AND currency = ?"
+    with store.transaction():
+        store.execute(
+            "INSERT INTO balances (gateway, merchant_id, account, currency, available, reserve, "
+            "updated_at) VALUES (?, ?, ?, ?, '0.00', '0.00', ?) "
+            "ON CONFLICT (gateway, merchant_id, account, currency) DO NOTHING",
+            (*key, stamp),
+        )
+        row = store.fetchone(f"SELECT available, reserve FROM balances {where} FOR UPDATE", key)
+        assert row is not None  # inserted just above if it was missing
+        available = Decimal(row["available"]) + delta
+        reserve = Decimal(row["reserve"]) + reserve_delta
+        store.execute(
+            f"UPDATE balances SET available = ?, reserve = ?, updated_at = ? {where}",
+            (str(available), str(reserve), stamp, *key),
+        )
+    return Balance(key[3], available, reserve)

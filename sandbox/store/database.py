@@ -46,6 +46,8 @@ class Store:
     """The backend-neutral part; `SqliteStore` and `PostgresStore` run the statements."""
 
     dialect: Dialect = "sqlite"
+    # Whether several sandbox processes may share this database (and so lease their work).
+    shared: bool = False
 
     def __init__(self, path: str) -> None:
         self.path = path

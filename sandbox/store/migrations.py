@@ -209,6 +209,29 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX orders_merchant_seq ON orders (merchant_id, seq);
         """,
     ),
+    (
+        12,
+        # Leases for replicas sharing one database: the replica working on a due callback or
+        # timer, and until when (database time, epoch seconds); and the turns of a scenario's
+        # cycling `respond.error` list, counted once for every replica. One process on SQLite
+        # keeps both in memory; they are here so both backends keep one schema.
+        """
+        ALTER TABLE callbacks ADD COLUMN lease_owner TEXT;
+        ALTER TABLE callbacks ADD COLUMN lease_until REAL;
+        ALTER TABLE timers ADD COLUMN lease_owner TEXT;
+        ALTER TABLE timers ADD COLUMN lease_until REAL;
+        CREATE INDEX callbacks_due ON callbacks (state, due_at, seq);
+        CREATE TABLE scenario_turns (
+            scenario_gateway TEXT NOT NULL,       -- the scenario's own gateway ("*": neutral)
+            scenario         TEXT NOT NULL,
+            rule             INTEGER NOT NULL,
+            gateway          TEXT NOT NULL,       -- the request's
+            merchant_id      TEXT NOT NULL,
+            turns            INTEGER NOT NULL,    -- how many answers the rule's list has given
+            PRIMARY KEY (scenario_gateway, scenario, rule, gateway, merchant_id)
+        );
+        """,
+    ),
 ]
 
 # Tables emptied by POST /_sandbox/reset (balances are then re-seeded from the opening values).
@@ -220,6 +243,7 @@ MERCHANT_TABLES: list[str] = [
     "order_history",
     "orders",
     "timers",
+    "scenario_turns",
 ]
 
 # PostgreSQL text for versions the mechanical translation does not cover (none so far).

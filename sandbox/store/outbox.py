@@ -130,10 +130,10 @@ def write_attempts(store: Store, rows: Sequence[Sequence[Any]]) -> None:
 
 
 def update_states(store: Store, rows: Sequence[Sequence[Any]]) -> None:
-    """(state, due_at, finished_at, failures, attempts, seq) per message."""
+    """(state, due_at, finished_at, failures, attempts, seq) per message; its lease ends."""
     store.executemany(
         "UPDATE callbacks SET state = ?, due_at = ?, finished_at = ?, failures = ?, "
-        "attempts = ? WHERE seq = ?",
+        "attempts = ?, lease_owner = NULL, lease_until = NULL WHERE seq = ?",
         rows,
     )
 

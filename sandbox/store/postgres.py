@@ -40,6 +40,7 @@ class _BoolAsInteger(Dumper):
 
 class PostgresStore(Store):
     dialect: Dialect = "postgresql"
+    shared: bool = True
 
     def __init__(self, connection: psycopg.Connection[dict[str, Any]], url: str) -> None:
         super().__init__(url)

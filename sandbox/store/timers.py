@@ -13,6 +13,7 @@ from typing import Any
 
 from sandbox.clock import format_instant, parse_instant
 from sandbox.store.database import Row, Store
+from sandbox.store.leases import claim_timers
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,11 @@ def next_due(store: Store, after: tuple[datetime, int] | None, limit: int) -> li
             (format_instant(after[0]), after[1], limit),
         )
     return [_due(r) for r in rows]
+
+
+def claim_due(store: Store, owner: str, now: datetime, lease_s: float, limit: int) -> list[Due]:
+    """Lease due timers for this replica (see `leases`)."""
+    return [_due(r) for r in claim_timers(store, owner, format_instant(now), lease_s, limit)]
 
 
 def _due(row: Row) -> Due:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
@@ -35,3 +36,17 @@ def test_ezpay_benchmark_measures_both_servers() -> None:
     table = ezpay.report(sandbox, baseline, parts)
     assert "signed payment creation" in table and "RSA-2048 verify" in table
     assert "ezpay" in BENCHES
+
+
+def test_replicas_benchmark_measures_sqlite_and_postgres(postgres_cluster: Any) -> None:
+    from bench import replicas
+
+    url = postgres_cluster.create_database()
+    results = [
+        replicas.run_setup("sqlite", ":memory:", 1, orders=20, connections=2),
+        replicas.run_setup("postgresql x2", url, 2, orders=20, connections=2),
+    ]
+    assert all(r.payin_rate > 0 and r.delivery_rate > 0 for r in results)
+    table = replicas.report(results)
+    assert "ratios against SQLite" in table and "postgresql x2" in table
+    assert "replicas" in BENCHES

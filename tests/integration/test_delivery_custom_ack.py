@@ -11,6 +11,8 @@ from support.ezpay import EzPayClient, payment
 from support.receiver import Receiver, Reply, run_receiver
 from support.server import RunningSandbox, run_sandbox
 
+pytestmark = pytest.mark.postgres
+
 PAYCOOLS = """\
 name: paycools-ack
 gateway: ezpay

@@ -29,6 +29,8 @@ from unit.test_signing_ezpay import PINNED, VECTORS, change_one_byte
 
 from sandbox.signing.demo_keys import EZPAY_DEMO_MERCHANT_PUBLIC_KEY
 
+pytestmark = pytest.mark.postgres
+
 LIVE_APP_ID = "4444444444444444444444444444444d"  # demo key, timestamp_tolerance_s: null
 
 

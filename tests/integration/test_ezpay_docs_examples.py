@@ -18,10 +18,12 @@ import pytest
 from support.ezpay import EzPayClient
 from support.server import run_sandbox
 
+pytestmark = pytest.mark.postgres
+
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[EzPayClient]:
-    with run_sandbox({"clock": "manual"}) as running:
+def client(module_db_flags: dict[str, str]) -> Iterator[EzPayClient]:
+    with run_sandbox({**module_db_flags, "clock": "manual"}) as running:
         yield EzPayClient(running.client)
 
 

@@ -21,6 +21,8 @@ from support.ezpay import (
 from support.receiver import Receiver, Reply, run_receiver
 from support.server import RunningSandbox, run_sandbox
 
+pytestmark = pytest.mark.postgres
+
 
 @pytest.fixture(scope="module")
 def receiver() -> Iterator[Receiver]:

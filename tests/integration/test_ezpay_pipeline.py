@@ -24,6 +24,8 @@ from support.server import RunningSandbox, run_sandbox
 
 from sandbox.signing.rsa import sign_param
 
+pytestmark = pytest.mark.postgres
+
 GENERATE = "/open-api/philippines/payment/generate"
 BALANCE = "/open-api/account/balance"
 

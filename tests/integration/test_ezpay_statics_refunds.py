@@ -19,6 +19,8 @@ from support.ezpay import (
 from support.receiver import Receiver, Reply, run_receiver
 from support.server import RunningSandbox, run_sandbox
 
+pytestmark = pytest.mark.postgres
+
 REFUND = "/open-api/payment/refund"
 REFUNDS = "/open-api/refund/payments"
 

@@ -28,6 +28,8 @@ from support.server import RunningSandbox, run_sandbox
 from sandbox.signing.md5 import goldenpay_sign
 from sandbox.signing.values import parse_json
 
+pytestmark = pytest.mark.postgres
+
 SETTINGS = settings(
     max_examples=50,
     deadline=None,
@@ -58,8 +60,10 @@ values = st.recursive(
 
 
 @pytest.fixture(scope="module")
-def gp() -> Iterator[RunningSandbox]:
-    with run_sandbox({"clock": "manual", "clock_start": "2026-05-04T03:00:00Z"}) as running:
+def gp(module_db_flags: dict[str, str]) -> Iterator[RunningSandbox]:
+    with run_sandbox(
+        {**module_db_flags, "clock": "manual", "clock_start": "2026-05-04T03:00:00Z"}
+    ) as running:
         yield running
 
 

@@ -22,6 +22,8 @@ import httpx
 import pytest
 from support.server import RunningSandbox, run_sandbox
 
+pytestmark = pytest.mark.postgres
+
 MCH_ID = "10001"
 API_TOKEN = "gp_test_token_5e6f7a8b"
 
@@ -133,8 +135,10 @@ def shop() -> Iterator[MerchantShop]:
 
 
 @pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
-    with run_sandbox({"clock": "manual", "clock_start": "2026-05-04T03:00:00Z"}) as running:
+def sandbox(db_flags: dict[str, str]) -> Iterator[RunningSandbox]:
+    with run_sandbox(
+        {**db_flags, "clock": "manual", "clock_start": "2026-05-04T03:00:00Z"}
+    ) as running:
         yield running
 
 

@@ -26,6 +26,8 @@ from support.server import RunningSandbox, run_sandbox
 from sandbox.signing.md5 import goldenpay_verify
 from sandbox.signing.values import JsonNumber, parse_json
 
+pytestmark = pytest.mark.postgres
+
 LEGACY = {"X-Sandbox-Revision": "legacy"}
 CURRENT = {"X-Sandbox-Revision": "current"}
 # A second merchant coded against the older pages.

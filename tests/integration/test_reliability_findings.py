@@ -23,6 +23,8 @@ from support.tpclient import MERCHANT_ID, SECRET, error, num, ok, post
 from sandbox.signing.md5 import trustpay_sign, trustpay_string_to_sign
 from sandbox.signing.values import compact_json
 
+pytestmark = pytest.mark.postgres
+
 NOTIFY = "http://127.0.0.1:9/notify"
 
 
@@ -37,8 +39,10 @@ def cashier(order_no: str) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def running() -> Iterator[RunningSandbox]:
-    with run_sandbox({"clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}) as sandbox:
+def running(module_db_flags: dict[str, str]) -> Iterator[RunningSandbox]:
+    with run_sandbox(
+        {**module_db_flags, "clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}
+    ) as sandbox:
         yield sandbox
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from support.server import RunningSandbox
 from support.tpclient import MERCHANT_ID, num, ok, post
 
 from sandbox.yamlsource import YamlError, load_yaml
+
+pytestmark = pytest.mark.postgres
 
 BOMB = "\n".join(
     ["a: &a [x, x, x, x, x, x, x, x, x, x]"]

@@ -15,10 +15,14 @@ from support.tpclient import MERCHANT_ID, num, ok, post
 from sandbox.security import allowed_host_names, with_generated_token
 from sandbox.settings import resolve_settings
 
+pytestmark = pytest.mark.postgres
+
 
 @pytest.fixture(scope="module")
-def running() -> Iterator[RunningSandbox]:
-    with run_sandbox({"clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}) as sandbox:
+def running(module_db_flags: dict[str, str]) -> Iterator[RunningSandbox]:
+    with run_sandbox(
+        {**module_db_flags, "clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}
+    ) as sandbox:
         yield sandbox
 
 

@@ -18,6 +18,8 @@ from support.tpclient import API_KEY, MERCHANT_ID, num, ok, post, signed_body
 
 from sandbox.signing.values import parse_json
 
+pytestmark = pytest.mark.postgres
+
 SUCCESSES = (880001, 880010)
 
 scalars = (
@@ -81,8 +83,10 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture(scope="module")
-def running(receiver: Receiver) -> Iterator[RunningSandbox]:
-    with run_sandbox({"clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}) as sandbox:
+def running(receiver: Receiver, module_db_flags: dict[str, str]) -> Iterator[RunningSandbox]:
+    with run_sandbox(
+        {**module_db_flags, "clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}
+    ) as sandbox:
         body = {
             "merchant_id": MERCHANT_ID,
             "order_no": "ORD-H",

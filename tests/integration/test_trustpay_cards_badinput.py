@@ -15,6 +15,8 @@ from support.trustpay_cards import API_KEY, MANUAL, approved_cardholder, ok, ope
 
 from sandbox.signing.values import JsonNumber, compact_json
 
+pytestmark = pytest.mark.postgres
+
 # Each endpoint with the fields it reads (the strategies mix these with junk keys).
 ENDPOINTS: dict[str, tuple[str, ...]] = {
     "/v3/vcard/card-types": (),

@@ -24,6 +24,8 @@ from support.trustpay_cards import (
 
 from sandbox.gateways.trustpay.cards import luhn_valid
 
+pytestmark = pytest.mark.postgres
+
 
 @pytest.fixture(scope="module")
 def module_server() -> Iterator[RunningSandbox]:

@@ -28,6 +28,8 @@ from support.trustpay_cards import (
 from sandbox.gateways.trustpay.cards import luhn_valid
 from sandbox.signing.values import JsonNumber
 
+pytestmark = pytest.mark.postgres
+
 CARD_PATHS = [
     "/v3/vcard/card-types",
     "/v3/vcard/open",

@@ -14,6 +14,8 @@ from support.tpclient import MERCHANT_ID, error, num, ok, post
 from sandbox.signing.md5 import trustpay_sign
 from sandbox.signing.values import compact_json
 
+pytestmark = pytest.mark.postgres
+
 CARD = "/v4/payin/create/card"
 CASHIER = "/v4/payin/create/order"
 START = "2026-03-12T08:30:00Z"
@@ -26,8 +28,8 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture(scope="module")
-def running() -> Iterator[RunningSandbox]:
-    with run_sandbox({"clock": "manual", "clock_start": START}) as sandbox:
+def running(module_db_flags: dict[str, str]) -> Iterator[RunningSandbox]:
+    with run_sandbox({**module_db_flags, "clock": "manual", "clock_start": START}) as sandbox:
         yield sandbox
 
 

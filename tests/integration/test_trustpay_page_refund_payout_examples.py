@@ -14,6 +14,8 @@ from support.tpclient import MERCHANT_ID, num, ok, post
 
 from sandbox.signing.values import parse_json
 
+pytestmark = pytest.mark.postgres
+
 PAGE = (Path(__file__).parents[2] / "docs/gateways/trustpay.md").read_text(encoding="utf-8")
 SUBSECTIONS = PAGE[
     PAGE.index("## Order Refund — `POST /v4/order/refund`") : PAGE.index("## Card issuing")
@@ -28,8 +30,10 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture(scope="module")
-def running() -> Iterator[RunningSandbox]:
-    with run_sandbox({"clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}) as sandbox:
+def running(module_db_flags: dict[str, str]) -> Iterator[RunningSandbox]:
+    with run_sandbox(
+        {**module_db_flags, "clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}
+    ) as sandbox:
         yield sandbox
 
 

@@ -19,6 +19,8 @@ from support.tpclient import API_KEY, MERCHANT_ID, num, ok, post, signed_body
 
 from sandbox.signing.values import parse_json
 
+pytestmark = pytest.mark.postgres
+
 SUCCESSES = (880001, 880010)
 PAGE_ORDERS = itertools.count()
 NOTIFY = "http://127.0.0.1:9/notify"
@@ -105,8 +107,10 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture(scope="module")
-def running(receiver: Receiver) -> Iterator[RunningSandbox]:
-    with run_sandbox({"clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}) as sandbox:
+def running(receiver: Receiver, module_db_flags: dict[str, str]) -> Iterator[RunningSandbox]:
+    with run_sandbox(
+        {**module_db_flags, "clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}
+    ) as sandbox:
         ok(post(sandbox, "/v4/payin/create/order", {**CASHIER_V4, "order_no": "ORD-HQ"}))
         yield sandbox
 

@@ -17,6 +17,8 @@ from support.tpclient import MERCHANT_ID, SECRET, num, ok, post
 from sandbox.signing.md5 import trustpay_verify
 from sandbox.signing.values import parse_json
 
+pytestmark = pytest.mark.postgres
+
 CARD = "/v4/payin/create/card"
 CASHIER = "/v4/payin/create/order"
 SCENARIO = """name: a-cases
@@ -41,14 +43,17 @@ rules:
 
 
 @pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
+def receiver(store_backend: str) -> Iterator[Receiver]:
+    """One per store backend, so the two runs' callbacks never mix."""
     with run_receiver(Reply(200, b"{}")) as merchant_side:
         yield merchant_side
 
 
 @pytest.fixture(scope="module")
-def running() -> Iterator[RunningSandbox]:
-    with run_sandbox({"clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}) as sandbox:
+def running(module_db_flags: dict[str, str]) -> Iterator[RunningSandbox]:
+    with run_sandbox(
+        {**module_db_flags, "clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}
+    ) as sandbox:
         assert sandbox.client.post("/_sandbox/scenarios", content=SCENARIO).status_code == 201
         sandbox.client.put("/_sandbox/scenarios/active", json={"names": ["a-cases"]})
         yield sandbox

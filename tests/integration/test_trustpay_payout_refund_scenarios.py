@@ -18,6 +18,8 @@ from support.tpclient import MERCHANT_ID, SECRET, answer, num, ok, post
 from sandbox.signing.md5 import trustpay_verify
 from sandbox.signing.values import parse_json
 
+pytestmark = pytest.mark.postgres
+
 SCENARIO = """\
 name: tp-b-outcomes
 gateway: trustpay
@@ -45,14 +47,17 @@ HEADERS = {"X-Sandbox-Scenario": "tp-b-outcomes"}
 
 
 @pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
+def receiver(store_backend: str) -> Iterator[Receiver]:
+    """One per store backend, so the two runs' callbacks never mix."""
     with run_receiver() as merchant_side:
         yield merchant_side
 
 
 @pytest.fixture(scope="module")
-def running() -> Iterator[RunningSandbox]:
-    with run_sandbox({"clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}) as sandbox:
+def running(module_db_flags: dict[str, str]) -> Iterator[RunningSandbox]:
+    with run_sandbox(
+        {**module_db_flags, "clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}
+    ) as sandbox:
         uploaded = sandbox.admin("POST", "scenarios", content=SCENARIO.encode())
         assert uploaded.status_code == 201, uploaded.text
         yield sandbox

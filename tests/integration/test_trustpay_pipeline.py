@@ -13,13 +13,17 @@ from support.tpclient import API_KEY, SECRET, answer, error, num, ok, post
 from sandbox.signing.md5 import trustpay_sign
 from sandbox.signing.values import compact_json
 
+pytestmark = pytest.mark.postgres
+
 MERCHANT = 8820250900009
 NOTIFY = "https://merchant.example.com/trustpay/notify"
 
 
 @pytest.fixture(scope="module")
-def running() -> Iterator[RunningSandbox]:
-    with run_sandbox({"clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}) as server:
+def running(module_db_flags: dict[str, str]) -> Iterator[RunningSandbox]:
+    with run_sandbox(
+        {**module_db_flags, "clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}
+    ) as server:
         yield server
 
 
