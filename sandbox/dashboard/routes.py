@@ -36,6 +36,7 @@ ui_routes: list[BaseRoute] = [
     Route("/callbacks/{id}", views.callback_page, methods=["GET"], include_in_schema=False),
     Route("/callbacks/{id}/resend", views.resend_action, methods=["POST"], include_in_schema=False),
     Route("/requests", views.requests_page, methods=["GET"], include_in_schema=False),
+    Route("/requests/{id}", views.request_page, methods=["GET"], include_in_schema=False),
     Route("/scenarios", views.scenarios_page, methods=["GET"], include_in_schema=False),
     Route("/scenarios/activate", views.activate_action, methods=["POST"], include_in_schema=False),
     Route("/scenarios/upload", views.upload_action, methods=["POST"], include_in_schema=False),

@@ -220,6 +220,22 @@ async def requests(request: Request) -> tuple[str, dict[str, Any]]:
     return "requests.html", context
 
 
+async def request_detail(request: Request) -> tuple[str, dict[str, Any]]:
+    """One journal entry: the request and the answer as the journal keeps them (credentials and
+    card numbers already masked there) and, for a refused signature, its explanation."""
+    given = request.path_params["id"]
+    entry_id = int(given) if given.isascii() and given.isdigit() and len(given) < 19 else None
+    record = None if entry_id is None else sandbox_of(request).journal.get(entry_id)
+    if record is None:
+        raise AdminError(404, "not_found", f"no journal entry {given!r} (it may have been dropped)")
+    described = record.to_json(detail=True)
+    shown = {
+        part: None if described[part] is None else json.dumps(described[part], indent=2)
+        for part in ("request", "response", "explanation")
+    }
+    return "request.html", {"entry": described, "shown": shown}
+
+
 # -- scenarios ------------------------------------------------------------------------------------
 
 
@@ -319,6 +335,7 @@ order_page = page(order_detail)
 callbacks_page = page(callbacks)
 callback_page = page(callback_detail)
 requests_page = page(requests)
+request_page = page(request_detail)
 scenarios_page = page(scenarios)
 clock_page = page(clock)
 complete_action = action(complete_order)

@@ -551,3 +551,23 @@ def test_a_status_change_by_a_timer_names_the_clock_advance_that_ran_it(
     history = rows(ui.page(f"/_sandbox/ui/orders/trustpay/{platform_id}"), "history")
     assert history[-1].split()[1:3] == ["1", "4"]
     assert history[-1].endswith("POST /_sandbox/clock/advance")
+
+
+def test_a_refused_request_shows_its_exchange_and_why_the_signature_failed(
+    ui: DashboardClient, running: RunningSandbox
+) -> None:
+    body = json.dumps({"merchant_id": str(MERCHANT_ID), "currency_id": "USD", "sign": "0" * 32})
+    headers = {"X-Api-Key": "tp_test_0b1c2d3e4f5a6b7c", "Content-Type": "application/json"}
+    answer = running.client.post("/v4/balance", content=body, headers=headers).json()
+    assert answer["code"] == 880011
+    entries = running.admin("GET", "requests", params={"gateway": "trustpay"}).json()["items"]
+    entry_id = entries[0]["id"]
+    listing = ui.page("/_sandbox/ui/requests", gateway="trustpay")
+    assert f'href="/_sandbox/ui/requests/{entry_id}"' in listing
+    page = ui.page(f"/_sandbox/ui/requests/{entry_id}")
+    assert "Why the signature was refused" in page
+    assert f"currency_id=USD&amp;merchant_id={MERCHANT_ID}&amp;secret=&lt;secret&gt;" in page
+    assert "0" * 32 in page and "880011" in page
+    assert "tp_test_0b1c2d3e4f5a6b7c" not in page and SECRET not in page  # masked
+    assert ui.get("/_sandbox/ui/requests/999999999").status_code == 404
+    assert ui.get("/_sandbox/ui/requests/not-a-number").status_code == 404
