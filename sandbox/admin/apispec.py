@@ -17,7 +17,8 @@ NUMBER_TEXT: dict[str, Any] = {
     "description": 'a decimal, e.g. "10.00"',
 }
 BOOLEAN: dict[str, Any] = {"type": "boolean"}
-GATEWAY: dict[str, Any] = {"type": "string", "enum": ["trustpay", "ezpay", "goldenpay"]}
+# A served gateway's name: `with_gateway_names` makes it an enum of the gateways the app serves.
+GATEWAY: dict[str, Any] = {"type": "string", "x-sandbox-gateway": True}
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,17 @@ def path_parameters(path: str) -> list[dict[str, Any]]:
     if not names and "{" in path:
         names = [path[path.index("{") + 1 : path.index("}")]]
     return [{"name": name, "in": "path", "required": True, "schema": STRING} for name in names]
+
+
+def with_gateway_names(value: Any, names: list[str]) -> Any:
+    """`value` (a piece of the document) with each `GATEWAY` schema naming the served gateways."""
+    if isinstance(value, dict):
+        if value.get("x-sandbox-gateway"):
+            return {"type": "string", "enum": names}
+        return {key: with_gateway_names(item, names) for key, item in value.items()}
+    if isinstance(value, list):
+        return [with_gateway_names(item, names) for item in value]
+    return value
 
 
 def declare(method: str, path: str, operation: dict[str, Any]) -> None:

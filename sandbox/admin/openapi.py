@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 
 from sandbox import __version__
-from sandbox.admin.apispec import declare
+from sandbox.admin.apispec import declare, with_gateway_names
 
 if TYPE_CHECKING:
     from sandbox.gateways.plug import GatewayPlug
@@ -103,7 +103,7 @@ def build_document(routes: Iterable[BaseRoute], gateways: Sequence[GatewayPlug])
             "version": __version__,
             "description": _description(gateways),
         },
-        "paths": dict(sorted(paths.items())),
+        "paths": with_gateway_names(dict(sorted(paths.items())), [g.name for g in gateways]),
         "components": {"securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer"}}},
     }
 

@@ -2,6 +2,11 @@
 
 from support.server import RunningSandbox
 
+from sandbox.admin.openapi import build_document
+from sandbox.app import create_app
+from sandbox.gateways.installed import installed_gateways, select_gateways
+from sandbox.settings import resolve_settings
+
 
 def test_the_document_lists_the_admin_api_and_every_served_gateway_path(
     server: RunningSandbox,
@@ -73,3 +78,19 @@ def test_docs_page_renders_the_document_offline(server: RunningSandbox) -> None:
     assert "<code>/_sandbox/clock/advance</code>" in html
     assert "&quot;seconds&quot;" in html  # the request body schema
     assert "<script" not in html and "https://" not in html  # nothing fetched from elsewhere
+
+
+def test_gateway_parameters_name_the_served_gateways_only(server: RunningSandbox) -> None:
+    served = server.admin("GET", "openapi.json").json()["paths"]
+    orders_gateway = next(p for p in served["/_sandbox/orders"]["get"]["parameters"])
+    assert orders_gateway["name"] == "gateway"
+    assert set(orders_gateway["schema"]["enum"]) >= {"trustpay", "ezpay", "goldenpay"}
+
+    only_trustpay = select_gateways(installed_gateways(), ["trustpay"])
+    app = create_app(resolve_settings({}, {}), gateways=only_trustpay)
+    paths = build_document(app.routes, only_trustpay)["paths"]
+    [gateway] = [
+        p for p in paths["/_sandbox/orders"]["get"]["parameters"] if p["name"] == "gateway"
+    ]
+    assert gateway["schema"] == {"type": "string", "enum": ["trustpay"]}
+    assert "x-sandbox-gateway" not in str(paths)
