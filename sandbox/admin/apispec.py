@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sandbox.admin.check import REQUEST_SCHEMA as CHECK_BODY
+
 STRING: dict[str, Any] = {"type": "string"}
 INTEGER: dict[str, Any] = {"type": "integer"}
 NUMBER_TEXT: dict[str, Any] = {
@@ -146,6 +148,7 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         ),
         body_required=False,
     ),
+    ("POST", "/_sandbox/check"): Endpoint(body=CHECK_BODY),
     ("POST", "/_sandbox/trigger"): Endpoint(
         body=_object(
             {

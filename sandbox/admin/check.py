@@ -114,6 +114,4 @@ async def check(request: Request) -> JSONResponse:
     return JSONResponse(report.to_json())
 
 
-check.request_schema = REQUEST_SCHEMA  # type: ignore[attr-defined]
-
 routes = [Route("/check", check, methods=["POST"])]

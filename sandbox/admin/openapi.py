@@ -3,8 +3,8 @@
 Built from the app's own routing table on first request, so it lists exactly what is served: the
 admin API, each gateway's endpoints at their real paths (the `/<gateway>/…` prefixed copies are
 described once, in `info`), and the hosted pages. Summaries are the endpoints' first docstring
-lines, or the route names the gateways give their endpoints; an endpoint with a `request_schema`
-attribute (a JSON Schema) gets it as its request body.
+lines, or the route names the gateways give their endpoints; parameters and request bodies come
+from `apispec`.
 """
 
 from __future__ import annotations
@@ -89,12 +89,6 @@ def build_document(routes: Iterable[BaseRoute], gateways: Sequence[GatewayPlug])
             if tag == "admin" and not path.startswith(("/_sandbox/health", "/_sandbox/ready")):
                 operation["security"] = [{"adminToken": []}, {}]
             declare(method, path, operation)
-            schema = getattr(route.endpoint, "request_schema", None)
-            if schema is not None and method != "get" and "requestBody" not in operation:
-                operation["requestBody"] = {
-                    "required": True,
-                    "content": {"application/json": {"schema": schema}},
-                }
             entry[method] = operation
     return {
         "openapi": "3.1.0",

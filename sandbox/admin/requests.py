@@ -4,6 +4,8 @@ signature, what the sandbox expected and why it might differ."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -28,14 +30,18 @@ async def list_requests(request: Request) -> JSONResponse:
     return JSONResponse({"items": [r.to_json() for r in records], "total": total})
 
 
-async def show_request(request: Request) -> JSONResponse:
-    sandbox: Sandbox = request.app.state.sandbox
-    given = request.path_params["id"]
+def entry_detail(sandbox: Sandbox, given: str) -> dict[str, Any]:
+    """Journal entry `given` (its id, as text) with the request, the answer and the explanation;
+    404 when there is no such entry."""
     entry_id = int(given) if given.isascii() and given.isdigit() and len(given) < 19 else None
     record = None if entry_id is None else sandbox.journal.get(entry_id)
     if record is None:
         raise AdminError(404, "not_found", f"no journal entry {given!r} (it may have been dropped)")
-    return JSONResponse(record.to_json(detail=True))
+    return record.to_json(detail=True)
+
+
+async def show_request(request: Request) -> JSONResponse:
+    return JSONResponse(entry_detail(request.app.state.sandbox, request.path_params["id"]))
 
 
 routes = [

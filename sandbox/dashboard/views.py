@@ -14,6 +14,7 @@ from starlette.requests import Request
 from sandbox.admin import callbacks as admin_callbacks
 from sandbox.admin import clock as admin_clock
 from sandbox.admin import orders as admin_orders
+from sandbox.admin import requests as admin_requests
 from sandbox.admin import scenarios as admin_scenarios
 from sandbox.admin.errors import AdminError
 from sandbox.dashboard.pages import (
@@ -223,12 +224,7 @@ async def requests(request: Request) -> tuple[str, dict[str, Any]]:
 async def request_detail(request: Request) -> tuple[str, dict[str, Any]]:
     """One journal entry: the request and the answer as the journal keeps them (credentials and
     card numbers already masked there) and, for a refused signature, its explanation."""
-    given = request.path_params["id"]
-    entry_id = int(given) if given.isascii() and given.isdigit() and len(given) < 19 else None
-    record = None if entry_id is None else sandbox_of(request).journal.get(entry_id)
-    if record is None:
-        raise AdminError(404, "not_found", f"no journal entry {given!r} (it may have been dropped)")
-    described = record.to_json(detail=True)
+    described = admin_requests.entry_detail(sandbox_of(request), request.path_params["id"])
     shown = {
         part: None if described[part] is None else json.dumps(described[part], indent=2)
         for part in ("request", "response", "explanation")

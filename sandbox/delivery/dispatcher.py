@@ -388,7 +388,6 @@ def _verdict(message: Message, attempt: Attempt) -> str:
 def _attempt_event(message: Message, attempt: Attempt) -> dict[str, Any]:
     """An attempt for the event hub: with the callback exactly as sent (so `sandbox tail
     --forward-to` can relay it)."""
-    pending = message.state == "pending" and message.due_at is not None
     try:
         body, encoding = message.body.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -407,12 +406,18 @@ def _attempt_event(message: Message, attempt: Attempt) -> dict[str, Any]:
         "error": attempt.error,
         "latency_ms": attempt.latency_ms,
         "verdict": _verdict(message, attempt),
-        "next_retry": format_instant(message.due_at) if pending and message.due_at else None,
+        "next_retry": _next_retry(message),
     }
 
 
+def _next_retry(message: Message) -> str | None:
+    """When the next attempt is due, for a message still pending; None otherwise."""
+    if message.state != "pending" or message.due_at is None:
+        return None
+    return format_instant(message.due_at)
+
+
 def _log_attempt(message: Message, attempt: Attempt) -> None:
-    pending = message.state == "pending" and message.due_at is not None
     log_callback_attempt(
         message_id=message.id,
         number=attempt.number,
@@ -421,5 +426,5 @@ def _log_attempt(message: Message, attempt: Attempt) -> None:
         error=attempt.error,
         latency_ms=attempt.latency_ms,
         verdict=_verdict(message, attempt),
-        next_retry=format_instant(message.due_at) if pending and message.due_at else None,
+        next_retry=_next_retry(message),
     )
