@@ -252,7 +252,8 @@ class DeliveryEngine:
             await self._notify_gateway(Outcome(message, "pending", attempt))
 
     async def _attempt(self, message: Message, *, resend: bool) -> Attempt:
-        assert self._slots is not None
+        slots = self._slots
+        assert slots is not None
         message.attempts += 1
         number = message.attempts
         due = None if resend else message.due_at
@@ -260,11 +261,11 @@ class DeliveryEngine:
         if task is not None:
             self._inflight.add(task)
         try:
-            async with self._slots.client() as client:
+            async with slots.free:
                 started = self.clock.now()
                 wall = time.perf_counter()
                 result = await post(
-                    client,
+                    slots.current(),
                     message.url,
                     message.body,
                     message.sent_headers(),

@@ -5,14 +5,17 @@ callback survives a restart. Attempt results are buffered and written together o
 tick: at a few thousand callbacks a second that is one commit instead of thousands, and a crash in
 between only means an already-sent callback is sent again (the gateways' documented behaviour).
 Every read flushes first. Bounded by `limit` rows: the oldest finished messages are dropped
-first; pending messages are never dropped.
+first; pending messages are never dropped. The row count is kept here (inserts add, trimming
+subtracts what it deleted), so trimming does not count the table (on a database replicas share,
+it recounts after trimming: the others insert too).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sandbox.clock import format_instant, parse_instant
@@ -35,13 +38,14 @@ class Outbox:
         self._attempts: list[tuple[Any, ...]] = []
         self._updates: dict[str, tuple[Any, ...]] = {}
         self._tick = TickFlush(self.flush)
+        self._instants = InstantText()
         self._rows = self._count()
 
     # -- writing ---------------------------------------------------------------------------
 
     def insert(self, message: Message) -> Message:
         """Store a new message now; returns it with its id."""
-        message.id = message_id(stored.insert_message(self.store, _message_row(message)))
+        message.id = message_id(stored.insert_message(self.store, self._message_row(message)))
         self._rows += 1
         return message
 
@@ -49,11 +53,12 @@ class Outbox:
         """Buffer an attempt and the message's new state; written on the next flush."""
         seq = message_number(message.id)
         if attempt is not None:
-            self._attempts.append(_attempt_row(seq, attempt))
+            self._attempts.append(self._attempt_row(seq, attempt))
+        instant = self._instants.text
         self._updates[message.id] = (
             message.state,
-            _instant(message.due_at),
-            _instant(message.finished_at),
+            instant(message.due_at),
+            instant(message.finished_at),
             message.failures,
             message.attempts,
             seq,
@@ -62,7 +67,7 @@ class Outbox:
 
     def record_attempt(self, message: Message, attempt: Attempt) -> None:
         """Buffer an attempt alone, leaving the message's row as it is."""
-        self._attempts.append(_attempt_row(message_number(message.id), attempt))
+        self._attempts.append(self._attempt_row(message_number(message.id), attempt))
         self._tick.request()
 
     def flush(self) -> None:
@@ -95,11 +100,18 @@ class Outbox:
         self._rows = self._count()
 
     def _trim(self) -> None:
-        stored.drop_oldest_finished(self.store, self._rows - self.limit)
-        self._rows = self._count()
+        self._rows -= stored.drop_oldest_finished(self.store, self._rows - self.limit)
+        if self.store.shared:
+            self._rows = self._count()  # other replicas insert too
 
     def _count(self) -> int:
         return stored.count_messages(self.store)
+
+    def _message_row(self, message: Message) -> Sequence[Any]:
+        return _message_row(message, self._instants)
+
+    def _attempt_row(self, seq: int | None, attempt: Attempt) -> tuple[Any, ...]:
+        return _attempt_row(seq, attempt, self._instants)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -133,15 +145,50 @@ class Outbox:
         ]
 
 
-def _instant(moment: datetime | None) -> str | None:
-    return None if moment is None else format_instant(moment)
+class InstantText:
+    """Stored text of sandbox instants, remembering the last two: a message's creation and
+    first due time, an attempt's end and the message's finish are usually the same instant."""
+
+    def __init__(self) -> None:
+        self._last: tuple[datetime | None, str | None] = (None, None)
+        self._before: tuple[datetime | None, str | None] = (None, None)
+
+    def text(self, moment: datetime | None) -> str | None:
+        if moment is None:
+            return None
+        if moment == self._last[0]:
+            return self._last[1]
+        if moment == self._before[0]:
+            return self._before[1]
+        if moment.tzinfo is UTC:  # the clock's own instants: no conversion needed
+            text = moment.isoformat(timespec="microseconds")[:-6] + "Z"
+        else:
+            text = format_instant(moment)
+        self._before, self._last = self._last, (moment, text)
+        return text
+
+
+@lru_cache(maxsize=256)
+def json_text(value: AckRule | RetryPolicy) -> str:
+    """The stored JSON of an ack rule or retry policy (a handful are shared by every message)."""
+    return json.dumps(value.to_json())
+
+
+@lru_cache(maxsize=256)
+def _ack_rule(text: str) -> AckRule:
+    return AckRule.from_json(json.loads(text))
+
+
+@lru_cache(maxsize=256)
+def _policy(text: str) -> RetryPolicy:
+    return RetryPolicy.from_json(json.loads(text))
 
 
 def _parsed(text: str | None) -> datetime | None:
     return None if text is None else parse_instant(text)
 
 
-def _message_row(m: Message) -> Sequence[Any]:
+def _message_row(m: Message, instant: InstantText) -> Sequence[Any]:
     return (
         m.gateway,
         m.merchant,
@@ -152,13 +199,13 @@ def _message_row(m: Message) -> Sequence[Any]:
         m.original_url,
         m.body,
         json.dumps(m.headers),
-        json.dumps(m.ack.to_json()),
-        json.dumps(m.policy.to_json()),
+        json_text(m.ack),
+        json_text(m.policy),
         m.tag,
         m.state,
-        format_instant(m.created_at),
-        _instant(m.due_at),
-        _instant(m.finished_at),
+        instant.text(m.created_at),
+        instant.text(m.due_at),
+        instant.text(m.finished_at),
         m.copy,
         m.copies,
         m.redelivery_of,
@@ -180,8 +227,8 @@ def _message(row: Row) -> Message:
         original_url=row["original_url"],
         body=bytes(row["body"]),
         headers=json.loads(row["headers"]),
-        ack=AckRule.from_json(json.loads(row["ack"])),
-        policy=RetryPolicy.from_json(json.loads(row["policy"])),
+        ack=_ack_rule(row["ack"]),
+        policy=_policy(row["policy"]),
         tag=row["tag"],
         state=row["state"],
         created_at=parse_instant(row["created_at"]),
@@ -198,13 +245,13 @@ def _message(row: Row) -> Message:
     )
 
 
-def _attempt_row(seq: int | None, a: Attempt) -> tuple[Any, ...]:
+def _attempt_row(seq: int | None, a: Attempt, instant: InstantText) -> tuple[Any, ...]:
     return (
         seq,
         a.number,
-        _instant(a.due_at),
-        format_instant(a.started_at),
-        format_instant(a.finished_at),
+        instant.text(a.due_at),
+        instant.text(a.started_at),
+        instant.text(a.finished_at),
         a.latency_ms,
         a.status,
         a.response,

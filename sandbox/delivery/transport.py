@@ -38,10 +38,19 @@ class ClientSlots:
         """The session once the first attempt made it; None before and after `close`."""
         return self._session
 
+    @property
+    def free(self) -> asyncio.Semaphore:
+        """One slot per attempt in flight; hold it around `current()`'s use."""
+        return self._free
+
+    def current(self) -> aiohttp.ClientSession:
+        """The session, made on first need."""
+        return self._session or self._new_session()
+
     @asynccontextmanager
     async def client(self) -> AsyncIterator[aiohttp.ClientSession]:
         async with self._free:
-            yield self._session or self._new_session()
+            yield self.current()
 
     def _new_session(self) -> aiohttp.ClientSession:
         import aiohttp

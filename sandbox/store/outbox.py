@@ -138,9 +138,10 @@ def update_states(store: Store, rows: Sequence[Sequence[Any]]) -> None:
     )
 
 
-def drop_oldest_finished(store: Store, count: int) -> None:
-    """Delete the `count` oldest messages that are no longer pending (attempts go by cascade)."""
-    store.execute(
+def drop_oldest_finished(store: Store, count: int) -> int:
+    """Delete the `count` oldest messages that are no longer pending (attempts go by cascade);
+    how many were deleted."""
+    return store.execute(
         "DELETE FROM callbacks WHERE seq IN (SELECT seq FROM callbacks "
         "WHERE state != 'pending' ORDER BY seq LIMIT ?)",
         (count,),
