@@ -19,7 +19,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sandbox import __version__
 from sandbox.clock import Clock, format_instant
@@ -38,6 +38,16 @@ from sandbox.store import Store
 OutcomeHandler = Callable[[Outcome], Awaitable[None] | None]
 
 log = logging.getLogger("sandbox.delivery")
+
+
+class ResetScope(Protocol):
+    """What a reset emptied: every merchant's rows, or (both set) one gateway's merchant's."""
+
+    @property
+    def gateway(self) -> str | None: ...
+
+    @property
+    def merchant(self) -> str | None: ...
 
 
 class NoTarget(ValueError):
@@ -165,11 +175,7 @@ class DeliveryEngine:
             )
             for index in range(request.copies)
         ]
-        with self.outbox.store.transaction():
-            for message in messages:
-                self.outbox.insert(message)
-            if self.leased:
-                self.outbox.announce()
+        self.outbox.insert(messages, announce=self.leased)
         for message in messages:
             self._live[message.id] = message
             self._schedule(message)
@@ -195,8 +201,9 @@ class DeliveryEngine:
             self._record(message, attempt)
         return message, attempt
 
-    def after_reset(self, _scope: object) -> None:
+    def after_reset(self, scope: ResetScope) -> None:
         """Forget the state of the messages a reset deleted (their queue entries are skipped)."""
+        self.outbox.drop_unwritten(scope.gateway, scope.merchant)
         survivors = self.outbox.pending_ids()
         for message_id in [m for m in self._live if m not in survivors]:
             del self._live[message_id]
@@ -320,9 +327,7 @@ class DeliveryEngine:
             failures=0,
             attempts=0,
         )
-        self.outbox.insert(again)
-        if self.leased:
-            self.outbox.announce()
+        self.outbox.insert([again], announce=self.leased)
         self._live[again.id] = again
         self._schedule(again)
 

@@ -1,13 +1,18 @@
 """The delivery engine's view of stored callback messages and their attempts.
 
-A new message is written at once (inside the caller's transaction, if any), so a pending
-callback survives a restart. Attempt results are buffered and written together once per event-loop
-tick: at a few thousand callbacks a second that is one commit instead of thousands, and a crash in
-between only means an already-sent callback is sent again (the gateways' documented behaviour).
-Every read flushes first. Bounded by `limit` rows: the oldest finished messages are dropped
-first; pending messages are never dropped. The row count is kept here (inserts add, trimming
-subtracts what it deleted), so trimming does not count the table (on a database replicas share,
-it recounts after trimming: the others insert too).
+A new message submitted inside the caller's transaction (a gateway's request) is written at once,
+in it, so it commits with the order it reports on. Outside one, on a database of its own (SQLite,
+one process), it gets its id here and is written with the next flush, several in one statement;
+on a database replicas share it is written at once, as the others claim work from the rows.
+Attempt results are buffered and written together once per event-loop tick: at a few thousand
+callbacks a second that is one commit instead of thousands, and a crash in between only means an
+already-sent callback is sent again (the gateways' documented behaviour). Every read flushes
+first; so does stopping, so pending callbacks survive a restart.
+
+Bounded by `limit` rows: the oldest finished messages are dropped first; pending messages are
+never dropped. The row count is kept here (inserts add, trimming subtracts what it deleted), so
+trimming does not count the table (on a database replicas share, it recounts after trimming: the
+others insert too).
 """
 
 from __future__ import annotations
@@ -40,14 +45,44 @@ class Outbox:
         self._tick = TickFlush(self.flush)
         self._instants = InstantText()
         self._rows = self._count()
+        # Ids are handed out here when this process is the database's only writer.
+        self._numbered = store.dialect == "sqlite" and not store.shared
+        self._last_seq = stored.last_message_seq(store) if self._numbered else 0
+        self._inserts: list[tuple[Any, ...]] = []  # (seq, *message columns), not yet written
 
     # -- writing ---------------------------------------------------------------------------
 
-    def insert(self, message: Message) -> Message:
-        """Store a new message now; returns it with its id."""
-        message.id = message_id(stored.insert_message(self.store, self._message_row(message)))
-        self._rows += 1
-        return message
+    def insert(self, messages: Sequence[Message], *, announce: bool = False) -> None:
+        """Store new messages (see above for when), giving each its id; with `announce`, tell
+        the other replicas too."""
+        self._rows += len(messages)
+        if self._numbered:
+            rows = []
+            for message in messages:
+                self._last_seq += 1
+                message.id = message_id(self._last_seq)
+                rows.append((self._last_seq, *self._message_row(message)))
+            if self.store.in_transaction:
+                stored.insert_numbered_messages(self.store, rows)
+            else:
+                self._inserts += rows
+                self._tick.request()
+            return
+        with self.store.transaction():
+            for message in messages:
+                seq = stored.insert_message(self.store, self._message_row(message))
+                message.id = message_id(seq)
+            if announce:
+                self.announce()
+
+    def drop_unwritten(self, gateway: str | None, merchant: str | None) -> None:
+        """Forget messages not written yet that a reset just emptied the table of: all of them,
+        or one gateway's merchant's."""
+        if gateway is None or merchant is None:
+            self._inserts.clear()
+        else:
+            # Row layout: seq, then CALLBACK_COLUMNS (gateway, merchant_id, ...).
+            self._inserts = [r for r in self._inserts if (r[1], r[2]) != (gateway, merchant)]
 
     def record(self, message: Message, attempt: Attempt | None = None) -> None:
         """Buffer an attempt and the message's new state; written on the next flush."""
@@ -71,11 +106,14 @@ class Outbox:
         self._tick.request()
 
     def flush(self) -> None:
-        if not self._attempts and not self._updates:
+        if not self._attempts and not self._updates and not self._inserts:
             return
+        inserts, self._inserts = self._inserts, []
         attempts, self._attempts = self._attempts, []
         updates, self._updates = list(self._updates.values()), {}
         with self.store.transaction():
+            if inserts:
+                stored.insert_numbered_messages(self.store, inserts)
             # A message deleted meanwhile (reset, trimming) takes its late attempts with it.
             stored.write_attempts(self.store, attempts)
             stored.update_states(self.store, updates)
