@@ -24,6 +24,8 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 from bench.startup import baseline_command, free_port, health_status, sandbox_command
+from sandbox.gateways.ezpay.plug import PLUG as EZPAY
+from sandbox.gateways.plug import scenario_terms
 from sandbox.scenarios.engine import RequestFacts
 from sandbox.scenarios.service import open_scenarios
 from sandbox.signing.demo_keys import (
@@ -139,7 +141,7 @@ def pieces(repeat: int = 2000) -> dict[str, float]:
     outer = json.loads(body)
     param, sign = outer["param"], outer["sign"]
     platform = load_private_key(EZPAY_DEMO_PLATFORM_PRIVATE_KEY)
-    scenarios = open_scenarios((), ())
+    scenarios = open_scenarios(scenario_terms([EZPAY]), (), ())
     facts = RequestFacts(
         gateway="ezpay",
         operation="payment.create",

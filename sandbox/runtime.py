@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sandbox.clock import Clock, ClockMode, format_instant, parse_instant
 from sandbox.delivery import DeliveryEngine
 from sandbox.events import EventHub
+from sandbox.gateways.plug import scenario_terms
 from sandbox.merchants import MerchantBook
 from sandbox.replicas import Replicas
 from sandbox.scenarios.service import ScenarioError, Scenarios, SelectionError, open_scenarios
@@ -167,7 +168,8 @@ def open_sandbox(settings: Settings, gateways: Sequence[GatewayPlug]) -> Sandbox
     served plugs) and their opening balances."""
     try:
         shipped = tuple(str(g.scenarios) for g in gateways if g.scenarios is not None)
-        scenarios = open_scenarios((*shipped, *settings.scenarios), settings.scenario)
+        known = scenario_terms(gateways)
+        scenarios = open_scenarios(known, (*shipped, *settings.scenarios), settings.scenario)
     except (ScenarioError, SelectionError) as exc:
         raise SettingsError(str(exc)) from None
     try:
