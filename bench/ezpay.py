@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from bench.startup import baseline_command, free_port, health_status, sandbox_command
 from sandbox.gateways.ezpay.plug import PLUG as EZPAY
-from sandbox.gateways.plug import scenario_terms
+from sandbox.runtime import scenario_terms
 from sandbox.scenarios.engine import RequestFacts
 from sandbox.scenarios.service import open_scenarios
 from sandbox.signing.demo_keys import (

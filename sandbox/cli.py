@@ -68,7 +68,7 @@ def _scenario_sources(args: argparse.Namespace) -> tuple[Vocabularies, tuple[str
     """For `sandbox scenarios`: what the gateways `--gateways` (else `SANDBOX_GATEWAYS`, else
     every installed one) selects know, and the scenario folders they ship."""
     from sandbox.gateways.installed import plug_scenario_paths, select_gateways
-    from sandbox.gateways.plug import scenario_terms
+    from sandbox.runtime import scenario_terms
 
     given = args.gateways or [os.environ.get("SANDBOX_GATEWAYS", "")]
     selected = select_gateways(args.installed, ",".join(given).split(","))

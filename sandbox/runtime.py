@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sandbox.clock import Clock, ClockMode, format_instant, parse_instant
 from sandbox.delivery import DeliveryEngine
 from sandbox.events import EventHub
-from sandbox.gateways.plug import scenario_terms
 from sandbox.merchants import MerchantBook
 from sandbox.replicas import Replicas
 from sandbox.scenarios.service import ScenarioError, Scenarios, SelectionError, open_scenarios
+from sandbox.scenarios.vocabulary import Vocabularies
 from sandbox.settings import Settings, SettingsError
 from sandbox.store import Store, open_store
 from sandbox.store.balances import seed_opening_balances
@@ -161,6 +161,15 @@ def order_event(order: Order) -> dict[str, Any]:
 def start_time(settings: Settings) -> datetime:
     # The one place wall-clock time becomes sandbox time: the clock's first reading.
     return settings.clock_start or datetime.now(UTC)
+
+
+def scenario_terms(gateways: Sequence[GatewayPlug]) -> Vocabularies:
+    """What scenarios for `gateways` are checked against: their vocabularies and the delivery
+    profiles they publish (a sandbox keeps its own as `scenarios.known`)."""
+    return Vocabularies.of(
+        (plug.vocabulary for plug in gateways),
+        (policy for plug in gateways for policy in plug.policies.values()),
+    )
 
 
 def open_sandbox(settings: Settings, gateways: Sequence[GatewayPlug]) -> Sandbox:

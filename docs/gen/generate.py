@@ -103,7 +103,7 @@ def openapi_tables() -> str:
 
 def scenario_library() -> str:
     from sandbox.gateways.installed import BUILTIN
-    from sandbox.gateways.plug import scenario_terms
+    from sandbox.runtime import scenario_terms
     from sandbox.scenarios.loader import load_scenario_file
 
     known = scenario_terms(BUILTIN)  # the packaged library is the built-in gateways'

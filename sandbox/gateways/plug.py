@@ -22,7 +22,7 @@ from sandbox.delivery import AckRule, RetryPolicy
 from sandbox.gateways.envelopes import FaultEnvelopes
 from sandbox.gateways.orders import Order
 from sandbox.merchant_kinds import MerchantKind
-from sandbox.scenarios.vocabulary import Vocabularies, Vocabulary
+from sandbox.scenarios.vocabulary import Vocabulary
 
 if TYPE_CHECKING:
     from sandbox.check.model import Conformance
@@ -134,11 +134,3 @@ def find_gateway(plugs: Sequence[GatewayPlug], name: object) -> GatewayPlug | No
         if plug.name == name:
             return plug
     return None
-
-
-def scenario_terms(plugs: Sequence[GatewayPlug]) -> Vocabularies:
-    """What scenarios for `plugs` are checked against: their vocabularies and delivery profiles."""
-    return Vocabularies.of(
-        (plug.vocabulary for plug in plugs),
-        (policy for plug in plugs for policy in plug.policies.values()),
-    )

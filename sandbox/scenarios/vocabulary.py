@@ -121,7 +121,7 @@ class Vocabulary:
 class Vocabularies:
     """What scenario files are checked against: the vocabularies of the gateways one sandbox (or
     one `sandbox scenarios` command) serves, and the delivery profiles those gateways publish.
-    Built from the gateway list (`sandbox.gateways.plug.scenario_terms`) and handed down."""
+    Built from the gateway list (`sandbox.runtime.scenario_terms`) and handed down."""
 
     by_gateway: Mapping[str, Vocabulary] = field(default_factory=dict)
     profiles: Mapping[str, RetryPolicy] = field(default_factory=dict)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sandbox.delivery import RetryPolicy
 from sandbox.gateways.installed import installed_gateways
-from sandbox.gateways.plug import scenario_terms
 from sandbox.merchant_kinds import MerchantKind
+from sandbox.runtime import scenario_terms
 from sandbox.scenarios.vocabulary import Vocabularies, Vocabulary
 
 
