@@ -79,7 +79,7 @@ def test_name_defaults_to_the_file_stem(tmp_path: Path) -> None:
     assert load_scenario_file(path, known_terms()).name == "my-case"
 
 
-def test_the_issue_example_message() -> None:
+def test_an_unknown_error_code_names_the_file_line_and_gateway() -> None:
     messages = errors_of(
         """\
         gateway: trustpay
