@@ -77,7 +77,8 @@ class Sandbox:
     events: EventHub = field(default_factory=EventHub)
 
     def __post_init__(self) -> None:
-        self.timers = Timers(self.store, self.clock, context=self)
+        actions = {name: act for g in self.gateways for name, act in g.timer_actions.items()}
+        self.timers = Timers(self.store, self.clock, context=self, actions=actions)
         self.delivery.events = self.events
         self.store.order_observer = self._order_changed
 

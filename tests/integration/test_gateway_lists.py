@@ -161,6 +161,21 @@ def test_each_accepts_merchants_only_of_its_kinds(
         pass
 
 
+def test_each_runs_only_its_gateways_timers(apps: tuple[RunningSandbox, RunningSandbox]) -> None:
+    trustpay, others = apps
+    assert trustpay.sandbox.timers.actions
+    assert all(name.startswith("trustpay.") for name in trustpay.sandbox.timers.actions)
+    assert {name.split(".")[0] for name in others.sandbox.timers.actions} == {"ezpay", "demogw"}
+    late = pay_demo(others, "LIST-LATE-1", amount="10.01")  # DemoPay's default: fails after 30 s
+    assert late.json()["payment"]["status"] == "pending"
+    others.advance(30)
+    state = others.client.get("/demo/v1/payments/LIST-LATE-1", headers=DEMO_KEY).json()
+    assert state["payment"]["status"] == "failed"
+    assert (
+        trustpay.client.get("/_sandbox/clock").json() != others.client.get("/_sandbox/clock").json()
+    )
+
+
 def test_each_delivers_with_its_own_policies_and_keeps_its_own_state(
     apps: tuple[RunningSandbox, RunningSandbox], receiver: Receiver
 ) -> None:
