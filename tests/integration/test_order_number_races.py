@@ -1,0 +1,244 @@
+"""The same merchant order number sent at the same moment, many times over: exactly one order is
+stored and every other request is answered with the gateway's own duplicate error, never a 5xx.
+By two `sandbox serve` replicas on one PostgreSQL database (the database's unique index decides
+between them) and by one process on SQLite.
+
+Each number is sent by several threads released together, spread over the replicas; a TrustPay
+number is sent as a pay-in and as a payout at once (one number space)."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from support.postgres import PostgresCluster
+from support.server import run_sandbox
+
+from sandbox.client import EzPayClient, GoldenPayClient, TrustPayClient, num
+from sandbox.signing.values import parse_json
+from sandbox.testing.process import run_sandbox_process
+
+MANUAL = ("--clock", "manual", "--clock-start", "2026-03-12T08:30:00Z")
+ROUNDS = 15  # numbers per case
+SENDERS = 4  # identical requests per number, released at once
+NOWHERE = "http://127.0.0.1:9/notify"  # never called: the clock is manual and nothing is paid
+
+Send = Callable[[str], httpx.Response]  # the request for one order number
+
+
+@dataclass
+class Clients:
+    """One replica's merchant clients."""
+
+    trustpay: TrustPayClient
+    ezpay: EzPayClient
+    goldenpay: GoldenPayClient
+
+
+def trustpay_payin(clients: Clients) -> Send:
+    return lambda number: clients.trustpay.send(
+        "/v4/payin/create/order",
+        {
+            "merchant_id": clients.trustpay.merchant_id,
+            "order_no": number,
+            "order_amount": num("20.00"),
+            "currency": "USD",
+            "notify_url": NOWHERE,
+        },
+    )
+
+
+def trustpay_payout(clients: Clients) -> Send:
+    return lambda number: clients.trustpay.send(
+        "/v2/payout/create",
+        {
+            "merchantId": clients.trustpay.merchant_id,
+            "orderNo": number,
+            "amount": num("1000.00"),
+            "currency": "INR",
+            "notifyUrl": NOWHERE,
+            "accountNo": "123456789012",
+            "accountName": "Ravi Kumar",
+            "ifsc": "HDFC0001234",
+        },
+    )
+
+
+def ezpay_payment(clients: Clients) -> Send:
+    return lambda number: clients.ezpay.send(
+        "/open-api/philippines/payment/generate",
+        {
+            "mchOrderId": number,
+            "amount": 500,
+            "customerName": "Juan Dela Cruz",
+            "channelCode": "PH_GCASH_URL",
+            "notifyUrl": NOWHERE,
+            "redirectUrl": "https://merchant.example/return",
+            "email": "juan@example.com",
+            "mobile": "09171234567",
+        },
+    )
+
+
+def goldenpay_collect(clients: Clients) -> Send:
+    goldenpay = clients.goldenpay
+    return lambda number: goldenpay.send(
+        "POST",
+        "/api/v1/mch/pmt-orders",
+        {
+            **goldenpay.common(),
+            "trans_id": number,
+            "channel": "mock",
+            "currency": "THB",
+            "amount": "100.00",
+            "callback_url": NOWHERE,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class Case:
+    gateway: str
+    kinds: frozenset[str]  # the kinds sharing the number space
+    requests: Sequence[Callable[[Clients], Send]]  # taken in turn by the senders
+    accepted: Callable[[Any], bool]
+    refused: Callable[[Any], bool]  # the gateway's duplicate answer
+
+
+def _code(answer: Any) -> int:
+    return int(answer["code"])
+
+
+CASES = {
+    "trustpay-payin": Case(
+        "trustpay",
+        frozenset({"payin"}),
+        [trustpay_payin],
+        lambda a: _code(a) == 880001,
+        lambda a: (_code(a), a["message"]) == (880012, "order_already_exists"),
+    ),
+    "trustpay-payin-and-payout": Case(
+        "trustpay",
+        frozenset({"payin", "payout"}),
+        [trustpay_payin, trustpay_payout],
+        lambda a: _code(a) == 880001,
+        lambda a: (_code(a), a["message"]) == (880012, "order_already_exists"),
+    ),
+    "ezpay-payment": Case(
+        "ezpay",
+        frozenset({"payment"}),
+        [ezpay_payment],
+        lambda a: _code(a) == 10000,
+        lambda a: (_code(a), a["message"]) == (21007, "Duplicate merchant order id"),
+    ),
+    "goldenpay-collect": Case(
+        "goldenpay",
+        frozenset({"collect"}),
+        [goldenpay_collect],
+        lambda a: _code(a) == 200,
+        lambda a: (_code(a), a["errors"]["message"]) == (400, "Duplicate trans_id"),
+    ),
+}
+
+
+@contextmanager
+def merchant_clients(urls: Sequence[str]) -> Iterator[list[Clients]]:
+    with ExitStack() as stack:
+        yield [
+            Clients(
+                stack.enter_context(TrustPayClient(url)),
+                stack.enter_context(EzPayClient(url)),
+                stack.enter_context(GoldenPayClient(url)),
+            )
+            for url in urls
+        ]
+
+
+def race(case: Case, replicas: Sequence[Clients], prefix: str) -> Counter[str]:
+    """Send each of ROUNDS numbers SENDERS times at once, spread over the replicas; what the
+    answers were ("accepted", "refused"), checking each is one of those two."""
+    senders = [
+        case.requests[n % len(case.requests)](replicas[n % len(replicas)]) for n in range(SENDERS)
+    ]
+    outcomes: Counter[str] = Counter()
+    with ThreadPoolExecutor(SENDERS) as pool:
+        for round_no in range(ROUNDS):
+            number = f"{prefix}-{round_no:03d}"
+            start = threading.Barrier(SENDERS)
+
+            def send(request: Send, number: str = number, start: threading.Barrier = start) -> Any:
+                start.wait(30)
+                return request(number)
+
+            answers = list(pool.map(send, senders))
+            round_outcomes = []
+            for response in answers:
+                assert response.status_code == 200, (number, response.status_code, response.text)
+                answer = parse_json(response.content)
+                if case.accepted(answer):
+                    round_outcomes.append("accepted")
+                else:
+                    assert case.refused(answer), (number, answer)
+                    round_outcomes.append("refused")
+            assert round_outcomes.count("accepted") == 1, (number, round_outcomes)
+            outcomes.update(round_outcomes)
+    return outcomes
+
+
+def stored_numbers(admin: httpx.Client, case: Case) -> Counter[str]:
+    """How many orders of the case's kinds each merchant order number has, as stored."""
+    listed = admin.get("/_sandbox/orders", params={"gateway": case.gateway, "page_size": 500})
+    assert listed.status_code == 200, listed.text
+    body = listed.json()
+    assert body["total"] <= 500
+    return Counter(
+        item["merchant_order_id"] for item in body["items"] if item["kind"] in case.kinds
+    )
+
+
+def check_stored(admin: httpx.Client, case: Case, prefix: str) -> None:
+    stored = stored_numbers(admin, case)
+    expected = {f"{prefix}-{n:03d}": 1 for n in range(ROUNDS)}
+    assert {k: v for k, v in stored.items() if k.startswith(prefix + "-")} == expected
+
+
+@pytest.fixture
+def database(postgres_cluster: PostgresCluster) -> Iterator[str]:
+    url = postgres_cluster.create_database()
+    yield url
+    postgres_cluster.drop_database(url)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_two_postgres_replicas_store_a_number_sent_to_both_at_once_once(
+    database: str, name: str
+) -> None:
+    case = CASES[name]
+    with ExitStack() as stack:
+        processes = [
+            stack.enter_context(run_sandbox_process(["--db", database, *MANUAL])) for _ in "12"
+        ]
+        urls = [p.url for p in processes]
+        replicas = stack.enter_context(merchant_clients(urls))
+        outcomes = race(case, replicas, f"RACE-{name}")
+        assert outcomes == {"accepted": ROUNDS, "refused": ROUNDS * (SENDERS - 1)}
+        for url in urls:  # every replica sees the same single order per number
+            admin = stack.enter_context(httpx.Client(base_url=url, timeout=30))
+            check_stored(admin, case, f"RACE-{name}")
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_one_sqlite_process_stores_a_number_sent_at_once_once(name: str) -> None:
+    case = CASES[name]
+    with run_sandbox({"clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}) as running:
+        with merchant_clients([running.url]) as replicas:
+            outcomes = race(case, replicas, f"ONE-{name}")
+        assert outcomes == {"accepted": ROUNDS, "refused": ROUNDS * (SENDERS - 1)}
+        check_stored(running.client, case, f"ONE-{name}")
