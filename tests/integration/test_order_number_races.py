@@ -4,7 +4,8 @@ By two `sandbox serve` replicas on one PostgreSQL database (the database's uniqu
 between them) and by one process on SQLite.
 
 Each number is sent by several threads released together, spread over the replicas; a TrustPay
-number is sent as a pay-in and as a payout at once (one number space)."""
+number is sent as a pay-in and as a payout at once (one number space). Where an order moves
+money, the balance moved for the stored orders only: a refused request holds nothing."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -42,7 +44,7 @@ class Clients:
     goldenpay: GoldenPayClient
 
 
-def trustpay_payin(clients: Clients) -> Send:
+def trustpay_payin(clients: Clients, _sender: int) -> Send:
     return lambda number: clients.trustpay.send(
         "/v4/payin/create/order",
         {
@@ -55,7 +57,7 @@ def trustpay_payin(clients: Clients) -> Send:
     )
 
 
-def trustpay_payout(clients: Clients) -> Send:
+def trustpay_payout(clients: Clients, _sender: int) -> Send:
     return lambda number: clients.trustpay.send(
         "/v2/payout/create",
         {
@@ -71,7 +73,7 @@ def trustpay_payout(clients: Clients) -> Send:
     )
 
 
-def ezpay_payment(clients: Clients) -> Send:
+def ezpay_payment(clients: Clients, _sender: int) -> Send:
     return lambda number: clients.ezpay.send(
         "/open-api/philippines/payment/generate",
         {
@@ -87,7 +89,41 @@ def ezpay_payment(clients: Clients) -> Send:
     )
 
 
-def goldenpay_collect(clients: Clients) -> Send:
+def ezpay_payout(clients: Clients, sender: int) -> Send:
+    """Each sender its own `idempotencyId`: the order number is all the requests share."""
+    return lambda number: clients.ezpay.send(
+        "/open-api/philippines/disbursement/transfer",
+        {
+            "mchOrderId": number,
+            "idempotencyId": f"IDEM-{number}-{sender}",
+            "amount": 5000,
+            "accountNo": "09171234567",
+            "accountName": "Juan Dela Cruz",
+            "payMethodCode": "EWALLET",
+            "transferCode": "GCASH",
+        },
+    )
+
+
+def goldenpay_payout(clients: Clients, _sender: int) -> Send:
+    goldenpay = clients.goldenpay
+    return lambda number: goldenpay.send(
+        "POST",
+        "/api/v1/mch/wdl-orders",
+        {
+            **goldenpay.common(),
+            "trans_id": number,
+            "channel": "gcash",
+            "currency": "PHP",
+            "amount": "5.00",
+            "account_no": "09171234567",
+            "account_name": "JUAN DELA CRUZ",
+            "callback_url": NOWHERE,
+        },
+    )
+
+
+def goldenpay_collect(clients: Clients, _sender: int) -> Send:
     goldenpay = clients.goldenpay
     return lambda number: goldenpay.send(
         "POST",
@@ -103,17 +139,47 @@ def goldenpay_collect(clients: Clients) -> Send:
     )
 
 
+Balance = Callable[[Clients], Decimal]  # what the merchant has (or has held) now
+Moved = Callable[[dict[str, Any]], Decimal]  # what one stored order moved (admin API item)
+
+
 @dataclass(frozen=True)
 class Case:
     gateway: str
     kinds: frozenset[str]  # the kinds sharing the number space
-    requests: Sequence[Callable[[Clients], Send]]  # taken in turn by the senders
+    requests: Sequence[Callable[[Clients, int], Send]]  # taken in turn by the senders
     accepted: Callable[[Any], bool]
     refused: Callable[[Any], bool]  # the gateway's duplicate answer
+    money: tuple[Balance, Moved] | None = None  # balance before - after == sum of moved
 
 
 def _code(answer: Any) -> int:
     return int(answer["code"])
+
+
+def _inr_held(clients: Clients) -> Decimal:
+    frozen = parse_json(clients.trustpay.send("/v4/balance", {"currency_id": "INR"}).content)
+    return -Decimal(str(frozen["data"]["frozen"]))  # a hold counts as money moved out
+
+
+def _payout_held(item: dict[str, Any]) -> Decimal:
+    return Decimal(item["amount"]) if item["kind"] == "payout" else Decimal(0)
+
+
+def _ezpay_balance(clients: Clients) -> Decimal:
+    return Decimal(clients.ezpay.country_balance("PH")["data"]["balance"])
+
+
+def _ezpay_debit(item: dict[str, Any]) -> Decimal:
+    return (Decimal(item["amount"]) + Decimal(item["data"]["fee"])) / 100  # minor units
+
+
+def _goldenpay_balance(clients: Clients) -> Decimal:
+    return Decimal(str(clients.goldenpay.balance("PHP")["balance"]))
+
+
+def _goldenpay_debit(item: dict[str, Any]) -> Decimal:
+    return Decimal(item["amount"]) + Decimal(item["data"]["fee"])
 
 
 CASES = {
@@ -130,6 +196,7 @@ CASES = {
         [trustpay_payin, trustpay_payout],
         lambda a: _code(a) == 880001,
         lambda a: (_code(a), a["message"]) == (880012, "order_already_exists"),
+        (_inr_held, _payout_held),
     ),
     "ezpay-payment": Case(
         "ezpay",
@@ -137,6 +204,22 @@ CASES = {
         [ezpay_payment],
         lambda a: _code(a) == 10000,
         lambda a: (_code(a), a["message"]) == (21007, "Duplicate merchant order id"),
+    ),
+    "ezpay-payout": Case(
+        "ezpay",
+        frozenset({"payout"}),
+        [ezpay_payout],
+        lambda a: _code(a) == 10000,
+        lambda a: (_code(a), a["message"]) == (21007, "Duplicate merchant order id"),
+        (_ezpay_balance, _ezpay_debit),
+    ),
+    "goldenpay-payout": Case(
+        "goldenpay",
+        frozenset({"payout"}),
+        [goldenpay_payout],
+        lambda a: _code(a) == 200,
+        lambda a: (_code(a), a["errors"]["message"]) == (400, "Duplicate trans_id"),
+        (_goldenpay_balance, _goldenpay_debit),
     ),
     "goldenpay-collect": Case(
         "goldenpay",
@@ -165,7 +248,8 @@ def race(case: Case, replicas: Sequence[Clients], prefix: str) -> Counter[str]:
     """Send each of ROUNDS numbers SENDERS times at once, spread over the replicas; what the
     answers were ("accepted", "refused"), checking each is one of those two."""
     senders = [
-        case.requests[n % len(case.requests)](replicas[n % len(replicas)]) for n in range(SENDERS)
+        case.requests[n % len(case.requests)](replicas[n % len(replicas)], n)
+        for n in range(SENDERS)
     ]
     outcomes: Counter[str] = Counter()
     with ThreadPoolExecutor(SENDERS) as pool:
@@ -192,21 +276,41 @@ def race(case: Case, replicas: Sequence[Clients], prefix: str) -> Counter[str]:
     return outcomes
 
 
-def stored_numbers(admin: httpx.Client, case: Case) -> Counter[str]:
-    """How many orders of the case's kinds each merchant order number has, as stored."""
+def stored_orders(admin: httpx.Client, case: Case, prefix: str) -> list[dict[str, Any]]:
+    """The stored orders of the case's kinds whose number starts with `prefix`."""
     listed = admin.get("/_sandbox/orders", params={"gateway": case.gateway, "page_size": 500})
     assert listed.status_code == 200, listed.text
     body = listed.json()
     assert body["total"] <= 500
-    return Counter(
-        item["merchant_order_id"] for item in body["items"] if item["kind"] in case.kinds
-    )
+    return [
+        item
+        for item in body["items"]
+        if item["kind"] in case.kinds and item["merchant_order_id"].startswith(prefix + "-")
+    ]
 
 
-def check_stored(admin: httpx.Client, case: Case, prefix: str) -> None:
-    stored = stored_numbers(admin, case)
-    expected = {f"{prefix}-{n:03d}": 1 for n in range(ROUNDS)}
-    assert {k: v for k, v in stored.items() if k.startswith(prefix + "-")} == expected
+def check_stored(admin: httpx.Client, case: Case, prefix: str) -> list[dict[str, Any]]:
+    """Each number stored once; returns the stored orders."""
+    stored = stored_orders(admin, case, prefix)
+    numbers = Counter(item["merchant_order_id"] for item in stored)
+    assert numbers == {f"{prefix}-{n:03d}": 1 for n in range(ROUNDS)}
+    return stored
+
+
+def race_and_check(
+    case: Case, replicas: Sequence[Clients], admins: Sequence[httpx.Client], prefix: str
+) -> None:
+    """`race`, then: every answer accepted once per number, one order stored per number as
+    every replica sees it, and money moved for the stored orders only."""
+    before = case.money[0](replicas[0]) if case.money else None
+    outcomes = race(case, replicas, prefix)
+    assert outcomes == {"accepted": ROUNDS, "refused": ROUNDS * (SENDERS - 1)}
+    for admin in admins:
+        stored = check_stored(admin, case, prefix)
+    if case.money is not None and before is not None:
+        balance, moved = case.money
+        for clients in replicas:
+            assert before - balance(clients) == sum(moved(item) for item in stored)
 
 
 @pytest.fixture
@@ -227,18 +331,13 @@ def test_two_postgres_replicas_store_a_number_sent_to_both_at_once_once(
         ]
         urls = [p.url for p in processes]
         replicas = stack.enter_context(merchant_clients(urls))
-        outcomes = race(case, replicas, f"RACE-{name}")
-        assert outcomes == {"accepted": ROUNDS, "refused": ROUNDS * (SENDERS - 1)}
-        for url in urls:  # every replica sees the same single order per number
-            admin = stack.enter_context(httpx.Client(base_url=url, timeout=30))
-            check_stored(admin, case, f"RACE-{name}")
+        admins = [stack.enter_context(httpx.Client(base_url=url, timeout=30)) for url in urls]
+        race_and_check(case, replicas, admins, f"RACE-{name}")
 
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_one_sqlite_process_stores_a_number_sent_at_once_once(name: str) -> None:
     case = CASES[name]
-    with run_sandbox({"clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}) as running:
-        with merchant_clients([running.url]) as replicas:
-            outcomes = race(case, replicas, f"ONE-{name}")
-        assert outcomes == {"accepted": ROUNDS, "refused": ROUNDS * (SENDERS - 1)}
-        check_stored(running.client, case, f"ONE-{name}")
+    flags = {"clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}
+    with run_sandbox(flags) as running, merchant_clients([running.url]) as replicas:
+        race_and_check(case, replicas, [running.client], f"ONE-{name}")
