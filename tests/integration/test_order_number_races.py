@@ -75,6 +75,70 @@ def trustpay_payout(clients: Clients, _sender: int) -> Send:
     )
 
 
+def paid_payin(clients: Clients, number: str) -> None:
+    """A paid card pay-in `<number>-PAY` to refund under `number`."""
+    paid = parse_json(
+        clients.trustpay.send(
+            "/v4/payin/create/card",
+            {
+                "merchant_id": clients.trustpay.merchant_id,
+                "order_no": f"{number}-PAY",
+                "order_amount": num("20.00"),
+                "currency": "USD",
+                "notify_url": NOWHERE,
+                "card_number": "4242424242424242",
+                "card_expiry": "2030-12",
+                "card_cvv": "123",
+                "card_holder_first_name": "Ada",
+                "card_holder_last_name": "Lovelace",
+                "billing_country": "GB",
+            },
+        ).content
+    )
+    assert (int(paid["code"]), str(paid["data"]["status"])) == (880001, "5"), paid
+
+
+def trustpay_refund(clients: Clients, _sender: int) -> Send:
+    return lambda number: clients.trustpay.send(
+        "/v4/order/refund",
+        {
+            "merchant_id": clients.trustpay.merchant_id,
+            "order_no": f"{number}-PAY",
+            "merchant_refund_no": number,
+            "refund_amount": num("5.00"),
+        },
+    )
+
+
+def trustpay_card_order(clients: Clients, _sender: int) -> Send:
+    return lambda number: clients.trustpay.send(
+        "/v3/vcard/open",
+        {
+            "card_type_id": "23",
+            "amount": num("30.00"),
+            "first_name": "Alex",
+            "last_name": "Chen",
+            "email": "alex@example.com",
+            "notify_url": NOWHERE,
+            "order_no": number,
+        },
+    )
+
+
+def ezpay_static(clients: Clients, _sender: int) -> Send:
+    return lambda number: clients.ezpay.send(
+        "/open-api/philippines/static/payment/generate",
+        {
+            "mchOrderId": number,
+            "customerName": "Sari Sari Store",
+            "channelCode": "PH_QRPH_STATIC",
+            "notifyUrl": NOWHERE,
+            "email": "shop@example.com",
+            "mobile": "09171234567",
+        },
+    )
+
+
 def ezpay_payment(clients: Clients, _sender: int) -> Send:
     return lambda number: clients.ezpay.send(
         "/open-api/philippines/payment/generate",
@@ -179,6 +243,7 @@ class Case:
     refused: Callable[[Any], bool]  # the gateway's duplicate answer
     money: tuple[Balance, Moved] | None = None  # balance before - after == sum of moved
     statuses: tuple[int, int] = (200, 200)  # HTTP status of an accepted and a refused request
+    prepare: Callable[[Clients, str], None] | None = None  # before the race for each number
 
 
 def _code(answer: Any) -> int:
@@ -192,6 +257,15 @@ def _inr_held(clients: Clients) -> Decimal:
 
 def _payout_held(item: dict[str, Any]) -> Decimal:
     return Decimal(item["amount"]) if item["kind"] == "payout" else Decimal(0)
+
+
+def _usd_held(clients: Clients) -> Decimal:
+    frozen = parse_json(clients.trustpay.send("/v4/balance", {"currency_id": "USD"}).content)
+    return -Decimal(str(frozen["data"]["frozen"]))
+
+
+def _refund_held(item: dict[str, Any]) -> Decimal:
+    return Decimal(item["data"]["held"])
 
 
 def _ezpay_balance(clients: Clients) -> Decimal:
@@ -225,6 +299,29 @@ CASES = {
         lambda a: _code(a) == 880001,
         lambda a: (_code(a), a["message"]) == (880012, "order_already_exists"),
         (_inr_held, _payout_held),
+    ),
+    "trustpay-refund": Case(
+        "trustpay",
+        frozenset({"refund"}),
+        [trustpay_refund],
+        lambda a: _code(a) == 880001,
+        lambda a: (_code(a), a["message"]) == (880012, "order_already_exists"),
+        (_usd_held, _refund_held),
+        prepare=paid_payin,
+    ),
+    "trustpay-card-order": Case(
+        "trustpay",
+        frozenset({"card_order"}),
+        [trustpay_card_order],
+        lambda a: _code(a) == 880001,
+        lambda a: (_code(a), a["message"]) == (880012, "order_already_exists"),
+    ),
+    "ezpay-static": Case(
+        "ezpay",
+        frozenset({"static"}),
+        [ezpay_static],
+        lambda a: _code(a) == 10000,
+        lambda a: (_code(a), a["message"]) == (21007, "Duplicate merchant order id"),
     ),
     "ezpay-payment": Case(
         "ezpay",
@@ -308,6 +405,8 @@ def race(case: Case, replicas: Sequence[Clients], prefix: str) -> Counter[str]:
     with ThreadPoolExecutor(SENDERS) as pool:
         for round_no in range(ROUNDS):
             number = f"{prefix}-{round_no:03d}"
+            if case.prepare is not None:
+                case.prepare(replicas[0], number)
             start = threading.Barrier(SENDERS)
 
             def send(request: Send, number: str = number, start: threading.Barrier = start) -> Any:
