@@ -145,7 +145,8 @@ def insert_order(store: Store, order: Order) -> Order:
 
 def insert_orders(store: Store, orders: Sequence[Order]) -> None:
     """Store many new orders in one statement each for the orders and their first status (a
-    bulk load: no events are published, no `seq` is set on the objects)."""
+    bulk load: no events are published, no `seq` is set on the objects; a number taken in its
+    space fails the whole load with the driver's integrity error, not `DuplicateOrder`)."""
     store.executemany(_INSERT_ORDER, [_order_row(o) for o in orders])
     store.executemany(_INSERT_HISTORY, [_history_row(o, None, "created") for o in orders])
     for order in orders:
