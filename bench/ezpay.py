@@ -9,7 +9,6 @@ verification, JSON parsing, the scenario plan) to say where the server's time go
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -128,37 +127,28 @@ def pieces(repeat: int = 2000) -> dict[str, float]:
     }
 
 
-def report(summaries: Sequence[payin.Summary], parts: dict[str, float]) -> str:
-    table, _ = payin.report(PaymentCreations.title, summaries)
+def pieces_report(summaries: Sequence[payin.Summary], parts: dict[str, float]) -> str:
     per_request_us = max(s.cpu_us for s in summaries)
-    lines = [table, f"  one creation costs ~{per_request_us:,.0f} µs of server CPU; of which:"]
+    lines = [f"  one creation costs ~{per_request_us:,.0f} µs of server CPU; of which:"]
     for name, micros in parts.items():
         share = "" if name.startswith("RSA-2048 sign") else f" ({micros / per_request_us:.0%})"
         lines.append(f"    {name}: {micros:,.1f} µs{share}")
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench ezpay",
-        description="Signed EzPay payment creation vs a bare Starlette JSON echo.",
-    )
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
-    parser.add_argument("--duration", type=float, default=2.0, help="seconds per round and side")
-    parser.add_argument(
-        "--connections", type=int, nargs="+", default=list(payin.CONNECTIONS), metavar="N"
-    )
-    args = parser.parse_args(argv)
+def report(summaries: Sequence[payin.Summary], parts: dict[str, float]) -> str:
+    table, _ = payin.report(PaymentCreations.title, summaries)
+    return f"{table}\n{pieces_report(summaries, parts)}"
+
+
+def main(argv: Sequence[str]) -> int:
     workload = PaymentCreations()
-    results = payin.measure(workload, args.rounds, args.duration, args.connections)
-    summaries = payin.summarise(results)
+    run = payin.run_cli(workload, argv, duration=2.0)
     parts = pieces()
-    print(report(summaries, parts), flush=True)
-    section = payin.results_json(workload, results, summaries)
-    section["pieces_us"] = parts
-    print(f"ezpay: results in {record(workload.name, section)}", flush=True)
-    _, ok = payin.report(workload.title, summaries)
-    return 0 if ok else 1
+    print(f"{run.table}\n{pieces_report(run.summaries, parts)}", flush=True)
+    run.section["pieces_us"] = parts
+    print(f"ezpay: results in {record(workload.name, run.section)}", flush=True)
+    return 0 if run.ok else 1
 
 
 if __name__ == "__main__":

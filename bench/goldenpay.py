@@ -8,7 +8,6 @@ writes the journal; every answer must be code 200 (success). The echo app gets t
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import sys
@@ -92,25 +91,12 @@ async def load(port: int, requests: list[bytes], connections: int) -> tuple[floa
     return time.perf_counter() - start, samples
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench goldenpay",
-        description="Signed GoldenPay collect creation vs a bare Starlette JSON echo.",
-    )
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
-    parser.add_argument("--duration", type=float, default=3.0, help="seconds per round and side")
-    parser.add_argument(
-        "--connections", type=int, nargs="+", default=list(payin.CONNECTIONS), metavar="N"
-    )
-    args = parser.parse_args(argv)
+def main(argv: Sequence[str]) -> int:
     workload = CollectCreations()
-    results = payin.measure(workload, args.rounds, args.duration, args.connections)
-    summaries = payin.summarise(results)
-    table, ok = payin.report(workload.title, summaries)
-    print(table, flush=True)
-    section = payin.results_json(workload, results, summaries)
-    print(f"goldenpay: results in {record(workload.name, section)}", flush=True)
-    return 0 if ok else 1
+    run = payin.run_cli(workload, argv)
+    print(run.table, flush=True)
+    print(f"goldenpay: results in {record(workload.name, run.section)}", flush=True)
+    return 0 if run.ok else 1
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ each figure next to the echo app's and gives the ratio and the verdict against 0
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import statistics
@@ -24,7 +25,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
 from itertools import count, cycle
 from pathlib import Path
@@ -104,10 +105,10 @@ def cpu_seconds(pid: int) -> float:
 
 
 @contextmanager
-def serve(command: list[str], port: int) -> Iterator[int]:
+def serve(command: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[int]:
     """Run a server until the block ends; yields its pid once it answers its health check."""
     with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, env=env)
         try:
             deadline = time.monotonic() + 30
             while health_status(port) != 200:
@@ -193,14 +194,28 @@ def _round(
     )
 
 
+def export_revision(revision: str, folder: Path) -> Path:
+    """The `sandbox` package and scenario library of a git revision, unpacked into `folder`:
+    put first on PYTHONPATH, `sandbox serve` runs that code on this checkout's dependencies."""
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", revision, "sandbox", "scenarios"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
 def measure(
     workload: Workload,
     rounds: int,
     duration: float,
     connections: Sequence[int] = CONNECTIONS,
     progress: bool = True,
+    before: Path | None = None,
 ) -> list[Round]:
-    """Alternating rounds of the sandbox and the echo app at each connection count."""
+    """Alternating rounds of the sandbox and the echo app at each connection count; with
+    `before` (a folder from `export_revision`) also of that code, as side "before"."""
     tags = count()
     prefix = f"BENCH-{time.time_ns()}-"
     ready: list[bytes] = []
@@ -218,48 +233,49 @@ def measure(
         return next(echo_pool)
 
     results: list[Round] = []
-    last_rate: dict[int, float] = {}
-    with tempfile.TemporaryDirectory() as folder:
-        sandbox_port, echo_port = free_port(), free_port()
-        command = [*sandbox_command(sandbox_port), *workload.sandbox_options(Path(folder))]
-        with (
-            serve(command, sandbox_port) as sandbox_pid,
-            serve(baseline_command(echo_port), echo_port) as echo_pid,
-        ):
-            # warm-up (imports on first use, first SQLite pages); its rate sizes the first round
-            warm = min(duration, 0.5)
+    last_rate: dict[tuple[str, int], float] = {}
+    with tempfile.TemporaryDirectory() as folder, ExitStack() as servers:
+        sides: list[tuple[str, int, int]] = []  # (side, pid, port) of each sandbox
+        for side, code in (("sandbox", None), ("before", before)):
+            if side == "before" and code is None:
+                continue
+            port = free_port()
+            data = Path(folder) / side
+            data.mkdir()
+            env = None
+            if code is not None:
+                env = {**os.environ, "PYTHONPATH": str(code)}
+            command = [*sandbox_command(port), *workload.sandbox_options(data)]
+            sides.append((side, servers.enter_context(serve(command, port, env)), port))
+        echo_port = free_port()
+        echo_pid = servers.enter_context(serve(baseline_command(echo_port), echo_port))
+        # warm-up (imports on first use, first SQLite pages); its rate sizes the first round
+        warm = min(duration, 0.5)
+        for side, pid, port in sides:
             for c in connections:
                 prepare(int(2000 * warm))
-                run = _round(
-                    "sandbox", sandbox_pid, sandbox_port, next_pay_in, workload.succeeded, c, warm
+                run = _round(side, pid, port, next_pay_in, workload.succeeded, c, warm)
+                last_rate[side, c] = run.rate
+        _round("echo", echo_pid, echo_port, next_echo, echo_succeeded, max(connections), warm)
+        for n in range(1, rounds + 1):
+            for c in connections:
+                done: list[Round] = []
+                for side, pid, port in sides:
+                    prepare(int(last_rate[side, c] * duration * _PREPARE_MARGIN) + c)
+                    run = _round(side, pid, port, next_pay_in, workload.succeeded, c, duration)
+                    last_rate[side, c] = run.rate
+                    done.append(run)
+                done.append(
+                    _round("echo", echo_pid, echo_port, next_echo, echo_succeeded, c, duration)
                 )
-                last_rate[c] = run.rate
-            _round("echo", echo_pid, echo_port, next_echo, echo_succeeded, max(connections), warm)
-            for n in range(1, rounds + 1):
-                for c in connections:
-                    prepare(int(last_rate[c] * duration * _PREPARE_MARGIN) + c)
-                    pay_ins = _round(
-                        "sandbox",
-                        sandbox_pid,
-                        sandbox_port,
-                        next_pay_in,
-                        workload.succeeded,
-                        c,
-                        duration,
+                results += done
+                for run in done if progress else ():
+                    print(
+                        f"{workload.name}: round {n}/{rounds} c={c:<3} {run.side:<7} "
+                        f"{run.rate:7.0f}/s  p50 {run.p50_ms:6.2f} ms  "
+                        f"p99 {run.p99_ms:6.2f} ms  CPU {run.cpu_us:5.0f} µs/req",
+                        flush=True,
                     )
-                    last_rate[c] = pay_ins.rate
-                    echo = _round(
-                        "echo", echo_pid, echo_port, next_echo, echo_succeeded, c, duration
-                    )
-                    results += (pay_ins, echo)
-                    if progress:
-                        for run in (pay_ins, echo):
-                            print(
-                                f"{workload.name}: round {n}/{rounds} c={c:<3} {run.side:<7} "
-                                f"{run.rate:7.0f}/s  p50 {run.p50_ms:6.2f} ms  "
-                                f"p99 {run.p99_ms:6.2f} ms  CPU {run.cpu_us:5.0f} µs/req",
-                                flush=True,
-                            )
     return results
 
 
@@ -288,7 +304,7 @@ class Summary:
 
 def summarise(results: Sequence[Round]) -> list[Summary]:
     summaries = []
-    for c in sorted({r.connections for r in results}):
+    for c in sorted({r.connections for r in results if r.side == "sandbox"}):
         ours = [r for r in results if r.connections == c and r.side == "sandbox"]
         echo = [r for r in results if r.connections == c and r.side == "echo"]
         pairs = [a.rate / b.rate for a, b in zip(ours, echo, strict=True)]
@@ -316,6 +332,55 @@ def summarise(results: Sequence[Round]) -> list[Summary]:
             )
         )
     return summaries
+
+
+@dataclass(frozen=True)
+class Change:
+    """This code against the `before` code at one connection count (round by round)."""
+
+    connections: int
+    rate_ratio: float  # median of (rate / before's rate) over rounds
+    rate_low: float
+    rate_high: float
+    cpu_ratio: float  # median of (CPU per request / before's) over rounds: below 1 is better
+    cpu_low: float
+    cpu_high: float
+    p99_ms: float
+    before_p99_ms: float
+
+
+def changes(results: Sequence[Round]) -> list[Change]:
+    found = []
+    for c in sorted({r.connections for r in results if r.side == "before"}):
+        ours = [r for r in results if r.connections == c and r.side == "sandbox"]
+        old = [r for r in results if r.connections == c and r.side == "before"]
+        rates = [a.rate / b.rate for a, b in zip(ours, old, strict=True)]
+        cpus = [a.cpu_us / b.cpu_us for a, b in zip(ours, old, strict=True) if b.cpu_us]
+        found.append(
+            Change(
+                connections=c,
+                rate_ratio=statistics.median(rates),
+                rate_low=min(rates),
+                rate_high=max(rates),
+                cpu_ratio=statistics.median(cpus) if cpus else 0.0,
+                cpu_low=min(cpus, default=0.0),
+                cpu_high=max(cpus, default=0.0),
+                p99_ms=statistics.median(r.p99_ms for r in ours),
+                before_p99_ms=statistics.median(r.p99_ms for r in old),
+            )
+        )
+    return found
+
+
+def change_report(revision: str, found: Sequence[Change]) -> str:
+    lines = [f"  against {revision} (same run, rounds alternating; ranges over rounds)"]
+    for c in found:
+        lines.append(
+            f"    {c.connections} connections: requests/s x{c.rate_ratio:.2f} "
+            f"({c.rate_low:.2f}-{c.rate_high:.2f}), CPU/request x{c.cpu_ratio:.2f} "
+            f"({c.cpu_low:.2f}-{c.cpu_high:.2f}), p99 {c.before_p99_ms:.1f} -> {c.p99_ms:.1f} ms"
+        )
+    return "\n".join(lines)
 
 
 def report(title: str, summaries: Sequence[Summary]) -> tuple[str, bool]:
@@ -346,3 +411,47 @@ def results_json(
         "summary": [s.to_json() for s in summaries],
         "rounds": [r.to_json() for r in results],
     }
+
+
+@dataclass
+class Outcome:
+    """A finished command-line run: the figures, the printed table and the results section."""
+
+    results: list[Round]
+    summaries: list[Summary]
+    table: str
+    ok: bool
+    section: dict[str, Any]
+
+
+def run_cli(workload: Workload, argv: Sequence[str], duration: float = 3.0) -> Outcome:
+    """`python -m bench <gateway> [--rounds N] [--duration S] [--connections N ...]
+    [--before REV]`: measure, print the table (and the change against REV)."""
+    parser = argparse.ArgumentParser(
+        prog=f"python -m bench {workload.name}",
+        description=f"{workload.title} vs a bare Starlette JSON echo.",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
+    parser.add_argument(
+        "--duration", type=float, default=duration, help=f"seconds per round (default {duration})"
+    )
+    parser.add_argument(
+        "--connections", type=int, nargs="+", default=list(CONNECTIONS), metavar="N"
+    )
+    parser.add_argument(
+        "--before",
+        metavar="REV",
+        help="also run this git revision's sandbox code, alternating, and report the change",
+    )
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as code:
+        before = export_revision(args.before, Path(code)) if args.before else None
+        results = measure(workload, args.rounds, args.duration, args.connections, before=before)
+    summaries = summarise(results)
+    table, ok = report(workload.title, summaries)
+    section = results_json(workload, results, summaries)
+    if args.before:
+        found = changes(results)
+        table += "\n" + change_report(args.before, found)
+        section["before"] = {"revision": args.before, "changes": [asdict(c) for c in found]}
+    return Outcome(results, summaries, table, ok, section)

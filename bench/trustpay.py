@@ -9,7 +9,6 @@ request, ratios; targets: >= 0.3x and >= 0.5x the echo app's rate, p99 <= 10 ms 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
@@ -87,28 +86,18 @@ class CashierPayins:
 
 
 def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench trustpay")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--duration", type=float, default=3.0, help="seconds per round and side")
-    parser.add_argument(
-        "--connections", type=int, nargs="+", default=list(payin.CONNECTIONS), metavar="N"
-    )
-    args = parser.parse_args(argv)
     workload = CashierPayins()
-    results = payin.measure(workload, args.rounds, args.duration, args.connections)
-    summaries = payin.summarise(results)
-    table, ok = payin.report(workload.title, summaries)
-    widest = max(summaries, key=lambda s: s.connections)
+    run = payin.run_cli(workload, argv)
+    widest = max(run.summaries, key=lambda s: s.connections)
     p99_ok = widest.p99_ms <= P99_TARGET_MS
-    table += (
+    run.table += (
         f"\n  p99 at {widest.connections} connections {widest.p99_ms:.2f} ms, "
         f"target <= {P99_TARGET_MS} ms: {'PASS' if p99_ok else 'FAIL'}"
     )
-    print(table, flush=True)
-    section = payin.results_json(workload, results, summaries)
-    section["p99_target_ms"] = P99_TARGET_MS
-    print(f"trustpay: results in {record(workload.name, section)}", flush=True)
-    return 0 if ok else 1
+    print(run.table, flush=True)
+    run.section["p99_target_ms"] = P99_TARGET_MS
+    print(f"trustpay: results in {record(workload.name, run.section)}", flush=True)
+    return 0 if run.ok else 1
 
 
 if __name__ == "__main__":

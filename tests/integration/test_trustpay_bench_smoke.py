@@ -50,3 +50,20 @@ def test_the_echo_app_gets_the_same_body_on_its_own_path() -> None:
     echoed = payin.echo_request(request)
     assert echoed.startswith(b"POST /echo HTTP/1.1\r\n")
     assert echoed.split(b"\r\n\r\n", 1)[1] == request.split(b"\r\n\r\n", 1)[1]
+
+
+def test_another_revision_runs_alongside_and_the_change_is_reported(tmp_path: Path) -> None:
+    code = payin.export_revision("HEAD", tmp_path)
+    assert (code / "sandbox" / "__init__.py").exists() and (code / "scenarios").is_dir()
+    results = payin.measure(
+        trustpay.CashierPayins(),
+        rounds=1,
+        duration=0.2,
+        connections=(2,),
+        progress=False,
+        before=code,
+    )
+    assert {r.side for r in results} == {"sandbox", "before", "echo"}
+    [change] = payin.changes(results)
+    assert change.connections == 2 and change.rate_ratio > 0 and change.cpu_ratio > 0
+    assert "against HEAD" in payin.change_report("HEAD", [change])
