@@ -57,7 +57,7 @@ class CollectCreations:
         return collect_request(tag, self.sent, int(time.time()))
 
     def succeeded(self, body: bytes) -> bool:
-        return body.startswith(b'{"code":200,') or b'"code": 200,' in body[:40]
+        return body.startswith(b'{"code":200,')
 
 
 async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
