@@ -1,6 +1,7 @@
 """`python -m bench` runs every benchmark; `python -m bench NAME [OPTIONS]` runs one.
 
-Exit status: 0 when every target is met, 1 when one is missed, 2 for an unknown benchmark.
+Exit status: 0 when every target is met, 1 when one is missed, 2 for an unknown benchmark. The
+figures (and each benchmark's exit status) go to bench-results.json (bench/results.py).
 To add a benchmark, write a module with `main(argv) -> int` and list it in BENCHES.
 """
 
@@ -10,6 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from bench import delivery, ezpay, goldenpay, replicas, soak, startup, trustpay, trustpay_cards
+from bench.results import record_exit
 
 BENCHES: dict[str, Callable[[Sequence[str]], int]] = {
     "startup": startup.main,
@@ -25,13 +27,20 @@ BENCHES: dict[str, Callable[[Sequence[str]], int]] = {
 
 def main(argv: Sequence[str]) -> int:
     if not argv:
-        codes = [bench([]) for bench in BENCHES.values()]
+        codes = [run(name, []) for name in BENCHES]
         return max(codes, default=0)
     name, *rest = argv
     if name not in BENCHES:
         print(f"usage: python -m bench [{'|'.join(BENCHES)}] [OPTIONS]", file=sys.stderr)
         return 0 if name in ("-h", "--help") else 2
-    return BENCHES[name](rest)
+    return run(name, rest)
+
+
+def run(name: str, argv: Sequence[str]) -> int:
+    """One benchmark; its exit status joins its figures in the results file."""
+    status = BENCHES[name](argv)
+    record_exit(name, status)
+    return status
 
 
 if __name__ == "__main__":
