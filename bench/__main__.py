@@ -9,7 +9,17 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from bench import delivery, ezpay, goldenpay, replicas, soak, startup, trustpay, trustpay_cards
+from bench import (
+    delivery,
+    ezpay,
+    goldenpay,
+    instructions,
+    replicas,
+    soak,
+    startup,
+    trustpay,
+    trustpay_cards,
+)
 
 BENCHES: dict[str, Callable[[Sequence[str]], int]] = {
     "startup": startup.main,
@@ -20,6 +30,7 @@ BENCHES: dict[str, Callable[[Sequence[str]], int]] = {
     "trustpay-cards": trustpay_cards.main,
     "soak": soak.main,
     "replicas": replicas.main,
+    "instructions": instructions.main,
 }
 
 
