@@ -86,6 +86,7 @@ class Counts:
     warmup_requests: int
     payins: int  # the pay-in phase, idle share removed
     payin_requests: int
+    in_flight: int = 1  # connections that sent the pay-ins at once
 
     @property
     def per_payin(self) -> float:
@@ -115,18 +116,22 @@ def payin_requests(count: int, prefix: str) -> list[bytes]:
     return [trustpay.cashier_request(f"{prefix}{n}") for n in range(count)]
 
 
-def send_all(port: int, requests: Sequence[bytes]) -> None:
-    """Send the requests one after another on one keep-alive connection; each must succeed."""
+def send_all(port: int, requests: Sequence[bytes], connections: int = 1) -> None:
+    """Send the requests on `connections` keep-alive connections (request n on connection
+    n mod `connections`, each connection one request after another); each must succeed."""
 
-    async def run() -> None:
+    async def worker(share: Sequence[bytes]) -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         try:
-            for request in requests:
+            for request in share:
                 body = await trustpay._exchange(reader, writer, request)
                 if SUCCESS not in body:
                     raise RuntimeError(f"not a created pay-in: {body[:200]!r}")
         finally:
             writer.close()
+
+    async def run() -> None:
+        await asyncio.gather(*(worker(requests[n::connections]) for n in range(connections)))
 
     asyncio.run(run())
 
@@ -224,10 +229,12 @@ def count_instructions(
     payins: Sequence[bytes],
     idle_s: float,
     keep: Path | None = None,
+    in_flight: int = 1,
 ) -> Counts:
     """One `sandbox serve` under callgrind: start-up, idle, warm-up and pay-in phases.
 
-    `keep`: a folder to copy the callgrind files into (`callgrind_annotate` reads them)."""
+    `keep`: a folder to copy the callgrind files into (`callgrind_annotate` reads them);
+    `in_flight`: connections sending the pay-ins at once (1: one after another)."""
     with tempfile.TemporaryDirectory(prefix=f"bench-{checkout.label}-") as name:
         folder = Path(name)
         out_file = folder / "callgrind.out"
@@ -241,7 +248,7 @@ def count_instructions(
             send_all(port, warmup)
             dump(process.pid, "warmup")
             started = time.monotonic()
-            send_all(port, payins)
+            send_all(port, payins, in_flight)
             payin_elapsed = time.monotonic() - started
             dump(process.pid, "payins")
         counts = read_dumps(out_file)
@@ -257,6 +264,7 @@ def count_instructions(
         warmup_requests=len(warmup),
         payins=max(0, round(counts["payins"] - idle_per_s * payin_elapsed)),
         payin_requests=len(payins),
+        in_flight=in_flight,
     )
 
 
@@ -280,7 +288,8 @@ def instruction_report(counts: dict[str, Counts], tolerance: float) -> tuple[str
 
     first = next(iter(counts.values()))
     row("start-up to healthy", lambda c: c.startup)
-    row(f"per pay-in (mean of {first.payin_requests})", lambda c: c.per_payin)
+    at_once = f", {first.in_flight} connections at once" if first.in_flight > 1 else ""
+    row(f"per pay-in (mean of {first.payin_requests}{at_once})", lambda c: c.per_payin)
     rows.append(
         (
             f"first {first.warmup_requests} pay-ins, each (not compared)",
@@ -411,6 +420,12 @@ def main(argv: Sequence[str]) -> int:
     )
     parser.add_argument("--payins", type=int, default=1000, help="measured pay-ins (default 1000)")
     parser.add_argument("--warmup", type=int, default=50, help="pay-ins before them (default 50)")
+    parser.add_argument(
+        "--in-flight",
+        type=int,
+        default=1,
+        help="connections sending the measured pay-ins at once (default 1: one after another)",
+    )
     parser.add_argument("--idle", type=float, default=2.0, help="idle seconds measured (default 2)")
     parser.add_argument(
         "--tolerance", type=float, default=TOLERANCE, help="allowed excess (default 0.05 = 5 %%)"
@@ -446,7 +461,7 @@ def main(argv: Sequence[str]) -> int:
         for checkout in checkouts:
             print(f"instructions: {checkout.label} under callgrind ...", flush=True)
             counts[checkout.label] = count_instructions(
-                checkout, warmup, payins, args.idle, args.keep
+                checkout, warmup, payins, args.idle, args.keep, args.in_flight
             )
         report, ok = instruction_report(counts, args.tolerance)
         print(report, flush=True)

@@ -35,6 +35,7 @@ def test_driver_sends_signed_pay_ins_to_a_real_sandbox(tmp_path: Path) -> None:
     checkout = instructions.checkout_at("after", ROOT)
     with instructions.sandbox_process(checkout, tmp_path) as (process, port):
         instructions.send_all(port, instructions.payin_requests(3, "DRIVER-"))
+        instructions.send_all(port, instructions.payin_requests(4, "SPREAD-"), connections=2)
         with pytest.raises(RuntimeError, match=r"unexpected answer|not a created pay-in"):
             # the same order number again is refused, and the driver says so
             instructions.send_all(port, instructions.payin_requests(1, "DRIVER-"))
