@@ -347,34 +347,55 @@ class PreparedPayins:
         return trustpay.cashier_request(f"{self.prefix}{next(self.numbers)}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a live process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class WallPayins:
+    """Per checkout: requests/s of each round and server CPU ms per pay-in (empty off Linux)."""
+
+    rates: list[float]
+    cpu_ms: list[float]
+
+
 def wall_payins(
     checkouts: Sequence[Checkout], rounds: int, duration: float, connections: int
-) -> dict[str, list[float]]:
-    """bench/trustpay.py's load, both servers up, rounds alternating; requests/s per round."""
-    rates: dict[str, list[float]] = {c.label: [] for c in checkouts}
+) -> dict[str, WallPayins]:
+    """bench/trustpay.py's load, both servers up, rounds alternating."""
+    results = {c.label: WallPayins([], []) for c in checkouts}
+    on_linux = Path("/proc/self/stat").exists()
     with tempfile.TemporaryDirectory() as name, contextlib.ExitStack() as servers:
-        started: list[tuple[Checkout, int, PreparedPayins]] = []
+        started: list[tuple[Checkout, int, int, PreparedPayins]] = []
         for checkout in checkouts:
             folder = Path(name) / checkout.label
             folder.mkdir()
-            _, port = servers.enter_context(sandbox_process(checkout, folder))
-            started.append((checkout, port, PreparedPayins("WALL-")))
-        for _, port, payins in started:  # warm up: imports, first SQLite pages, connections
+            process, port = servers.enter_context(sandbox_process(checkout, folder))
+            started.append((checkout, process.pid, port, PreparedPayins("WALL-")))
+        for _, _, port, payins in started:  # warm up: imports, first SQLite pages, connections
             asyncio.run(trustpay.load(port, payins.next, connections, 0.5))
         for n in range(1, rounds + 1):
-            for checkout, port, payins in started:
+            for checkout, pid, port, payins in started:
                 payins.prepare(int(trustpay.PREPARED_PER_SECOND * duration))
+                cpu_before = cpu_seconds(pid) if on_linux else 0.0
                 run = asyncio.run(trustpay.load(port, payins.next, connections, duration))
-                rates[checkout.label].append(run.rate)
+                result = results[checkout.label]
+                result.rates.append(run.rate)
+                cpu = ""
+                if on_linux:
+                    result.cpu_ms.append((cpu_seconds(pid) - cpu_before) * 1000 / run.requests)
+                    cpu = f"  server CPU {result.cpu_ms[-1]:.3f} ms per pay-in"
                 print(
                     f"instructions: pay-in round {n}/{rounds} {checkout.label:<6} "
-                    f"{run.rate:7.0f}/s  p99 {run.p99_ms:5.2f} ms",
+                    f"{run.rate:7.0f}/s  p99 {run.p99_ms:5.2f} ms{cpu}",
                     flush=True,
                 )
-    return rates
+    return results
 
 
-def wall_report(startup_s: dict[str, list[float]], rates: dict[str, list[float]]) -> str:
+def wall_report(startup_s: dict[str, list[float]], payins: dict[str, WallPayins]) -> str:
     """Ranges per checkout and the ratio of medians (after/before)."""
     labels = list(startup_s)
     rows: list[tuple[str, ...]] = [("wall clock (alternating runs)", *labels)]
@@ -382,6 +403,8 @@ def wall_report(startup_s: dict[str, list[float]], rates: dict[str, list[float]]
         rows[0] = (*rows[0], "after/before (medians)")
 
     def row(name: str, values: dict[str, list[float]], unit: str, digits: int) -> None:
+        if not all(values.values()):
+            return
         cells = [name]
         for label in labels:
             low, high = min(values[label]), max(values[label])
@@ -391,10 +414,10 @@ def wall_report(startup_s: dict[str, list[float]], rates: dict[str, list[float]]
             cells.append(f"{ratio:.2f}x")
         rows.append(tuple(cells))
 
-    if all(startup_s.values()):
-        row(f"start-up to healthy ({len(startup_s[labels[0]])} runs)", startup_s, "s", 3)
-    if all(rates.values()):
-        row(f"TrustPay pay-ins ({len(rates[labels[0]])} rounds)", rates, "req/s", 0)
+    rounds = len(payins[labels[0]].rates)
+    row(f"start-up to healthy ({len(startup_s[labels[0]])} runs)", startup_s, "s", 3)
+    row(f"TrustPay pay-ins ({rounds} rounds)", {k: v.rates for k, v in payins.items()}, "/s", 0)
+    row("server CPU per pay-in", {k: v.cpu_ms for k, v in payins.items()}, "ms", 3)
     return table(rows)
 
 
@@ -467,8 +490,8 @@ def main(argv: Sequence[str]) -> int:
         print(report, flush=True)
     if not args.no_wall:
         seconds = wall_startup(checkouts, args.runs)
-        rates = wall_payins(checkouts, args.rounds, args.duration, args.connections)
-        print(wall_report(seconds, rates), flush=True)
+        wall = wall_payins(checkouts, args.rounds, args.duration, args.connections)
+        print(wall_report(seconds, wall), flush=True)
     return 0 if ok else 1
 
 

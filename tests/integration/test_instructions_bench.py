@@ -96,3 +96,16 @@ def test_callgrind_counts_start_up_and_pay_ins_of_this_checkout(tmp_path: Path) 
     assert {"dump startup", "dump idle", "dump warmup", "dump payins"} <= dumps
     table, ok = instructions.instruction_report({"after": counts}, tolerance=0.05)
     assert ok and "start-up to healthy" in table and "per pay-in (mean of 3)" in table
+
+
+def test_wall_clock_runs_measure_start_up_rate_and_server_cpu() -> None:
+    checkouts = [instructions.checkout_at("after", ROOT)]
+    seconds = instructions.wall_startup(checkouts, runs=1)
+    payins = instructions.wall_payins(checkouts, rounds=1, duration=0.3, connections=2)
+    assert 0 < seconds["after"][0] < 30
+    [rate] = payins["after"].rates
+    assert rate > 0
+    [cpu_ms] = payins["after"].cpu_ms  # clock ticks: a short round may read 0
+    assert cpu_ms >= 0
+    table = instructions.wall_report(seconds, payins)
+    assert "start-up to healthy (1 runs)" in table and "TrustPay pay-ins (1 rounds)" in table
