@@ -48,7 +48,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
@@ -111,9 +110,9 @@ def compile_bytecode(checkout: Checkout) -> None:
     )
 
 
-def payin_requests(count: int, prefix: str) -> list[bytes]:
-    """`count` signed Cashier Payins with distinct order numbers, the same bytes on every call."""
-    return [trustpay.cashier_request(f"{prefix}{n}") for n in range(count)]
+def payin_requests(amount: int, prefix: str) -> list[bytes]:
+    """`amount` signed Cashier Payins with distinct order numbers, the same bytes on every call."""
+    return [trustpay.cashier_request(f"{prefix}{n}") for n in range(amount)]
 
 
 def send_all(port: int, requests: Sequence[bytes], connections: int = 1) -> None:
@@ -188,7 +187,7 @@ def wait_ready(ready_file: Path, process: subprocess.Popen[bytes], timeout: floa
         time.sleep(0.01)
 
 
-@contextmanager
+@contextlib.contextmanager
 def sandbox_process(
     checkout: Checkout, folder: Path, wrapper: Sequence[str] = ()
 ) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
