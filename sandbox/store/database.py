@@ -74,6 +74,11 @@ class Store:
         """Run one INSERT into a table keyed by `seq`; returns the new row's `seq`."""
         raise NotImplementedError
 
+    def insert_unless_conflict(self, sql: str, params: Sequence[Any] = ()) -> int | None:
+        """Run one `INSERT ... ON CONFLICT DO NOTHING` into a table keyed by `seq`; returns the
+        new row's `seq`, or None when a conflicting row kept it out."""
+        raise NotImplementedError
+
     def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         raise NotImplementedError
 
@@ -150,6 +155,10 @@ class SqliteStore(Store):
 
     def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         return int(self.connection.execute(sql, params).lastrowid or 0)
+
+    def insert_unless_conflict(self, sql: str, params: Sequence[Any] = ()) -> int | None:
+        cursor = self.connection.execute(sql, params)
+        return int(cursor.lastrowid or 0) if cursor.rowcount > 0 else None
 
     def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         row: sqlite3.Row | None = self.connection.execute(sql, params).fetchone()

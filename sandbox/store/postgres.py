@@ -74,6 +74,11 @@ class PostgresStore(Store):
             raise StoreError(f"database {shown_target(self.path)}: the insert returned no row")
         return int(row["seq"])
 
+    def insert_unless_conflict(self, sql: str, params: Sequence[Any] = ()) -> int | None:
+        statement = postgres_statement(sql + " RETURNING seq")
+        row = self.connection.execute(statement, params).fetchone()
+        return None if row is None else int(row["seq"])
+
     def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         return self.connection.execute(postgres_statement(sql), params).fetchone()
 

@@ -30,7 +30,7 @@ from sandbox.gateways.trustpay.cardprivacy import card_fingerprint, mask_pan
 from sandbox.gateways.trustpay.fees import payin_fee
 from sandbox.gateways.trustpay.limits import payin_totals
 from sandbox.gateways.trustpay.merchant import TrustPayMerchant
-from sandbox.gateways.trustpay.ordering import new_platform_order_no
+from sandbox.gateways.trustpay.ordering import PAYIN_PAYOUT_NUMBERS, new_platform_order_no
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
 from sandbox.timers import Due, register_action
@@ -122,6 +122,7 @@ def new_payin(
         now=now,
         data=data,
         plan=None if plan is None else plan.to_json(),
+        number_space=PAYIN_PAYOUT_NUMBERS,
     )
     insert_order(sandbox.store, order)
     payin_totals(sandbox).added(order)
