@@ -10,7 +10,17 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from bench import delivery, ezpay, goldenpay, replicas, soak, startup, trustpay, trustpay_cards
+from bench import (
+    delivery,
+    ezpay,
+    goldenpay,
+    instructions,
+    replicas,
+    soak,
+    startup,
+    trustpay,
+    trustpay_cards,
+)
 from bench.results import record_exit
 
 BENCHES: dict[str, Callable[[Sequence[str]], int]] = {
@@ -22,6 +32,7 @@ BENCHES: dict[str, Callable[[Sequence[str]], int]] = {
     "trustpay-cards": trustpay_cards.main,
     "soak": soak.main,
     "replicas": replicas.main,
+    "instructions": instructions.main,
 }
 
 
