@@ -22,7 +22,8 @@ from typing import Any
 
 from bench import payin
 from bench.results import record
-from sandbox.gateways.installed import installed_gateways
+from sandbox.gateways.ezpay.plug import PLUG as EZPAY
+from sandbox.runtime import scenario_terms
 from sandbox.scenarios.engine import RequestFacts
 from sandbox.scenarios.service import open_scenarios
 from sandbox.signing.demo_keys import (
@@ -94,8 +95,7 @@ def pieces(repeat: int = 2000) -> dict[str, float]:
     outer = json.loads(body)
     param, sign = outer["param"], outer["sign"]
     platform = load_private_key(EZPAY_DEMO_PLATFORM_PRIVATE_KEY)
-    installed_gateways()  # registers each gateway's scenario vocabulary
-    scenarios = open_scenarios((), ())
+    scenarios = open_scenarios(scenario_terms([EZPAY]), (), ())
     facts = RequestFacts(
         gateway="ezpay",
         operation="payment.create",
