@@ -4,11 +4,14 @@ The SQL behind every one of these lives in `sandbox.store.orders`; gateways impo
 here so the persistence seam stays one module. `new_order` is the one way to build a new order.
 """
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sandbox.store.orders import (
+    DuplicateOrder,
     Order,
     OrderFilter,
     OrderHead,
@@ -31,6 +34,7 @@ from sandbox.store.orders import (
 )
 
 __all__ = [
+    "DuplicateOrder",
     "Order",
     "OrderFilter",
     "OrderHead",
@@ -50,6 +54,7 @@ __all__ = [
     "order_from_row",
     "page_of_orders",
     "platform_ids_between",
+    "refusing_duplicates",
     "save_order",
 ]
 
@@ -68,10 +73,13 @@ def new_order(
     data: dict[str, Any] | None = None,
     parent_id: str | None = None,
     plan: dict[str, Any] | None = None,
+    number_space: str | None = None,
 ) -> Order:
     """A new order, created and last updated `now`, not stored yet (`insert_order` stores it).
 
     `plan` is the journal summary of the scenario plan that created it (`Plan.to_json()`).
+    `number_space` names where `merchant_order_id` is unique for the merchant (None: nowhere);
+    `insert_order` raises `DuplicateOrder` when the number is taken there.
     """
     return Order(
         gateway=gateway,
@@ -87,4 +95,17 @@ def new_order(
         data={} if data is None else data,
         parent_id=parent_id,
         plan=plan,
+        number_space=number_space,
     )
+
+
+@contextmanager
+def refusing_duplicates(refusal: Callable[[], Exception]) -> Iterator[None]:
+    """Around the code that stores a numbered order: when the database finds the number taken
+    after all (another request stored it since the gateway's own look-up), raise `refusal()`,
+    the gateway's duplicate answer, in place of `DuplicateOrder`. Either passes through the
+    store transaction holding the insert, so nothing of the refused order is kept."""
+    try:
+        yield
+    except DuplicateOrder:
+        raise refusal() from None

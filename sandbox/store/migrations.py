@@ -232,6 +232,36 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        13,
+        # A merchant's order numbers are unique per number space, enforced by the database, so
+        # two replicas (or two requests) creating the same number at once store it once. A
+        # gateway names the space of each new order (`Order.number_space`); rows that take no
+        # number (cards, card transactions, card attempts, static-code payments) keep NULL and
+        # never conflict. Rows stored before: each number's newest row takes the space (the one
+        # look-ups by number find), older duplicates made before this version keep NULL.
+        """
+        ALTER TABLE orders ADD COLUMN number_space TEXT;
+        UPDATE orders SET number_space = CASE
+            WHEN gateway = 'trustpay' AND kind IN ('payin', 'payout') THEN 'payin_payout'
+            WHEN gateway = 'trustpay' AND kind IN ('refund', 'card_order') THEN kind
+            WHEN gateway = 'ezpay' AND kind IN ('payment', 'payout', 'static', 'refund') THEN kind
+            WHEN gateway = 'goldenpay' AND kind IN ('collect', 'payout') THEN kind
+        END;
+        UPDATE orders SET number_space = NULL
+        WHERE number_space IS NOT NULL AND EXISTS (
+            SELECT 1 FROM orders AS newer
+            WHERE newer.gateway = orders.gateway
+              AND newer.merchant_id = orders.merchant_id
+              AND newer.merchant_order_id = orders.merchant_order_id
+              AND newer.number_space = orders.number_space
+              AND newer.seq > orders.seq
+        );
+        CREATE UNIQUE INDEX orders_number ON orders (
+            gateway, merchant_id, number_space, merchant_order_id
+        ) WHERE number_space IS NOT NULL;
+        """,
+    ),
 ]
 
 # Tables emptied by POST /_sandbox/reset (balances are then re-seeded from the opening values).

@@ -46,8 +46,24 @@ class Order:
     parent_id: str | None = None
     plan: dict[str, Any] | None = None
     seq: int | None = None  # set once stored
+    # Where `merchant_order_id` must be unique for the merchant ("payin_payout", "refund"...);
+    # None: the row takes no number (a card, an attempt). Migration 13's index enforces it.
+    number_space: str | None = None
     # The status as last read or written: `save_order` records a history row when it changed.
     stored_status: str | None = field(default=None, compare=False, repr=False)
+
+
+class DuplicateOrder(Exception):
+    """The merchant's order number is already stored in that number space (another request,
+    on this process or another replica, stored it since the caller's look-up). Nothing of the
+    refused order was stored; the caller answers with its gateway's duplicate error."""
+
+    def __init__(self, order: Order) -> None:
+        super().__init__(
+            f"{order.gateway} merchant {order.merchant}: order number "
+            f"{order.merchant_order_id!r} is already used ({order.number_space})"
+        )
+        self.order = order
 
 
 @dataclass(frozen=True)
@@ -75,8 +91,15 @@ def dump_json(value: Any) -> str:
 
 _INSERT_ORDER = (
     "INSERT INTO orders (gateway, merchant_id, kind, platform_id, merchant_order_id, "
-    "parent_id, amount, currency, status, plan, created_at, updated_at, data) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "parent_id, amount, currency, status, plan, created_at, updated_at, data, number_space) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+# A number already taken in its space keeps the row out without an error: the transaction
+# stays usable (PostgreSQL aborts one on a unique violation) and the caller rolls it back.
+# The conflict target is migration 13's partial index, `orders_number`.
+_INSERT_NEW_ORDER = (
+    f"{_INSERT_ORDER} ON CONFLICT (gateway, merchant_id, number_space, merchant_order_id) "
+    "WHERE number_space IS NOT NULL DO NOTHING"
 )
 _INSERT_HISTORY = (
     "INSERT INTO order_history (gateway, merchant_id, platform_id, at, from_status, "
@@ -99,6 +122,7 @@ def _order_row(order: Order) -> tuple[Any, ...]:
         format_instant(order.created_at),
         format_instant(order.updated_at),
         dump_json(order.data),
+        order.number_space,
     )
 
 
@@ -108,7 +132,11 @@ def _history_row(order: Order, before: str | None, cause: str) -> tuple[Any, ...
 
 
 def insert_order(store: Store, order: Order) -> Order:
-    order.seq = store.insert(_INSERT_ORDER, _order_row(order))
+    """Store a new order; raises `DuplicateOrder` when its number is taken in its space."""
+    seq = store.insert_unless_conflict(_INSERT_NEW_ORDER, _order_row(order))
+    if seq is None:
+        raise DuplicateOrder(order)
+    order.seq = seq
     _record_status(store, order, None, f"created by {change_cause.get()}")
     if store.order_observer is not None:
         store.order_observer(order)
@@ -117,7 +145,8 @@ def insert_order(store: Store, order: Order) -> Order:
 
 def insert_orders(store: Store, orders: Sequence[Order]) -> None:
     """Store many new orders in one statement each for the orders and their first status (a
-    bulk load: no events are published, no `seq` is set on the objects)."""
+    bulk load: no events are published, no `seq` is set on the objects; a number taken in its
+    space fails the whole load with the driver's integrity error, not `DuplicateOrder`)."""
     store.executemany(_INSERT_ORDER, [_order_row(o) for o in orders])
     store.executemany(_INSERT_HISTORY, [_history_row(o, None, "created") for o in orders])
     for order in orders:
@@ -497,4 +526,5 @@ def order_from_row(row: Row) -> Order:
         plan=None if row["plan"] is None else json.loads(row["plan"]),
         seq=row["seq"],
         stored_status=row["status"],
+        number_space=row["number_space"],
     )

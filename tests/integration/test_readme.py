@@ -10,8 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.gateways import installed_kinds
 
 from sandbox.settings import resolve_settings
+
+pytestmark = pytest.mark.postgres
 
 ROOT = Path(__file__).parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -47,7 +50,7 @@ def test_readme_starts_with_the_two_commands() -> None:
 def test_config_examples_load(tmp_path: Path, name: str, gateway: str, merchant_id: str) -> None:
     config = tmp_path / f"{name}.yaml"
     config.write_text(example(name), encoding="utf-8")
-    settings = resolve_settings({"config": str(config)}, {})
+    settings = resolve_settings({"config": str(config)}, {}, installed_kinds())
     merchant = settings.merchants.find(gateway, merchant_id)
     assert merchant is not None
     assert settings.merchants.by_gateway[gateway][0] is not merchant  # the demo one stays too
@@ -85,14 +88,17 @@ def ezpay_example() -> str:
 
 
 def test_ezpay_example_signs_a_request_and_verifies_a_notification(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db_flags: dict[str, str]
 ) -> None:
     sys.path.insert(0, str(Path(__file__).parents[1]))
     from support.ezpay import OK_REPLY, wait_callbacks
     from support.receiver import Reply, run_receiver
     from support.server import run_sandbox
 
-    with run_receiver(Reply(200, OK_REPLY)) as receiver, run_sandbox({"clock": "manual"}) as server:
+    with (
+        run_receiver(Reply(200, OK_REPLY)) as receiver,
+        run_sandbox({**db_flags, "clock": "manual"}) as server,
+    ):
         monkeypatch.setenv("EZPAY_BASE_URL", server.url)
         monkeypatch.setenv("EZPAY_NOTIFY_URL", receiver.url + "/ezpay/notify")
         namespace: dict[str, object] = {}

@@ -6,11 +6,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+from support.gateways import installed_kinds
 from support.server import run_sandbox
 from support.tpclient import MERCHANT_ID, num, ok, post
 
 from sandbox.cli import banner
 from sandbox.settings import resolve_settings
+
+pytestmark = pytest.mark.postgres
 
 PAN = "4111111111111111"
 
@@ -32,9 +36,9 @@ def card_body(order_no: str) -> dict[str, object]:
     }
 
 
-def test_card_number_is_stored_and_listed_masked(tmp_path: Path) -> None:
+def test_card_number_is_stored_and_listed_masked(tmp_path: Path, db_flags: dict[str, str]) -> None:
     db = tmp_path / "cards.db"
-    with run_sandbox({"db": str(db), "clock": "manual"}) as running:
+    with run_sandbox({"db": str(db), **db_flags, "clock": "manual"}) as running:
         ok(post(running, "/v4/payin/create/card", card_body("MASK-1")))
         listed = running.admin("GET", "orders", params={"order": "MASK-1"})
         assert listed.status_code == 200
@@ -52,7 +56,7 @@ def test_banner_shows_demo_values_but_not_config_merchants_secrets(tmp_path: Pat
     config.write_text(
         "merchants:\n  goldenpay:\n    - {mch_id: 10077, api_token: very-secret-token-77}\n"
     )
-    text = banner(resolve_settings({"config": str(config)}, {}), 8080)
+    text = banner(resolve_settings({"config": str(config)}, {}, installed_kinds()), 8080)
     assert "very-secret-token-77" not in text
     assert "10077" in text
     assert "api_token=gp_test_token_5e6f7a8b" in text

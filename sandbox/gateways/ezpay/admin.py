@@ -19,6 +19,7 @@ from sandbox.gateways.ezpay.merchant import EzPayMerchant
 from sandbox.gateways.ezpay.money import fee_refunded, move, payout_fee
 from sandbox.gateways.ezpay.paydata import qr_payload, va_number
 from sandbox.gateways.orders import (
+    DuplicateOrder,
     Order,
     child_orders,
     find_order,
@@ -131,7 +132,10 @@ async def trigger(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
             order = _refund(sandbox, merchant, body, amount, order_no, url)
         else:
             order = _transaction(sandbox, merchant, kind, body, amount, order_no, url)
-        insert_order(store, order)
+        try:
+            insert_order(store, order)
+        except DuplicateOrder:  # stored by another request since the look-up
+            raise AdminError(409, "duplicate", f"order_no: {order_no} is already used") from None
         if kind == "payout":
             move(
                 store, merchant.app_id, order.currency, -(amount + Decimal(order.data["fee"])), now
@@ -222,6 +226,7 @@ def _transaction(
         status=PENDING,
         now=now,
         data=data,
+        number_space=lookup,
     )
 
 
@@ -278,4 +283,5 @@ def _refund(
         now=now,
         parent_id=original.platform_id,
         data=data,
+        number_space="refund",
     )

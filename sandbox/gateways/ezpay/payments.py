@@ -27,7 +27,14 @@ from sandbox.gateways.ezpay.lifecycle import (
 from sandbox.gateways.ezpay.paydata import qr_payload, va_number
 from sandbox.gateways.ezpay.pipeline import Call, success
 from sandbox.gateways.ezpay.rules import check_amount, check_daily_limits, not_found
-from sandbox.gateways.orders import Order, data_taken, find_order, insert_order, new_order
+from sandbox.gateways.orders import (
+    Order,
+    data_taken,
+    find_order,
+    insert_order,
+    new_order,
+    refusing_duplicates,
+)
 from sandbox.gateways.outcomes import Outcome, planned_after
 from sandbox.pages.layout import pay_page_url
 
@@ -116,7 +123,7 @@ async def create(call: Call) -> Response:
     if not processes(plan):
         return await call.answer(plan, None)
     store = call.sandbox.store
-    with store.transaction():
+    with refusing_duplicates(lambda: EzPayError(DUPLICATE_ORDER)), store.transaction():
         if (
             find_order(store, "ezpay", call.merchant_id, merchant_order_id=order_no, kind="payment")
             is not None
@@ -153,6 +160,7 @@ async def create(call: Call) -> Response:
             now=now,
             data={k: v for k, v in data.items() if v is not None},
             plan=plan.to_json(),
+            number_space="payment",
         )
         insert_order(store, order)
         result = Outcome.planned(plan)

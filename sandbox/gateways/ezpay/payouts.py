@@ -23,7 +23,14 @@ from sandbox.gateways.ezpay.lifecycle import (
 from sandbox.gateways.ezpay.money import balance_minor, fmt_time, move, payout_fee
 from sandbox.gateways.ezpay.pipeline import Call, success
 from sandbox.gateways.ezpay.rules import check_amount, check_daily_limits, not_found
-from sandbox.gateways.orders import Order, data_taken, find_order, insert_order, new_order
+from sandbox.gateways.orders import (
+    Order,
+    data_taken,
+    find_order,
+    insert_order,
+    new_order,
+    refusing_duplicates,
+)
 from sandbox.gateways.outcomes import Outcome, planned_after
 
 DUPLICATE_ORDER = 21007
@@ -156,7 +163,7 @@ async def create(call: Call) -> Response:
         return await call.answer(plan, None)
     store = call.sandbox.store
     merchant = call.merchant
-    with store.transaction():
+    with refusing_duplicates(lambda: EzPayError(DUPLICATE_ORDER)), store.transaction():
         if _idempotency_used(call, fields["idempotencyId"]):
             raise EzPayError(DUPLICATE_IDEMPOTENCY)
         if (
@@ -189,6 +196,7 @@ async def create(call: Call) -> Response:
             now=now,
             data=data,
             plan=plan.to_json(),
+            number_space="payout",
         )
         insert_order(store, order)
         move(store, call.merchant_id, currency, -(amount + fee), now)

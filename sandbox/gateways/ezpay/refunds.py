@@ -27,7 +27,14 @@ from sandbox.gateways.ezpay.lifecycle import (
 from sandbox.gateways.ezpay.money import balance_minor, fee_refunded, fmt_time, move
 from sandbox.gateways.ezpay.pipeline import Call, success
 from sandbox.gateways.ezpay.rules import not_found
-from sandbox.gateways.orders import Order, child_orders, find_order, insert_order, new_order
+from sandbox.gateways.orders import (
+    Order,
+    child_orders,
+    find_order,
+    insert_order,
+    new_order,
+    refusing_duplicates,
+)
 from sandbox.gateways.outcomes import Outcome, planned_after
 
 NOT_ALLOWED = 21402
@@ -67,7 +74,7 @@ async def create(call: Call) -> Response:
     )
     if not processes(plan):
         return await call.answer(plan, None)
-    with store.transaction():
+    with refusing_duplicates(lambda: EzPayError(DUPLICATE_REFUND)), store.transaction():
         if (
             find_order(store, "ezpay", call.merchant_id, merchant_order_id=refund_no, kind="refund")
             is not None
@@ -117,6 +124,7 @@ async def create(call: Call) -> Response:
             parent_id=original.platform_id,
             data=data,
             plan=plan.to_json(),
+            number_space="refund",
         )
         insert_order(store, refund)
         move(store, call.merchant_id, original.currency, -(amount - share), now)

@@ -27,7 +27,14 @@ from sandbox.gateways.ezpay.money import fmt_time
 from sandbox.gateways.ezpay.payments import new_open_id, pay_data, read_channel, read_mobile
 from sandbox.gateways.ezpay.pipeline import Call, success
 from sandbox.gateways.ezpay.rules import check_daily_limits, not_found
-from sandbox.gateways.orders import Order, child_orders, find_order, insert_order, new_order
+from sandbox.gateways.orders import (
+    Order,
+    child_orders,
+    find_order,
+    insert_order,
+    new_order,
+    refusing_duplicates,
+)
 from sandbox.gateways.outcomes import Outcome, planned_after
 from sandbox.scenarios.engine import Plan
 
@@ -51,7 +58,7 @@ async def create(call: Call) -> Response:
     if not processes(plan):
         return await call.answer(plan, None)
     store = call.sandbox.store
-    with store.transaction():
+    with refusing_duplicates(lambda: EzPayError(DUPLICATE_ORDER)), store.transaction():
         if (
             find_order(store, "ezpay", call.merchant_id, merchant_order_id=order_no, kind="static")
             is not None
@@ -90,6 +97,7 @@ async def create(call: Call) -> Response:
             now=now,
             data={k: v for k, v in data.items() if v is not None},
             plan=plan.to_json(),
+            number_space="static",
         )
         insert_order(store, code)
         if result is None or result.status in ("success", "failed"):

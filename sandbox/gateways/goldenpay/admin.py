@@ -23,7 +23,7 @@ from sandbox.gateways.goldenpay.fields import valid_url
 from sandbox.gateways.goldenpay.lifecycle import finish
 from sandbox.gateways.goldenpay.merchant import GoldenPayMerchant
 from sandbox.gateways.goldenpay.payouts import debit, new_payout
-from sandbox.gateways.orders import Order, find_order, insert_order
+from sandbox.gateways.orders import DuplicateOrder, Order, find_order, insert_order
 from sandbox.gateways.plug import AdminError, default_describe
 from sandbox.runtime import Sandbox
 
@@ -156,7 +156,11 @@ async def trigger(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
             )  # fmt: skip
         if not order.merchant_order_id:
             order.merchant_order_id = f"TRIGGER-{order.platform_id}"
-        insert_order(sandbox.store, order)
+        try:
+            insert_order(sandbox.store, order)
+        except DuplicateOrder:  # stored by another request since the look-up
+            number = order.merchant_order_id
+            raise AdminError(409, "conflict", f"order_no: {number} is already used") from None
         if kind == PAYOUT:
             debit(sandbox, order)
         callbacks: list[str] = []

@@ -60,6 +60,11 @@ class GoldenPayError(Refusal):
         self.detail = detail
 
 
+def duplicate_trans_id() -> GoldenPayError:
+    """`trans_id` already used by the merchant for this order type."""
+    return GoldenPayError("Duplicate trans_id")
+
+
 def missing(name: str) -> GoldenPayError:
     return GoldenPayError(f"Missing {name} param")
 

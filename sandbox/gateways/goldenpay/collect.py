@@ -12,7 +12,7 @@ from starlette.responses import Response
 from sandbox.clock import parse_instant
 from sandbox.gateways.directives import keep_plan
 from sandbox.gateways.goldenpay import revisions
-from sandbox.gateways.goldenpay.codes import GoldenPayError, missing
+from sandbox.gateways.goldenpay.codes import duplicate_trans_id, missing
 from sandbox.gateways.goldenpay.common import (
     COLLECT,
     GATEWAY,
@@ -26,7 +26,13 @@ from sandbox.gateways.goldenpay.lifecycle import schedule_collect
 from sandbox.gateways.goldenpay.merchant import GoldenPayMerchant
 from sandbox.gateways.goldenpay.pipeline import Call, success_response
 from sandbox.gateways.goldenpay.queries import answer_order_query
-from sandbox.gateways.orders import Order, find_order, insert_order, new_order
+from sandbox.gateways.orders import (
+    Order,
+    find_order,
+    insert_order,
+    new_order,
+    refusing_duplicates,
+)
 from sandbox.pages.keys import new_page_key, with_key
 from sandbox.pages.layout import public_base
 from sandbox.runtime import Sandbox
@@ -138,6 +144,7 @@ def new_collect(
         status=PROCESSING,
         now=now,
         data=data,
+        number_space=COLLECT,
     )
 
 
@@ -162,7 +169,7 @@ async def create(call: Call) -> Response:
         if find_order(
             sandbox.store, GATEWAY, call.merchant_id, merchant_order_id=trans_id, kind=COLLECT
         ):
-            raise GoldenPayError("Duplicate trans_id")
+            raise duplicate_trans_id()
         extra.update({"callback_url": callback_url, "return_url": return_url})
         keep_plan(extra, plan)
         revisions.stamp(extra, call.revision)
@@ -178,7 +185,7 @@ async def create(call: Call) -> Response:
             extra=extra,
         )
         order.plan = plan.to_json()
-        with sandbox.store.transaction():
+        with refusing_duplicates(duplicate_trans_id), sandbox.store.transaction():
             insert_order(sandbox.store, order)
             schedule_collect(sandbox, order, plan)
 

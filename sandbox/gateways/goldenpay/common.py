@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING
 from sandbox.gateways.goldenpay.merchant import GoldenPayMerchant
 from sandbox.gateways.orders import platform_ids_between
 from sandbox.store import Store
+from sandbox.store.sequences import forget_counters, take_next
 
 if TYPE_CHECKING:
     from sandbox.runtime import Sandbox
 
 GATEWAY = "goldenpay"
+_SEQUENCES = "goldenpay."  # shared counters' names: "goldenpay.C20260504"
 
 # Order kinds in the shared orders table.
 COLLECT = "collect"
@@ -114,6 +116,10 @@ def next_order_id(sandbox: Sandbox, prefix: str, now: datetime, merchant: Golden
     """`C`/`P` + `yyyymmdd` + a 4-digit daily sequence shared by every merchant, continuing from
     the highest id stored that day and widening past 9999."""
     day = prefix + now.astimezone(zone(merchant)).strftime("%Y%m%d")
+    store = sandbox.store
+    if store.shared:  # replicas on one database: the counter is a row they all take from
+        number = take_next(store, _SEQUENCES + day, lambda: _highest_stored(store, day) + 1)
+        return f"{day}{number:04d}"
     # The last sequence handed out per prefix and day (`C20260504`); a reset forgets them.
     sequences: dict[str, int] = sandbox.state("goldenpay.sequences", dict)
     last = sequences.get(day)
@@ -125,6 +131,8 @@ def next_order_id(sandbox: Sandbox, prefix: str, now: datetime, merchant: Golden
 
 def forget_sequences(sandbox: Sandbox) -> None:
     sandbox.gateway_state.pop("goldenpay.sequences", None)
+    if sandbox.store.shared:
+        forget_counters(sandbox.store, _SEQUENCES)
 
 
 def _highest_stored(store: Store, day: str) -> int:

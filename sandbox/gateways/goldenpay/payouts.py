@@ -11,7 +11,7 @@ from starlette.responses import Response
 from sandbox.clock import parse_instant
 from sandbox.gateways.directives import keep_plan
 from sandbox.gateways.goldenpay import revisions
-from sandbox.gateways.goldenpay.codes import GoldenPayError
+from sandbox.gateways.goldenpay.codes import GoldenPayError, duplicate_trans_id
 from sandbox.gateways.goldenpay.common import (
     CANCELED,
     GATEWAY,
@@ -27,7 +27,13 @@ from sandbox.gateways.goldenpay.lifecycle import schedule_payout
 from sandbox.gateways.goldenpay.merchant import GoldenPayMerchant
 from sandbox.gateways.goldenpay.pipeline import Call, success_response
 from sandbox.gateways.goldenpay.queries import answer_order_query
-from sandbox.gateways.orders import Order, find_order, insert_order, new_order
+from sandbox.gateways.orders import (
+    Order,
+    find_order,
+    insert_order,
+    new_order,
+    refusing_duplicates,
+)
 from sandbox.runtime import Sandbox
 from sandbox.store.balances import adjust_balance, get_balance
 
@@ -95,6 +101,7 @@ def new_payout(
         status=PROCESSING,
         now=now,
         data={**data, "fee": str(charge), "payed_at": None, "canceled_at": None},
+        number_space=PAYOUT,
     )
 
 
@@ -131,7 +138,7 @@ async def create(call: Call) -> Response:
         if find_order(
             sandbox.store, GATEWAY, call.merchant_id, merchant_order_id=trans_id, kind=PAYOUT
         ):
-            raise GoldenPayError("Duplicate trans_id")
+            raise duplicate_trans_id()
         wallet = get_balance(sandbox.store, GATEWAY, call.merchant_id, currency)
         if wallet is None:
             raise GoldenPayError(f"Wallet not found for currency {currency}")
@@ -151,7 +158,7 @@ async def create(call: Call) -> Response:
             data=data,
         )
         order.plan = plan.to_json()
-        with sandbox.store.transaction():
+        with refusing_duplicates(duplicate_trans_id), sandbox.store.transaction():
             insert_order(sandbox.store, order)
             debit(sandbox, order)
             schedule_payout(sandbox, order, plan)

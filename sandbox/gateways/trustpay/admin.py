@@ -11,7 +11,13 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sandbox.gateways.orders import Order, count_merchant_order_prefix, get_order, save_order
+from sandbox.gateways.orders import (
+    DuplicateOrder,
+    Order,
+    count_merchant_order_prefix,
+    get_order,
+    save_order,
+)
 from sandbox.gateways.plug import AdminError, CompleteHook, default_describe
 from sandbox.gateways.trustpay.balances import release
 from sandbox.gateways.trustpay.callbacks import notify_order
@@ -184,28 +190,32 @@ async def trigger(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
     if api not in ("v4", "v3"):
         raise _invalid("api_version: v4 or v3")
     reason = _reason(body)
-    with sandbox.store.transaction():
-        order_no = _trigger_order_no(sandbox, merchant_id, _string(body, "order_no"))
-        if order_type == 1:
-            order = _trigger_payout(
-                sandbox, merchant_id, order_no, amount, currency, notify_url, status, reason
-            )
-        else:
-            order = new_payin(
-                sandbox,
-                merchant,
-                platform_id=platform_order_no(sandbox),
-                order_no=order_no,
-                amount=amount,
-                currency=currency,
-                notify_url=notify_url or "",
-                api=api,
-                method="trigger",
-                plan=None,
-            )
-            _trigger_payin_status(sandbox, order, status, reason)
-        if order_type == 0 or status == 1:  # a finished payout sent its own callback
-            notify_order(sandbox, order, status, reason)
+    try:
+        with sandbox.store.transaction():
+            order_no = _trigger_order_no(sandbox, merchant_id, _string(body, "order_no"))
+            if order_type == 1:
+                order = _trigger_payout(
+                    sandbox, merchant_id, order_no, amount, currency, notify_url, status, reason
+                )
+            else:
+                order = new_payin(
+                    sandbox,
+                    merchant,
+                    platform_id=platform_order_no(sandbox),
+                    order_no=order_no,
+                    amount=amount,
+                    currency=currency,
+                    notify_url=notify_url or "",
+                    api=api,
+                    method="trigger",
+                    plan=None,
+                )
+                _trigger_payin_status(sandbox, order, status, reason)
+            if order_type == 0 or status == 1:  # a finished payout sent its own callback
+                notify_order(sandbox, order, status, reason)
+    except DuplicateOrder as exc:  # stored by another request since the look-up
+        number = exc.order.merchant_order_id
+        raise AdminError(409, "conflict", f"order_no: {number} already exists") from None
     fresh = get_order(sandbox.store, GATEWAY, order.platform_id)
     assert fresh is not None
     return default_describe(fresh)

@@ -42,6 +42,7 @@ from sandbox.gateways.trustpay.codes import TrustPayError, bad_request
 from sandbox.gateways.trustpay.fees import cents, fee_for, rate_number
 from sandbox.gateways.trustpay.fields import Fields
 from sandbox.gateways.trustpay.merchant import CardType, TrustPayMerchant
+from sandbox.gateways.trustpay.ordering import CARD_ORDER_NUMBERS
 from sandbox.gateways.trustpay.pipeline import GATEWAY, Call, Handler, trustpay_route
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
@@ -296,6 +297,7 @@ def new_object(
         data=data,
         parent_id=parent_id,
         plan=None if plan is None else plan.to_json(),
+        number_space=CARD_ORDER_NUMBERS if kind == CARD_ORDER else None,
     )
     return insert_order(sandbox.store, order)
 

@@ -2,6 +2,8 @@
 
 - `new_platform_order_no`: 24 characters `[A-Za-z0-9]` from the seeded generator;
 - `order_no_taken`: the merchant's pay-ins and payouts share one order-number space;
+- the number spaces (`Order.number_space`) the database keeps unique, and `order_exists`, the
+  880012 answer when a number is taken;
 - `limit_for`: a risk limit for a currency, with the per-currency override when configured;
 - `outcome_reason`: a scenario outcome's reason text, `<code>: <reason>` when it has a code;
 """
@@ -12,6 +14,7 @@ import string
 from typing import Any
 
 from sandbox.gateways.orders import find_order
+from sandbox.gateways.trustpay.codes import TrustPayError
 from sandbox.gateways.trustpay.merchant import TrustPayMerchant
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import PlannedOutcome
@@ -20,6 +23,17 @@ from sandbox.store import Store
 GATEWAY = "trustpay"
 PLATFORM_ORDER_NO_LENGTH = 24
 _ALPHABET = string.ascii_letters + string.digits
+
+# Where a merchant's numbers are unique: pay-ins and payouts share one space (`order_no`),
+# refunds (`merchant_refund_no`) and card orders (`order_no`) have their own.
+PAYIN_PAYOUT_NUMBERS = "payin_payout"
+REFUND_NUMBERS = "refund"
+CARD_ORDER_NUMBERS = "card_order"
+
+
+def order_exists() -> TrustPayError:
+    """880012: the merchant already used this number in its space."""
+    return TrustPayError(880012, "order_already_exists")
 
 
 def new_platform_order_no(sandbox: Sandbox) -> str:

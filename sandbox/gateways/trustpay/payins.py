@@ -16,7 +16,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from sandbox.gateways.orders import Order, insert_order, new_order
+from sandbox.gateways.orders import Order, insert_order, new_order, refusing_duplicates
 from sandbox.gateways.outcomes import Outcome, planned_after
 from sandbox.gateways.trustpay.callbacks import render_amount
 from sandbox.gateways.trustpay.cardfields import (
@@ -52,7 +52,7 @@ from sandbox.gateways.trustpay.limits import (
     payin_totals,
 )
 from sandbox.gateways.trustpay.merchant import TrustPayMerchant
-from sandbox.gateways.trustpay.ordering import order_no_taken
+from sandbox.gateways.trustpay.ordering import order_exists, order_no_taken
 from sandbox.gateways.trustpay.pipeline import Call, trustpay_route
 from sandbox.gateways.trustpay.risk import RiskVerdict, risk_control_verdict
 from sandbox.pages.layout import pay_page_url
@@ -162,7 +162,7 @@ def _check_rules(call: Call, payin: PayinRequest, card: CardRequest | None) -> N
 def _in_transaction(call: Call, work: Callable[[], Order | None]) -> Order | None:
     """Run `work` in one transaction; on failure the in-memory limit totals are dropped too."""
     try:
-        with call.sandbox.store.transaction():
+        with refusing_duplicates(order_exists), call.sandbox.store.transaction():
             return work()
     except BaseException:
         payin_totals(call.sandbox).clear()

@@ -23,7 +23,14 @@ from sandbox.gateways.directives import (
     kept_plan,
     plan_blocks,
 )
-from sandbox.gateways.orders import Order, get_order, insert_order, new_order, save_order
+from sandbox.gateways.orders import (
+    Order,
+    get_order,
+    insert_order,
+    new_order,
+    refusing_duplicates,
+    save_order,
+)
 from sandbox.gateways.plug import AdminError
 from sandbox.gateways.trustpay.balances import available_balance, hold, release, unhold
 from sandbox.gateways.trustpay.callbacks import NOTIFY_PENDING, notify_order
@@ -31,12 +38,18 @@ from sandbox.gateways.trustpay.codes import SUCCESS, TrustPayError
 from sandbox.gateways.trustpay.fees import ZERO, cents, payout_fee
 from sandbox.gateways.trustpay.fields import Fields
 from sandbox.gateways.trustpay.merchant import TrustPayMerchant
-from sandbox.gateways.trustpay.ordering import limit_for, new_platform_order_no, order_no_taken
+from sandbox.gateways.trustpay.ordering import (
+    PAYIN_PAYOUT_NUMBERS,
+    limit_for,
+    new_platform_order_no,
+    order_exists,
+    order_no_taken,
+)
 from sandbox.gateways.trustpay.pipeline import Call, trustpay_route
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
 from sandbox.signing.values import compact_json
-from sandbox.timers import Due, register_action
+from sandbox.timers import Due, TimerAction
 
 GATEWAY = "trustpay"
 KIND = "payout"
@@ -84,7 +97,7 @@ async def create_payout(call: Call) -> Response:
     )
     order: Order | None = None
     if call.processes(plan):
-        with call.sandbox.store.transaction():
+        with refusing_duplicates(order_exists), call.sandbox.store.transaction():
             _check_rules(call, merchant, order_no, amount, currency)
             order = new_payout(
                 call.sandbox,
@@ -182,6 +195,7 @@ def new_payout(
             PLAN_KEY: plan_blocks(plan),
         },
         plan=None if plan is None else plan.to_json(),
+        number_space=PAYIN_PAYOUT_NUMBERS,
     )
     insert_order(sandbox.store, order)
     hold(sandbox.store, merchant_id, currency, amount, now)
@@ -273,7 +287,8 @@ async def _finish_due(sandbox: Sandbox, due: Due) -> None:
     )
 
 
-register_action(FINISH, _finish_due)
+# Its timed transitions, named in the plug (`timer_actions`).
+TIMER_ACTIONS: dict[str, TimerAction] = {FINISH: _finish_due}
 
 
 def complete_payout(

@@ -16,16 +16,16 @@ from sandbox.gateways.directives import (
     kept_plan,
     plan_blocks,
 )
-from sandbox.gateways.orders import Order, data_taken, save_order
+from sandbox.gateways.orders import Order, data_taken, refusing_duplicates, save_order
 from sandbox.gateways.trustpay import cardorders, cards
 from sandbox.gateways.trustpay.callbacks import send_kyc_callback
 from sandbox.gateways.trustpay.cards import card_route, fields, not_found
 from sandbox.gateways.trustpay.codes import TrustPayError, bad_request
-from sandbox.gateways.trustpay.ordering import outcome_reason
+from sandbox.gateways.trustpay.ordering import order_exists, outcome_reason
 from sandbox.gateways.trustpay.pipeline import GATEWAY, Call
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
-from sandbox.timers import Due, register_action
+from sandbox.timers import Due, TimerAction
 
 KYC_ACTION = "trustpay.cardholder.kyc"
 KYC_AFTER = timedelta(seconds=3)
@@ -166,7 +166,8 @@ def _kyc_due(sandbox: Sandbox, due: Due) -> None:
         finish_kyc(sandbox, holder, str(due.args["outcome"]), due.args.get("reason"))
 
 
-register_action(KYC_ACTION, _kyc_due)
+# Its timed transitions, named in the plug (`timer_actions`).
+TIMER_ACTIONS: dict[str, TimerAction] = {KYC_ACTION: _kyc_due}
 
 
 async def list_cardholders(call: Call) -> Response:
@@ -329,7 +330,7 @@ async def charge(call: Call) -> Response:
         raise TrustPayError(880005, "insufficient_balance")
     outcome = plan.outcome
     status = "success" if outcome is None else outcome.status
-    with store.transaction():
+    with refusing_duplicates(order_exists), store.transaction():
         order = cards.new_object(
             sandbox,
             call.merchant_id,

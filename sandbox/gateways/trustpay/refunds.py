@@ -27,6 +27,7 @@ from sandbox.gateways.orders import (
     get_order,
     insert_order,
     new_order,
+    refusing_duplicates,
     save_order,
 )
 from sandbox.gateways.plug import AdminError
@@ -34,12 +35,16 @@ from sandbox.gateways.trustpay.balances import available_balance, hold, release,
 from sandbox.gateways.trustpay.callbacks import notify_order, refund_totals
 from sandbox.gateways.trustpay.codes import TrustPayError, bad_request
 from sandbox.gateways.trustpay.fees import cents, refund_fee
-from sandbox.gateways.trustpay.ordering import new_platform_order_no
+from sandbox.gateways.trustpay.ordering import (
+    REFUND_NUMBERS,
+    new_platform_order_no,
+    order_exists,
+)
 from sandbox.gateways.trustpay.pipeline import Call, trustpay_route
 from sandbox.gateways.trustpay.queries import lookup
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
-from sandbox.timers import Due, register_action
+from sandbox.timers import Due, TimerAction
 
 GATEWAY = "trustpay"
 KIND = "refund"
@@ -66,7 +71,7 @@ async def create_refund(call: Call) -> Response:
     plan = call.plan_for(order_no=refund_no, amount=amount)
     refund: Order | None = None
     if call.processes(plan):
-        with call.sandbox.store.transaction():
+        with refusing_duplicates(order_exists), call.sandbox.store.transaction():
             payin, fee = _check_rules(call, order_no, refund_no, amount)
             refund = start_refund(call.sandbox, payin, refund_no, amount, fee, reason or "", plan)
 
@@ -92,7 +97,7 @@ def _check_rules(
     store = call.sandbox.store
     taken = find_order(store, GATEWAY, call.merchant_id, merchant_order_id=refund_no, kind=KIND)
     if taken is not None:
-        raise TrustPayError(880012, "order_already_exists")
+        raise order_exists()
     payin = lookup(call.sandbox, call.merchant_id, order_no)  # as Order Query
     if payin is None:
         raise bad_request("order not found")
@@ -147,6 +152,7 @@ def start_refund(
             PLAN_KEY: plan_blocks(plan),
         },
         plan=None if plan is None else plan.to_json(),
+        number_space=REFUND_NUMBERS,
     )
     insert_order(sandbox.store, refund)
     payin.status = REFUNDING
@@ -236,7 +242,8 @@ def _finish_due(sandbox: Sandbox, due: Due) -> None:
     )
 
 
-register_action(FINISH, _finish_due)
+# Its timed transitions, named in the plug (`timer_actions`).
+TIMER_ACTIONS: dict[str, TimerAction] = {FINISH: _finish_due}
 
 
 def complete_refund(sandbox: Sandbox, refund: Order, status: str, reason: str | None) -> None:

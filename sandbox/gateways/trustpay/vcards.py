@@ -8,10 +8,11 @@ from typing import Any
 from starlette.responses import Response
 
 from sandbox.gateways.directives import PLAN_KEY, plan_blocks
-from sandbox.gateways.orders import Order, page_of_orders
+from sandbox.gateways.orders import Order, page_of_orders, refusing_duplicates
 from sandbox.gateways.trustpay import cardorders, cards
 from sandbox.gateways.trustpay.cards import card_route, fields, not_found
 from sandbox.gateways.trustpay.codes import TrustPayError, bad_request
+from sandbox.gateways.trustpay.ordering import order_exists
 from sandbox.gateways.trustpay.pipeline import GATEWAY, Call
 
 
@@ -137,7 +138,7 @@ def _accept(
         PLAN_KEY: plan_blocks(call.plan),
         **extra,
     }
-    with sandbox.store.transaction():
+    with refusing_duplicates(order_exists), sandbox.store.transaction():
         order = cards.new_object(
             sandbox,
             call.merchant_id,

@@ -11,9 +11,17 @@ from demo_gateway.callbacks import send_payment_callback
 from demo_gateway.codes import GATEWAY, DemoError, invalid
 from demo_gateway.pipeline import Call
 from sandbox.gateways.directives import keep_plan, kept_plan
-from sandbox.gateways.orders import Order, find_order, insert_order, new_order, save_order
-from sandbox.gateways.outcomes import Outcome, planned_after, register_outcome_action, run_outcome
+from sandbox.gateways.orders import (
+    Order,
+    find_order,
+    insert_order,
+    new_order,
+    refusing_duplicates,
+    save_order,
+)
+from sandbox.gateways.outcomes import Outcome, outcome_action, planned_after, run_outcome
 from sandbox.runtime import Sandbox
+from sandbox.timers import TimerAction
 
 OUTCOME_ACTION = "demogw.payment.outcome"
 
@@ -58,9 +66,10 @@ async def create(call: Call) -> Response:
     order: Order | None = None
     if call.processes(plan):
         sandbox = call.sandbox
-        with sandbox.store.transaction():
+        refusal = DemoError("duplicate_order", f"order_no {order_no} is already used")
+        with refusing_duplicates(lambda: refusal), sandbox.store.transaction():
             if find_order(sandbox.store, GATEWAY, call.merchant_id, merchant_order_id=order_no):
-                raise DemoError("duplicate_order", f"order_no {order_no} is already used")
+                raise refusal
             data: dict[str, Any] = {"notify_url": notify_url}
             keep_plan(data, plan)
             order = new_order(
@@ -75,6 +84,7 @@ async def create(call: Call) -> Response:
                 now=call.now(),
                 data=data,
                 plan=plan.to_json(),
+                number_space="payin",
             )
             insert_order(sandbox.store, order)
             outcome = Outcome.planned(plan)
@@ -122,4 +132,5 @@ def finish(sandbox: Sandbox, order: Order, outcome: Outcome) -> None:
         send_payment_callback(sandbox, merchant, order, kept_plan(order.data))
 
 
-register_outcome_action(OUTCOME_ACTION, GATEWAY, finish)
+# Its timed transitions, named in the plug (`timer_actions`).
+TIMER_ACTIONS: dict[str, TimerAction] = {OUTCOME_ACTION: outcome_action(GATEWAY, finish)}

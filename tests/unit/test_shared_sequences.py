@@ -1,0 +1,54 @@
+"""Counters shared by replicas (`store/sequences.py`, PostgreSQL): two connections taking from
+one counter at once never get the same value, and a forgotten counter starts again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from support.postgres import PostgresCluster
+
+from sandbox.store import Store, open_store
+from sandbox.store.sequences import forget_counters, take_next
+
+TAKES = 200
+
+
+@pytest.fixture
+def stores(postgres_cluster: PostgresCluster) -> Iterator[list[Store]]:
+    url = postgres_cluster.create_database()
+    opened = [open_store(url), open_store(url)]
+    yield opened
+    for store in opened:
+        store.close()
+    postgres_cluster.drop_database(url)
+
+
+def test_two_connections_taking_at_once_get_distinct_consecutive_values(
+    stores: list[Store],
+) -> None:
+    asked: list[str] = []
+
+    def first() -> int:
+        asked.append("first")
+        return 7
+
+    def take(store: Store) -> list[int]:
+        return [take_next(store, "gw.C20260312", first) for _ in range(TAKES)]
+
+    with ThreadPoolExecutor(2) as pool:
+        taken = [v for values in pool.map(take, stores) for v in values]
+    assert sorted(taken) == list(range(7, 7 + 2 * TAKES))
+    assert 1 <= len(asked) <= 2  # only while the counter had no row yet
+    assert take_next(stores[0], "gw.P20260312", lambda: 1) == 1  # another counter, its own
+
+
+def test_a_forgotten_counter_starts_again_and_others_stay(stores: list[Store]) -> None:
+    store = stores[0]
+    for _ in range(3):
+        take_next(store, "gw.C20260312", lambda: 1)
+    take_next(store, "other.C20260312", lambda: 1)
+    forget_counters(store, "gw.")
+    assert take_next(store, "gw.C20260312", lambda: 40) == 40
+    assert take_next(store, "other.C20260312", lambda: 1) == 2
