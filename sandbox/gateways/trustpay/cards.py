@@ -118,7 +118,7 @@ def card_fee(amount: Decimal, card_type: CardType) -> Decimal:
 
 
 def card_route(path: str, operation: str, handler: Handler) -> Route:
-    """A card endpoint: `/v3/…` paths through the.0 pipeline."""
+    """A card endpoint: `/v3/…` paths through the v3 pipeline."""
     return trustpay_route(path, operation, "v3", handler)
 
 

@@ -98,7 +98,7 @@ def _common_fields(call: Call) -> PayinRequest:
 
 
 def _card_fields(call: Call) -> CardRequest:
-    """Card and billing fields in the.1 table order (v3:.8 names); billing is optional."""
+    """Card and billing fields in the documented table order (v3 names); billing is optional."""
     f = call.fields
     v3 = call.api == "v3"
     number = f.text("card_number")
