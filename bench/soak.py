@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.goldenpay import load
+from bench.results import record
 from bench.startup import free_port, health_status, sandbox_command
 from sandbox.signing.md5 import goldenpay_sign, trustpay_sign
 from sandbox.signing.values import JsonNumber, compact_json
@@ -236,4 +237,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     for line in lines:
         print(f"soak: {line}", flush=True)
     print(f"soak: {'targets met' if met else 'TARGETS MISSED'}", flush=True)
+    record("soak", {"verdict": lines, "met": met})
     return 0 if met else 1

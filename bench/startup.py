@@ -16,8 +16,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from bench.results import record
 
 STARTUP_TARGET_S = 0.5
 RSS_TARGET_MIB = 60.0
@@ -179,4 +181,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     sandbox, baseline = compare(args.runs, args.settle)
     table, ok = report(sandbox, baseline)
     print(table, flush=True)
+    record(
+        "startup",
+        {
+            "sandbox": [asdict(s) for s in sandbox],
+            "baseline": [asdict(s) for s in baseline],
+            "targets": {"startup_s": STARTUP_TARGET_S, "rss_mib": RSS_TARGET_MIB},
+            "met": ok,
+        },
+    )
     return 0 if ok else 1

@@ -23,6 +23,7 @@ from itertools import count
 
 import httpx
 
+from bench.results import record
 from bench.startup import baseline_command, free_port, health_status, sandbox_command
 from sandbox.signing.md5 import trustpay_sign
 from sandbox.signing.values import compact_json, parse_json
@@ -143,6 +144,7 @@ def main(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     table, ok = report(measure(args.requests, args.rounds))
     print(table)
+    record("trustpay-cards", {"table": table.splitlines(), "met": ok})
     return 0 if ok else 1
 
 

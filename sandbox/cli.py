@@ -15,7 +15,7 @@ import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sandbox import __version__
 from sandbox.check.cli import add_check_command
@@ -28,6 +28,9 @@ from sandbox.scenarios.cli import (
 from sandbox.settings import OPTIONS, Settings, SettingsError, resolve_settings
 from sandbox.tail_cli import add_tail_command
 from sandbox.trigger_cli import add_trigger_command
+
+if TYPE_CHECKING:
+    from sandbox.scenarios.vocabulary import Vocabularies
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -50,8 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from sandbox.gateways.installed import GatewayListError, installed_gateways
 
     try:
-        # First: scenario checks and the merchant config know the gateways from the installed plugs.
-        installed_gateways()
+        # The one gateway list, built here and handed to the command (nothing registers it).
+        args.installed = installed_gateways()
         code: int = args.handler(args)
         return code
     except (SettingsError, UsageError, GatewayListError) as exc:
@@ -61,10 +64,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
 
 
-def _plug_scenarios() -> tuple[str, ...]:
-    from sandbox.gateways.installed import installed_gateways, plug_scenario_paths
+def _scenario_sources(args: argparse.Namespace) -> tuple[Vocabularies, tuple[str, ...]]:
+    """For `sandbox scenarios`: what the gateways `--gateways` (else `SANDBOX_GATEWAYS`, else
+    every installed one) selects know, and the scenario folders they ship."""
+    from sandbox.gateways.installed import plug_scenario_paths, select_gateways
+    from sandbox.runtime import scenario_terms
 
-    return plug_scenario_paths(installed_gateways())
+    given = args.gateways or [os.environ.get("SANDBOX_GATEWAYS", "")]
+    selected = select_gateways(args.installed, ",".join(given).split(","))
+    return scenario_terms(selected), plug_scenario_paths(selected)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -157,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="show or generate EzPay RSA keys",
         description="EzPay RSA key pairs: the shipped TEST-ONLY demo keys, or fresh ones.",
     )
-    add_scenario_commands(commands, _plug_scenarios)
+    add_scenario_commands(commands, _scenario_sources)
     key_commands = keys.add_subparsers(title="commands", metavar="COMMAND")
     show = key_commands.add_parser(
         "show",
@@ -249,7 +257,7 @@ def _signature_arguments(parser: argparse.ArgumentParser, *, verifying: bool) ->
 def run_serve(args: argparse.Namespace) -> int:
 
     from sandbox.app import create_app
-    from sandbox.gateways.installed import GatewayListError, installed_gateways, select_gateways
+    from sandbox.gateways.installed import GatewayListError, select_gateways
     from sandbox.logs import configure_logging, log_banner
     from sandbox.readiness import AnnouncingServer
     from sandbox.runtime import open_sandbox
@@ -260,8 +268,9 @@ def run_serve(args: argparse.Namespace) -> int:
     flags = {option.name: getattr(args, option.name) for option in OPTIONS}
     flags["config"] = args.config
     try:
-        installed = installed_gateways()
-        settings, token_generated = with_generated_token(resolve_settings(flags, os.environ))
+        installed = args.installed
+        kinds = [plug.merchants for plug in installed]
+        settings, token_generated = with_generated_token(resolve_settings(flags, os.environ, kinds))
         gateways = select_gateways(installed, settings.gateways)
     except GatewayListError as exc:
         raise SettingsError(str(exc)) from None
@@ -488,7 +497,7 @@ def run_verify(args: argparse.Namespace) -> int:
 
 def _explain_refusal(args: argparse.Namespace) -> Any:
     """The explanation the sandbox journals for the same refusal (demo keys as the other keys)."""
-    from sandbox.merchants import MERCHANT_KINDS
+    from sandbox.gateways.plug import find_gateway
     from sandbox.signing import demo_keys
     from sandbox.signing.explain import explain_goldenpay, explain_rsa, explain_trustpay
     from sandbox.signing.rsa import sign_param, signature_checker
@@ -514,7 +523,8 @@ def _explain_refusal(args: argparse.Namespace) -> Any:
         )
     fields = _md5_fields(args)
     key = "secret" if args.gateway == "trustpay" else "api_token"
-    demo = [("the demo merchant", str(MERCHANT_KINDS[args.gateway].demo[key]))]
+    plug = find_gateway(args.installed, args.gateway)
+    demo = [] if plug is None else [("the demo merchant", str(plug.merchants.demo[key]))]
     explain = explain_trustpay if args.gateway == "trustpay" else explain_goldenpay
     return explain(fields, args.secret, demo)
 

@@ -41,15 +41,19 @@ class MerchantBook:
 @dataclass(frozen=True)
 class MerchantConfig:
     """The config file's `merchants:` section as read, kept to build the book of the gateways a
-    sandbox is handed (`build_merchant_book`)."""
+    sandbox is handed (`build_merchant_book`). `gateways`: the names the section may use (those
+    it was checked against; a sandbox serving fewer ignores the others' entries)."""
 
     raw: Any = None
     doc: YamlDocument | None = None
     replace_demo: bool = False
+    gateways: frozenset[str] = frozenset()
 
-    def book(self, kinds: Iterable[MerchantKind] | None = None) -> MerchantBook:
-        by_name = None if kinds is None else {kind.gateway: kind for kind in kinds}
-        return build_merchant_book(self.raw, self.doc, ("merchants",), self.replace_demo, by_name)
+    def book(self, kinds: Iterable[MerchantKind]) -> MerchantBook:
+        by_name = {kind.gateway: kind for kind in kinds}
+        return build_merchant_book(
+            self.raw, self.doc, ("merchants",), self.replace_demo, by_name, self.gateways
+        )
 
 
 def build_merchant_book(
@@ -57,23 +61,25 @@ def build_merchant_book(
     doc: YamlDocument | None,
     path: Path,
     replace_demo: bool,
-    kinds: Mapping[str, MerchantKind] | None = None,
+    kinds: Mapping[str, MerchantKind],
+    ignored: Iterable[str] = (),
 ) -> MerchantBook:
     """Merchants from the config file's `merchants:` section (None = none), over the demo ones.
 
     An entry with the demo merchant's id changes the demo merchant's settings; any other entry adds
-    a merchant. `replace_demo` drops the demo merchants. `kinds`: the gateways' merchant kinds
-    (default: every installed gateway's).
+    a merchant. `replace_demo` drops the demo merchants. `kinds`: the merchant kinds of the
+    gateways served; a section of another gateway is refused unless it is `ignored` (a gateway
+    installed but not served).
     """
-    kinds = dict(MERCHANT_KINDS) if kinds is None else kinds
     doc = doc or YamlDocument(file="<defaults>", data=None)
     sections: Mapping[str, Any] = {}
     if raw is not None:
         if not isinstance(raw, Mapping):
             raise doc.error(path, "must be a mapping of gateway name to a list of merchants")
+        allowed = {*kinds, *ignored}
         for gateway in raw:
-            if gateway not in MERCHANT_KINDS and gateway not in kinds:
-                known = ", ".join({**MERCHANT_KINDS, **kinds})
+            if gateway not in allowed:
+                known = ", ".join(sorted(allowed)) or "none"
                 raise doc.error((*path, str(gateway)), f"unknown gateway (known: {known})")
         sections = raw
     book: dict[str, tuple[Any, ...]] = {}
@@ -106,18 +112,7 @@ def build_merchant_book(
     return MerchantBook(by_gateway=book, kinds=kinds)
 
 
-# Filled by `sandbox.gateways.installed` from the installed plugs (the config file is read
-# before any app exists, so the merchant kinds are looked up here).
-MERCHANT_KINDS: dict[str, MerchantKind] = {}
-
-
-def register_merchant_kind(kind: MerchantKind) -> None:
-    MERCHANT_KINDS[kind.gateway] = kind
-
-
-def selected_kinds(names: Iterable[str]) -> list[MerchantKind] | None:
-    """The installed merchant kinds of the gateways `names` selects (None: no selection, all)."""
+def select_kinds(kinds: Iterable[MerchantKind], names: Iterable[str]) -> list[MerchantKind]:
+    """The kinds of the gateways `names` selects (no names: all of them)."""
     wanted = set(names)
-    if not wanted:
-        return None
-    return [kind for gateway, kind in MERCHANT_KINDS.items() if gateway in wanted]
+    return [kind for kind in kinds if not wanted or kind.gateway in wanted]

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import uvicorn
 
+from sandbox.serving import freeze_startup_heap
+
 log = logging.getLogger("sandbox")
 
 
@@ -40,6 +42,7 @@ class AnnouncingServer(uvicorn.Server):
         if self.ready_file is not None:
             write_ready_file(self.ready_file, self.url, self.port)
         log.info("listening on %s", self.url)
+        freeze_startup_heap()
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         """Remove the ready file first, so no one connects to a stopping server."""

@@ -20,6 +20,7 @@ from sandbox.events import EventHub
 from sandbox.merchants import MerchantBook
 from sandbox.replicas import Replicas
 from sandbox.scenarios.service import ScenarioError, Scenarios, SelectionError, open_scenarios
+from sandbox.scenarios.vocabulary import Vocabularies
 from sandbox.settings import Settings, SettingsError
 from sandbox.store import Store, open_store
 from sandbox.store.balances import seed_opening_balances
@@ -77,7 +78,8 @@ class Sandbox:
     events: EventHub = field(default_factory=EventHub)
 
     def __post_init__(self) -> None:
-        self.timers = Timers(self.store, self.clock, context=self)
+        actions = {name: act for g in self.gateways for name, act in g.timer_actions.items()}
+        self.timers = Timers(self.store, self.clock, context=self, actions=actions)
         self.delivery.events = self.events
         self.store.order_observer = self._order_changed
 
@@ -165,12 +167,22 @@ def start_time(settings: Settings) -> datetime:
     return settings.clock_start or datetime.now(UTC)
 
 
+def scenario_terms(gateways: Sequence[GatewayPlug]) -> Vocabularies:
+    """What scenarios for `gateways` are checked against: their vocabularies and the delivery
+    profiles they publish (a sandbox keeps its own as `scenarios.known`)."""
+    return Vocabularies.of(
+        (plug.vocabulary for plug in gateways),
+        (policy for plug in gateways for policy in plug.policies.values()),
+    )
+
+
 def open_sandbox(settings: Settings, gateways: Sequence[GatewayPlug]) -> Sandbox:
     """Open the store, restore or start the clock, register the merchants of `gateways` (the
     served plugs) and their opening balances."""
     try:
         shipped = tuple(str(g.scenarios) for g in gateways if g.scenarios is not None)
-        scenarios = open_scenarios((*shipped, *settings.scenarios), settings.scenario)
+        known = scenario_terms(gateways)
+        scenarios = open_scenarios(known, (*shipped, *settings.scenarios), settings.scenario)
     except (ScenarioError, SelectionError) as exc:
         raise SettingsError(str(exc)) from None
     try:

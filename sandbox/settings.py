@@ -9,7 +9,7 @@ data (config file) into the value, raising `ValueError` with a reason. Every fai
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -18,7 +18,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sandbox.clock import parse_instant
-from sandbox.merchants import MerchantBook, MerchantConfig, selected_kinds
+from sandbox.merchant_kinds import MerchantKind
+from sandbox.merchants import MerchantBook, MerchantConfig, select_kinds
 from sandbox.yamlsource import YamlDocument, YamlError, load_yaml
 
 
@@ -337,16 +338,22 @@ class Settings:
     callback_allow: tuple[str, ...] = ()
     page_links: str = "auto"
     config: str | None = None
-    # The book of every installed gateway's merchants (the config file checked against them);
-    # a sandbox builds its own from `merchant_config` for the gateways it is handed.
-    merchants: MerchantBook = field(default_factory=lambda: MerchantConfig().book())
+    # The merchants of the gateways `resolve_settings` was given and `gateways` selects (the
+    # config file checked against them); a sandbox builds its own from `merchant_config` for the
+    # gateways it is handed.
+    merchants: MerchantBook = field(default_factory=lambda: MerchantConfig().book(()))
     merchant_config: MerchantConfig = field(default_factory=MerchantConfig)
 
 
 def resolve_settings(
-    flags: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+    flags: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    kinds: Sequence[MerchantKind] = (),
 ) -> Settings:
-    """Settings from CLI flags (name → value, None/empty = not given), environment and config."""
+    """Settings from CLI flags (name → value, None/empty = not given), environment and config.
+
+    `kinds`: the merchant kinds of the installed gateways (from the gateway list); the config
+    file's `merchants:` section may name only those gateways."""
     flags = flags or {}
     environ = os.environ if environ is None else environ
 
@@ -380,8 +387,13 @@ def resolve_settings(
         replace_demo = file_values.get("replace_demo_merchants", False)
         if not isinstance(replace_demo, bool) and document is not None:
             raise document.error(("replace_demo_merchants",), "must be true or false")
-        merchant_config = MerchantConfig(file_values.get("merchants"), document, bool(replace_demo))
-        merchants = merchant_config.book(selected_kinds(values["gateways"]))
+        merchant_config = MerchantConfig(
+            file_values.get("merchants"),
+            document,
+            bool(replace_demo),
+            frozenset(kind.gateway for kind in kinds),
+        )
+        merchants = merchant_config.book(select_kinds(kinds, values["gateways"]))
     except YamlError as exc:
         raise SettingsError(str(exc)) from None
     return Settings(

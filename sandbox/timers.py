@@ -1,7 +1,8 @@
 """Scheduled order transitions that survive a restart (expiry, settlement, payout completion...).
 
-A gateway registers an action once (`register_action("trustpay.settle", settle)`) and schedules
-it per order with `Timers.schedule`. The row is the truth and lives in the store; the clock holds
+A gateway names its actions in its plug (`timer_actions={"trustpay.payin.settle": settle}`); a
+sandbox's `Timers` runs those of the gateways it serves, and a gateway schedules one per order with
+`Timers.schedule`. The row is the truth and lives in the store; the clock holds
 jobs for the next due timers only, at most about `2 * batch` of them, plus one refill job at the
 last loaded position (the horizon) that loads the next batch in due order. So a day's worth of
 pending settlements costs rows, not memory. At start-up `restore()` loads the first batch: with
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -23,28 +24,31 @@ from sandbox.store import Store
 from sandbox.store.shared import WORK_CHANNEL, announce
 from sandbox.store.timers import Due, delete_timers, insert_timer, next_due, take_timer, timers_for
 
-__all__ = ["BATCH", "Due", "TimerAction", "Timers", "register_action"]
+__all__ = ["BATCH", "Due", "TimerAction", "Timers"]
 
 log = logging.getLogger("sandbox.timers")
 
 BATCH = 256
 
 TimerAction = Callable[[Any, Due], Awaitable[None] | None]
-_ACTIONS: dict[str, TimerAction] = {}
 
 Position = tuple[datetime, int]
 
 
-def register_action(name: str, action: TimerAction) -> None:
-    """Name an action (`"<gateway>.<what>"`); names are stored, so keep them stable."""
-    _ACTIONS[name] = action
-
-
 class Timers:
-    def __init__(self, store: Store, clock: Clock, context: object, batch: int = BATCH) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        context: object,
+        actions: Mapping[str, TimerAction],
+        batch: int = BATCH,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.context = context
+        # By name (`"<gateway>.<what>"`); names are stored with each timer, so they stay stable.
+        self.actions = actions
         self.batch = batch
         # Invariant: every stored timer at or before `_horizon` has a clock job here, none after
         # it has; `_horizon is None` means every stored timer has one.
@@ -71,8 +75,8 @@ class Timers:
         args: dict[str, Any] | None = None,
     ) -> int:
         """Store one timer, joining the caller's transaction if one is open."""
-        if action not in _ACTIONS:
-            raise ValueError(f"no timer action registered as {action!r}")
+        if action not in self.actions:
+            raise ValueError(f"no timer action named {action!r} in this sandbox")
         stored = insert_timer(self.store, gateway, merchant, action, subject, due, args or {})
         if self.leased:
             announce(self.store, WORK_CHANNEL)
@@ -163,9 +167,9 @@ class Timers:
             take_timer(self.store, due.seq)
 
     async def _act(self, due: Due) -> None:
-        action = _ACTIONS.get(due.action)
+        action = self.actions.get(due.action)
         if action is None:
-            log.warning("timer %s: no action %r registered; dropped", due.seq, due.action)
+            log.warning("timer %s: no action %r served here; dropped", due.seq, due.action)
             return
         result = action(self.context, due)
         if inspect.isawaitable(result):

@@ -19,12 +19,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 from support.postgres import PostgresCluster, find_binaries, missing_driver
 from support.server import RunningSandbox, run_sandbox
 
-from sandbox.gateways.installed import installed_gateways
-
-# As `sandbox serve` does first: the installed plugs' vocabularies and merchant kinds are known
-# before a test builds settings or checks a scenario file on its own.
-installed_gateways()
-
 BACKENDS = ["sqlite", "postgresql"]
 
 

@@ -59,12 +59,12 @@ def add_check_command(commands: Any) -> None:
 
 
 def run_check_command(args: argparse.Namespace) -> int:
-    from sandbox.gateways.installed import installed_gateways
     from sandbox.settings import SettingsError, resolve_settings
 
     try:
-        conformance = conformance_of(installed_gateways(), args.gateway)
-        settings = resolve_settings({"config": args.config})
+        conformance = conformance_of(args.installed, args.gateway)
+        kinds = [plug.merchants for plug in args.installed]
+        settings = resolve_settings({"config": args.config}, kinds=kinds)
         merchant, merchant_id = merchant_of(settings.merchants, args.gateway, args.merchant)
         if args.timeout is not None and not args.timeout > 0:
             raise ValueError("--timeout must be positive")

@@ -15,16 +15,13 @@ from sandbox.delivery.ack import (
 from sandbox.delivery.dispatcher import DeliveryEngine, NoTarget, OutcomeHandler
 from sandbox.delivery.model import Attempt, CallbackRequest, Message, MessageState, Outcome
 from sandbox.delivery.policy import (
-    PROFILES,
     STANDARD_DELAYS,
     RetryPolicy,
     custom_policy,
-    profile,
     seconds,
 )
 
 __all__ = [
-    "PROFILES",
     "STANDARD_DELAYS",
     "AckRule",
     "Attempt",
@@ -42,6 +39,5 @@ __all__ = [
     "custom_ack",
     "custom_policy",
     "json_field_equals",
-    "profile",
     "seconds",
 ]

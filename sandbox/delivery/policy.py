@@ -1,10 +1,10 @@
 """Retry policies: the per-attempt timeout (wall time) and the delays between attempts (sandbox
 time, counted from the end of the failed attempt). Each gateway's plug names the profiles
-matching how the real gateway retries."""
+matching how the real gateway retries; a scenario's `delivery.profile` picks one of the served
+gateways' (see `sandbox.scenarios.vocabulary.Vocabularies`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -45,24 +45,6 @@ def seconds(*values: float) -> tuple[timedelta, ...]:
 
 # One minute, five, fifteen, thirty, an hour: the retry schedule most gateways publish.
 STANDARD_DELAYS = seconds(60, 5 * 60, 15 * 60, 30 * 60, 60 * 60)
-
-# The named policies of the installed gateways (their plugs' `policies`), for `delivery.profile`.
-PROFILES: dict[str, RetryPolicy] = {}
-
-
-def register_policies(policies: Iterable[RetryPolicy]) -> None:
-    for policy in policies:
-        PROFILES[policy.name] = policy
-
-
-def profile(name: str) -> RetryPolicy:
-    """A named policy of an installed gateway: its default (named after it) or another one it
-    publishes (e.g. `goldenpay-legacy`)."""
-    try:
-        return PROFILES[name]
-    except KeyError:
-        known = ", ".join(sorted(PROFILES))
-        raise ValueError(f"unknown delivery profile {name!r} (known: {known})") from None
 
 
 def custom_policy(

@@ -31,7 +31,6 @@ from sandbox.delivery import (
     any_2xx,
     custom_ack,
     custom_policy,
-    profile,
 )
 from sandbox.gateways.orders import Order
 from sandbox.scenarios.engine import Plan, PlannedResponse
@@ -192,7 +191,7 @@ def delivery_policy(plan: Plan | None, default: RetryPolicy) -> RetryPolicy:
     if delivery is None:
         return default
     if delivery.profile is not None:
-        return profile(delivery.profile)
+        return delivery.profile
     if delivery.timeout is None and delivery.retries is None:
         return default
     timeout = delivery.timeout.total_seconds() if delivery.timeout is not None else default.timeout
@@ -264,6 +263,12 @@ def _ack_value(data: Any) -> str | CustomAck | None:
     return CustomAck(tuple(data["status"]), fields, data["body"])
 
 
+def _profile_value(data: Any) -> RetryPolicy | None:
+    # Older versions kept only the profile's name: such an order falls back to its gateway's
+    # own policy (a name alone no longer says which gateway list it came from).
+    return RetryPolicy.from_json(data) if isinstance(data, dict) else None
+
+
 def _tamper_json(value: TamperValue) -> list[Any]:
     if isinstance(value, Decimal):
         return ["decimal", str(value)]
@@ -303,7 +308,7 @@ def plan_blocks(plan: Plan | None) -> dict[str, Any]:
             if delivery.retries is None
             else [d.total_seconds() for d in delivery.retries],
             "ack": _ack_json(delivery.ack),
-            "profile": delivery.profile,
+            "profile": None if delivery.profile is None else delivery.profile.to_json(),
         }
     return blocks
 
@@ -333,6 +338,6 @@ def plan_from_blocks(blocks: Mapping[str, Any] | None) -> Plan | None:
             timeout=_delta(d["timeout"]),
             retries=None if retries is None else tuple(timedelta(seconds=s) for s in retries),
             ack=_ack_value(d["ack"]),
-            profile=d["profile"],
+            profile=_profile_value(d["profile"]),
         )
     return Plan(callbacks=callbacks, delivery=delivery)

@@ -1,10 +1,11 @@
 """The one list of gateways: the built-in three plus every package's plug.
 
 A package adds a gateway by registering its plug under the entry-point group `sandbox.gateways`
-(`name = "package.module:PLUG"`). `installed_gateways()` loads them once and installs each plug's
-scenario vocabulary, merchant kind and delivery policies, so that scenario files, the merchant
-config and `delivery.profile` know every gateway; `select_gateways` picks the served subset
-(`--gateways`). `create_app` and `open_sandbox` are handed the selection.
+(`name = "package.module:PLUG"`). `installed_gateways()` lists them (loading the entry points
+once); `select_gateways` picks the served subset (`--gateways`). Nothing is registered anywhere:
+`create_app` and `open_sandbox` are handed the selection, and everything that needs to know the
+gateways (scenario checks, the merchant config, `delivery.profile`) is given what it needs from
+that list.
 """
 
 from __future__ import annotations
@@ -13,13 +14,10 @@ import functools
 from collections.abc import Iterable, Sequence
 from importlib.metadata import entry_points
 
-from sandbox.delivery.policy import register_policies
 from sandbox.gateways.ezpay.plug import PLUG as EZPAY
 from sandbox.gateways.goldenpay.plug import PLUG as GOLDENPAY
 from sandbox.gateways.plug import GatewayPlug
 from sandbox.gateways.trustpay.plug import PLUG as TRUSTPAY
-from sandbox.merchants import register_merchant_kind
-from sandbox.scenarios.vocabulary import register_vocabulary
 
 ENTRY_POINT_GROUP = "sandbox.gateways"
 BUILTIN: tuple[GatewayPlug, ...] = (TRUSTPAY, EZPAY, GOLDENPAY)
@@ -31,14 +29,13 @@ class GatewayListError(ValueError):
 
 @functools.cache
 def installed_gateways() -> tuple[GatewayPlug, ...]:
-    """The built-in plugs, then the entry points' in name order; each installed once."""
+    """The built-in plugs, then the entry points' in name order (loaded once per process)."""
     plugs = [*BUILTIN, *_entry_point_plugs()]
     seen: set[str] = set()
     for plug in plugs:
         if plug.name in seen:
             raise GatewayListError(f"two installed gateways are named {plug.name!r}")
         seen.add(plug.name)
-        _install(plug)
     return tuple(plugs)
 
 
@@ -72,9 +69,3 @@ def _entry_point_plugs() -> list[GatewayPlug]:
             raise GatewayListError(f"gateway plug {entry.value!r} is not a GatewayPlug")
         found.append(plug)
     return found
-
-
-def _install(plug: GatewayPlug) -> None:
-    register_vocabulary(plug.vocabulary)
-    register_merchant_kind(plug.merchants)
-    register_policies(plug.policies.values())

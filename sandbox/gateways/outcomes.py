@@ -23,9 +23,9 @@ from typing import Any
 from sandbox.gateways.orders import Order, get_order
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
-from sandbox.timers import Due, register_action
+from sandbox.timers import Due, TimerAction
 
-__all__ = ["Outcome", "planned_after", "register_outcome_action", "run_outcome"]
+__all__ = ["Outcome", "outcome_action", "planned_after", "run_outcome"]
 
 ZERO = timedelta(0)
 
@@ -95,10 +95,9 @@ def run_outcome(
     )
 
 
-def register_outcome_action(
-    action: str, gateway: str, apply: Callable[[Sandbox, Order, Outcome], object]
-) -> None:
-    """Name the timer that applies a delayed outcome; `apply` ignores an order no longer open."""
+def outcome_action(gateway: str, apply: Callable[[Sandbox, Order, Outcome], object]) -> TimerAction:
+    """The timer action that applies a delayed outcome (named in the gateway's plug);
+    `apply` ignores an order no longer open."""
 
     def run(sandbox: Sandbox, due: Due) -> None:
         with sandbox.store.transaction():
@@ -106,4 +105,4 @@ def register_outcome_action(
             if order is not None:
                 apply(sandbox, order, Outcome.from_args(due.args))
 
-    register_action(action, run)
+    return run

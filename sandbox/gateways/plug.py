@@ -23,6 +23,7 @@ from sandbox.gateways.envelopes import FaultEnvelopes
 from sandbox.gateways.orders import Order
 from sandbox.merchant_kinds import MerchantKind
 from sandbox.scenarios.vocabulary import Vocabulary
+from sandbox.timers import TimerAction
 
 if TYPE_CHECKING:
     from sandbox.check.model import Conformance
@@ -101,6 +102,9 @@ class GatewayPlug:
     conformance: Conformance | None = None  # what `sandbox check` sends and expects
     # A folder of scenario files it ships (the built-in ones live in the packaged library).
     scenarios: Path | None = None
+    # The timed transitions it schedules, by action name (`"<name>.<what>"`, stored with each
+    # timer): a sandbox runs those of the gateways it serves.
+    timer_actions: Mapping[str, TimerAction] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for part, gateway in (
@@ -112,6 +116,9 @@ class GatewayPlug:
                 raise ValueError(f"plug {self.name!r}: its {part} name gateway {gateway!r}")
         if self.name not in self.policies:
             raise ValueError(f"plug {self.name!r}: no default delivery policy named {self.name!r}")
+        for action in self.timer_actions:
+            if not action.startswith(f"{self.name}."):
+                raise ValueError(f"plug {self.name!r}: timer action {action!r} is not its own")
 
     @property
     def title(self) -> str:

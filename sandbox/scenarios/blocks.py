@@ -100,7 +100,7 @@ def _error(check: Checker, raw: Any, path: Path) -> str | None:
     if isinstance(raw, bool) or not isinstance(raw, str | int):
         check.fail(path, f"must be an error code or name, not {kind_of(raw)}")
         return None
-    vocabs = [check.vocab] if check.vocab is not None else all_vocabs()
+    vocabs = [check.vocab] if check.vocab is not None else all_vocabs(check)
     found = [(v, v.find_error(raw)) for v in vocabs]
     known = [(v, e) for v, e in found if e is not None]
     if not known:
@@ -348,12 +348,11 @@ def read_delivery(check: Checker, raw: Any, path: Path) -> Delivery | None:
                 )
     profile = None
     if "profile" in data:
-        profile = read_text(check, data["profile"], (*path, "profile"))
-        from sandbox.delivery.policy import PROFILES
-
-        if profile is not None and profile not in PROFILES:
-            known = ", ".join(sorted(PROFILES))
-            check.fail((*path, "profile"), f"{profile!r} is not a delivery profile ({known})")
+        name = read_text(check, data["profile"], (*path, "profile"))
+        profile = None if name is None else check.known.profiles.get(name)
+        if name is not None and profile is None:
+            known = ", ".join(sorted(check.known.profiles))
+            check.fail((*path, "profile"), f"{name!r} is not a delivery profile ({known})")
         if "timeout" in data or "retries" in data:
             check.fail((*path, "profile"), "a profile replaces timeout and retries: give one")
     if len(check.errors) != before:

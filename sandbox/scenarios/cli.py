@@ -13,8 +13,13 @@ from typing import Any
 
 from sandbox.scenarios.library import load_library, scenario_files
 from sandbox.scenarios.loader import ScenarioError, load_scenario_file
+from sandbox.scenarios.vocabulary import Vocabularies
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+# For the parsed command line: the vocabularies of the gateways it selects (`--gateways`, else
+# `SANDBOX_GATEWAYS`, else every installed one) and the scenario folders those gateways ship.
+ScenarioSources = Callable[[argparse.Namespace], tuple[Vocabularies, tuple[str, ...]]]
 
 # One wording for `serve --help`, `scenarios list` and the start-up banner (docs/scenarios.md).
 SCENARIO_SELECTION_HELP = """\
@@ -28,17 +33,15 @@ SCENARIO_BANNER_HINT = (
 )
 
 
-def add_scenario_commands(
-    subparsers: Any, plug_scenarios: Callable[[], tuple[str, ...]] = tuple
-) -> None:
-    """Add the `scenarios` command group to the `sandbox` parser's subcommands;
-    `plug_scenarios` gives the scenario folders the installed gateways ship."""
+def add_scenario_commands(subparsers: Any, sources: ScenarioSources) -> None:
+    """Add the `scenarios` command group to the `sandbox` parser's subcommands; `sources` gives
+    what the selected gateways know (the gateway list lives above this layer)."""
     group = subparsers.add_parser(
         "scenarios",
         help="list, show or validate scenario files",
         description="The scenario library (packaged, plus --scenarios paths) and file checks.",
     )
-    group.set_defaults(handler=lambda args: _help(group), plug_scenarios=plug_scenarios)
+    group.set_defaults(handler=lambda args: _help(group), scenario_sources=sources)
     commands = group.add_subparsers(title="commands", metavar="COMMAND")
 
     listing = commands.add_parser(
@@ -49,6 +52,7 @@ def add_scenario_commands(
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _extra_paths(listing)
+    _gateways(listing)
     listing.set_defaults(handler=run_list)
 
     show = commands.add_parser(
@@ -59,6 +63,7 @@ def add_scenario_commands(
     show.add_argument("name", help="scenario name, e.g. default or duplicate-callbacks")
     show.add_argument("--gateway", help="only this gateway's scenario (or * for neutral ones)")
     _extra_paths(show)
+    _gateways(show)
     show.set_defaults(handler=run_show)
 
     validate = commands.add_parser(
@@ -66,10 +71,12 @@ def add_scenario_commands(
         help="check scenario files; exit 1 when any is invalid",
         description=(
             "Check each file (or every .yaml/.yml file of a folder) against the scenario format "
-            "and the gateway's vocabulary. Errors read file:line path: reason."
+            "and the vocabulary of its gateway, one of those selected. Errors read "
+            "file:line path: reason."
         ),
     )
     validate.add_argument("files", nargs="+", metavar="FILE", help="scenario file or folder")
+    _gateways(validate)
     validate.set_defaults(handler=run_validate)
 
 
@@ -88,9 +95,20 @@ def _extra_paths(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _gateways(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--gateways",
+        action="append",
+        default=[],
+        metavar="NAMES",
+        help="only these gateways, e.g. trustpay,ezpay (default: SANDBOX_GATEWAYS, else all)",
+    )
+
+
 def _library(args: argparse.Namespace) -> Any:
+    known, shipped = args.scenario_sources(args)
     try:
-        return load_library((*args.plug_scenarios(), *args.scenarios))
+        return load_library(known, (*shipped, *args.scenarios))
     except ScenarioError as exc:
         print(exc, file=sys.stderr)
         return None
@@ -148,6 +166,7 @@ def _path_of(file: str) -> Path | None:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    known, _shipped = args.scenario_sources(args)
     failed = False
     for given in args.files:
         path = Path(given)
@@ -157,7 +176,7 @@ def run_validate(args: argparse.Namespace) -> int:
             failed = True
         for file in files:
             try:
-                scenario = load_scenario_file(file, str(file))
+                scenario = load_scenario_file(file, known, str(file))
             except ScenarioError as exc:
                 failed = True
                 for message in exc.messages:

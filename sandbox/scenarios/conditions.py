@@ -77,7 +77,7 @@ def _operation(check: Checker, raw: Any, path: Path) -> str | None:
         known = ", ".join(check.vocab.operations)
         check.fail(path, f"{raw!r} is not {check.a_title} operation (known: {known})")
         return None
-    if raw in NEUTRAL_KINDS or any(raw in v.operations for v in all_vocabs()):
+    if raw in NEUTRAL_KINDS or any(raw in v.operations for v in all_vocabs(check)):
         return raw
     check.fail(path, f"{raw!r} is not an operation kind (known: {', '.join(NEUTRAL_KINDS)})")
     return None
@@ -156,7 +156,7 @@ def _channel(check: Checker, data: dict[Any, Any], path: Path) -> str | None:
     channel = read_scalar_text(check, data, "channel", path)
     if channel is None:
         return None
-    vocabs = [check.vocab] if check.vocab is not None else all_vocabs()
+    vocabs = [check.vocab] if check.vocab is not None else all_vocabs(check)
     if any(v.channels is None or channel in v.channels for v in vocabs):
         return channel
     check.fail((*path, "channel"), f"{channel!r} is not {check.a_title} channel")

@@ -14,7 +14,13 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Protocol
 
-from sandbox.scenarios.matching import RequestFacts, applies, skip_reason, when_matches
+from sandbox.scenarios.matching import (
+    RequestFacts,
+    RuleIndex,
+    applies,
+    skip_reason,
+    when_matches,
+)
 from sandbox.scenarios.model import Callbacks, Delivery, PaidAmount, Rule, Scenario, TamperValue
 from sandbox.scenarios.vocabulary import ErrorCode, Vocabulary
 
@@ -173,7 +179,7 @@ def build_plan(
     decided: dict[str, tuple[Scenario, Rule]] = {}
     for scenario in scenarios:
         neutral = scenario.neutral
-        for rule in candidates.rules(scenario, facts.operation, vocab):
+        for rule in candidates.index(scenario, facts.operation, vocab).candidates(facts):
             if not when_matches(rule.when, facts, vocab, neutral):
                 continue
             for block in ("respond", "outcome", "callbacks", "delivery"):
@@ -188,24 +194,29 @@ def build_plan(
 
 class RuleCandidates:
     """Per scenario object and operation, the rules that can apply at all (what depends on the
-    request's operation only, worked out once). One per sandbox; scenario objects are replaced,
-    never changed, when a file is uploaded again, so an entry is valid while its object lives."""
+    request's operation only, worked out once), indexed by the field each tests (`RuleIndex`).
+    One per sandbox; scenario objects are replaced, never changed, when a file is uploaded
+    again, so an entry is valid while its object lives."""
 
     LIMIT = 4096  # scenarios uploaded over a long run: start afresh past this many entries
 
     def __init__(self) -> None:
-        self._found: dict[tuple[int, str, str], tuple[Scenario, tuple[Rule, ...]]] = {}
+        self._found: dict[tuple[int, str, str], tuple[Scenario, RuleIndex]] = {}
 
-    def rules(self, scenario: Scenario, operation: str, vocab: Vocabulary) -> tuple[Rule, ...]:
+    def index(self, scenario: Scenario, operation: str, vocab: Vocabulary) -> RuleIndex:
         key = (id(scenario), operation, vocab.gateway)
         found = self._found.get(key)
         if found is not None and found[0] is scenario:
             return found[1]
-        rules = _candidates(scenario, operation, vocab)
+        index = RuleIndex(_candidates(scenario, operation, vocab))
         if len(self._found) >= self.LIMIT:
             self._found.clear()
-        self._found[key] = (scenario, rules)
-        return rules
+        self._found[key] = (scenario, index)
+        return index
+
+    def rules(self, scenario: Scenario, operation: str, vocab: Vocabulary) -> tuple[Rule, ...]:
+        """Every rule that can apply to the operation, in order (what the index files)."""
+        return self.index(scenario, operation, vocab).rules
 
     def clear(self) -> None:
         self._found.clear()

@@ -14,9 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from sandbox.scenarios.loader import ScenarioError, load_scenario_file
+from sandbox.scenarios.loader import (
+    ScenarioError,
+    check_scenario,
+    load_scenario_file,
+    parse_scenario_text,
+)
 from sandbox.scenarios.model import NEUTRAL, Scenario
-from sandbox.yamlsource import YamlError
+from sandbox.scenarios.vocabulary import Vocabularies
+from sandbox.yamlsource import YamlDocument, YamlError
 
 Origin = Literal["library", "extra", "upload"]
 SUFFIXES = (".yaml", ".yml")
@@ -90,48 +96,83 @@ def scenario_files(folder: Path) -> list[Path]:
 
 
 @functools.lru_cache(maxsize=4)
-def _packaged(root: str) -> tuple[tuple[FileStatus, tuple[Scenario, ...]], ...]:
-    # Library files never change while a process runs; every server start reuses one parse.
-    loaded = []
+def _packaged(root: str) -> tuple[tuple[str, YamlDocument | ScenarioError], ...]:
+    # Library files never change while a process runs: every server start reuses one parse (the
+    # checks, which depend on the gateways served, run for each library that is loaded).
+    parsed: list[tuple[str, YamlDocument | ScenarioError]] = []
     for path in scenario_files(Path(root)):
         display = "scenarios/" + path.relative_to(root).as_posix()
-        loaded.append(_load_one(path, display, "library"))
-    return tuple(loaded)
+        try:
+            text = path.read_text(encoding="utf-8")
+            parsed.append((display, parse_scenario_text(text, display)))
+        except ScenarioError as exc:
+            parsed.append((display, exc))
+        except (OSError, UnicodeDecodeError) as exc:
+            unreadable = YamlError(display, None, "", f"cannot be read ({exc})")
+            parsed.append((display, ScenarioError([unreadable])))
+    return tuple(parsed)
 
 
-def _load_one(path: Path, display: str, origin: Origin) -> tuple[FileStatus, tuple[Scenario, ...]]:
+def _packaged_file(
+    display: str, parsed: YamlDocument | ScenarioError, known: Vocabularies
+) -> tuple[FileStatus, tuple[Scenario, ...]] | None:
+    """A packaged file checked against `known`; None for a file of a gateway not served (the
+    library ships scenarios for every built-in gateway)."""
+    if isinstance(parsed, ScenarioError):
+        return FileStatus(display, "library", tuple(parsed.messages)), ()
+    data = parsed.data
+    gateway = data.get("gateway") if isinstance(data, dict) else None
+    if isinstance(gateway, str) and gateway != NEUTRAL and known.get(gateway) is None:
+        return None
     try:
-        scenario = load_scenario_file(path, display)
+        scenario = check_scenario(parsed, known, Path(display).stem)
     except ScenarioError as exc:
-        return FileStatus(display, origin, tuple(exc.messages)), ()
+        return FileStatus(display, "library", tuple(exc.messages)), ()
+    return _loaded(display, "library", scenario)
+
+
+def _loaded(display: str, origin: Origin, scenario: Scenario) -> tuple[FileStatus, tuple[Scenario]]:
     status = FileStatus(display, origin, (), (f"{scenario.gateway}/{scenario.name}",))
     return status, (scenario,)
 
 
-def load_library(extra: tuple[str, ...] = ()) -> Library:
-    """The packaged library plus extra files/folders. An extra path that does not exist, or an
-    invalid file named explicitly, raises `ScenarioError`; invalid files found in an extra
-    folder are kept as `invalid` in the file list."""
+def _load_one(
+    path: Path, display: str, origin: Origin, known: Vocabularies
+) -> tuple[FileStatus, tuple[Scenario, ...]]:
+    try:
+        scenario = load_scenario_file(path, known, display)
+    except ScenarioError as exc:
+        return FileStatus(display, origin, tuple(exc.messages)), ()
+    return _loaded(display, origin, scenario)
+
+
+def load_library(known: Vocabularies, extra: tuple[str, ...] = ()) -> Library:
+    """The packaged library's scenarios for the gateways `known` holds, plus extra files/folders
+    (checked against `known`). An extra path that does not exist, or an invalid file named
+    explicitly, raises `ScenarioError`; invalid files found in an extra folder are kept as
+    `invalid` in the file list."""
     library = Library()
     root = packaged_root()
     if root is not None:
-        for status, scenarios in _packaged(str(root)):
-            library.add_file(status, list(scenarios))
+        for display, parsed in _packaged(str(root)):
+            loaded = _packaged_file(display, parsed, known)
+            if loaded is not None:
+                library.add_file(loaded[0], list(loaded[1]))
     refused: list[YamlError] = []
     for given in extra:
         path = Path(given).expanduser()
         if path.is_dir():
             for file in scenario_files(path):
-                status, scenarios = _load_one(file, str(file), "extra")
+                status, scenarios = _load_one(file, str(file), "extra", known)
                 library.add_file(status, list(scenarios))
         elif path.is_file():
             try:
-                scenario = load_scenario_file(path, given)
+                scenario = load_scenario_file(path, known, given)
             except ScenarioError as exc:
                 refused.extend(exc.errors)
                 continue
-            status = FileStatus(given, "extra", (), (f"{scenario.gateway}/{scenario.name}",))
-            library.add_file(status, [scenario])
+            status, scenarios = _loaded(given, "extra", scenario)
+            library.add_file(status, list(scenarios))
         else:
             refused.append(YamlError(given, None, "", "no such scenario file or folder"))
     if refused:

@@ -1,10 +1,11 @@
 """Read a scenario file into a `Scenario`, or refuse it with every `file:line path: reason`.
 
-Checks run against the schema (unknown keys are errors) and against the vocabulary the
-scenario's gateway registered: operation ids, error codes or names, outcome statuses, channels,
+Checks run against the schema (unknown keys are errors) and against the `Vocabularies` handed in
+(those of the gateways a sandbox serves): a scenario may name only one of those gateways, and is
+checked against its vocabulary: operation ids, error codes or names, outcome statuses, channels,
 outcome codes and amount units. A gateway-neutral (`"*"`) scenario is checked against the neutral
-kinds and against what at least one gateway knows; what a gateway cannot use is skipped for that
-gateway at match time (see `engine.skip_reason`), never an error.
+kinds and against what at least one of the gateways knows; what a gateway cannot use is skipped
+for that gateway at match time (see `engine.skip_reason`), never an error.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import re
 from pathlib import Path as FilePath
 from typing import Any
 
-from sandbox.scenarios import vocabulary as vocab_registry
 from sandbox.scenarios.blocks import read_callbacks, read_delivery, read_outcome, read_respond
 from sandbox.scenarios.conditions import read_when
 from sandbox.scenarios.model import BLOCKS, NEUTRAL, Rule, Scenario, When
 from sandbox.scenarios.readers import Checker, check_known_keys, kind_of, read_text
+from sandbox.scenarios.vocabulary import Vocabularies
 from sandbox.yamlsource import Path, YamlDocument, YamlError, load_yaml
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -35,7 +36,9 @@ class ScenarioError(ValueError):
         return [str(e) for e in self.errors]
 
 
-def load_scenario_file(path: str | FilePath, display: str | None = None) -> Scenario:
+def load_scenario_file(
+    path: str | FilePath, known: Vocabularies, display: str | None = None
+) -> Scenario:
     """Read and check one file; `display` is the name errors use (defaults to the path)."""
     file = display or str(path)
     try:
@@ -44,24 +47,33 @@ def load_scenario_file(path: str | FilePath, display: str | None = None) -> Scen
         raise ScenarioError([YamlError(file, None, "", "no such file")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError([YamlError(file, None, "", f"cannot be read ({exc})")]) from None
-    return load_scenario_text(text, file, default_name=FilePath(path).stem)
+    return load_scenario_text(text, file, known, default_name=FilePath(path).stem)
 
 
-def load_scenario_text(text: str, file: str, default_name: str | None = None) -> Scenario:
+def load_scenario_text(
+    text: str, file: str, known: Vocabularies, default_name: str | None = None
+) -> Scenario:
     """Parse and check one YAML document; raises `ScenarioError` and nothing else."""
     if default_name is None:
         default_name = FilePath(file).stem or None
+    return check_scenario(parse_scenario_text(text, file), known, default_name)
+
+
+def parse_scenario_text(text: str, file: str) -> YamlDocument:
+    """The YAML document alone (checked by `check_scenario`); `ScenarioError` when it is not
+    YAML."""
     try:
-        document = load_yaml(text, file)
+        return load_yaml(text, file)
     except YamlError as exc:
         raise ScenarioError([exc]) from None
     except RecursionError:
         raise ScenarioError([YamlError(file, None, "", "document nested too deeply")]) from None
-    return check_scenario(document, default_name)
 
 
-def check_scenario(doc: YamlDocument, default_name: str | None = None) -> Scenario:
-    check = Checker(doc)
+def check_scenario(
+    doc: YamlDocument, known: Vocabularies, default_name: str | None = None
+) -> Scenario:
+    check = Checker(doc, known)
     data = doc.data
     if not isinstance(data, dict):
         check.fail((), f"a scenario must be a mapping with gateway and rules, not {kind_of(data)}")
@@ -69,7 +81,7 @@ def check_scenario(doc: YamlDocument, default_name: str | None = None) -> Scenar
     check_known_keys(check, data, (), ("name", "description", "gateway", "rules"))
 
     gateway = _gateway(check, data)
-    check.vocab = vocab_registry.vocabulary(gateway) if gateway not in (None, NEUTRAL) else None
+    check.vocab = known.get(gateway) if gateway not in (None, NEUTRAL) else None
     name = _name(check, data, default_name)
     description = ""
     if "description" in data:
@@ -95,14 +107,15 @@ def check_scenario(doc: YamlDocument, default_name: str | None = None) -> Scenar
 
 
 def _gateway(check: Checker, data: dict[Any, Any]) -> str | None:
-    known = sorted(vocab_registry.vocabularies())
+    known = check.known.gateways
     if "gateway" not in data:
         check.fail((), f"missing required key 'gateway' ({', '.join(known)} or \"*\")")
         return None
     value = data["gateway"]
     if value == NEUTRAL or (isinstance(value, str) and value in known):
         return str(value)
-    check.fail(("gateway",), f'{value!r} is not a gateway (known: {", ".join(known)}, or "*")')
+    served = ", ".join(known) or "none"
+    check.fail(("gateway",), f'{value!r} is not a gateway served here (served: {served}, or "*")')
     return None
 
 

@@ -140,3 +140,76 @@ def applies(rule: Rule, operation: str, vocab: Vocabulary) -> bool:
     if rule.outcome.paid_amount is None and rule.outcome.status in found.needs_paid_amount:
         return False
     return rule.outcome.status in found.outcomes
+
+
+# -- the rule index -------------------------------------------------------------------------
+
+# The exact-value tests an index can look up, in the order one is picked to file a rule under:
+# a rule testing several is filed under the first (when_matches still checks them all).
+_EXACT_FIELDS = ("card_number", "merchant", "channel", "currency")
+
+
+def _exact_value(when: When, name: str) -> str | None:
+    value: str | None = getattr(when, name)
+    return value
+
+
+def _fact_value(facts: RequestFacts, name: str) -> str | None:
+    if name == "currency":
+        return (facts.currency or "").upper()
+    value: str | None = getattr(facts, name)
+    return value
+
+
+class RuleIndex:
+    """The rules of one scenario for one operation, filed by a test each must pass, so that a
+    request reads only the rules that can match it (in their order), never, say, a card-number
+    rule when it has another card or none. `matching_order(facts)` lists the same rules that
+    pass `when_matches`, in the same order, as reading `rules` one by one does."""
+
+    def __init__(self, rules: tuple[Rule, ...]) -> None:
+        self.rules = rules
+        self._always: list[int] = []  # positions of rules with no test filed in an index
+        self._exact: dict[str, dict[str, list[int]]] = {}
+        self._order_exact: dict[str, list[int]] = {}
+        self._prefixes: dict[int, dict[str, list[int]]] = {}  # length -> prefix -> positions
+        for position, rule in enumerate(rules):
+            self._file(position, rule.when)
+
+    def _file(self, position: int, when: When) -> None:
+        for name in _EXACT_FIELDS:
+            value = _exact_value(when, name)
+            if value is not None:
+                self._exact.setdefault(name, {}).setdefault(value, []).append(position)
+                return
+        order_no = when.order_no
+        if order_no is not None and order_no.exact is not None:
+            self._order_exact.setdefault(order_no.exact, []).append(position)
+        elif order_no is not None and order_no.prefix is not None:
+            by_prefix = self._prefixes.setdefault(len(order_no.prefix), {})
+            by_prefix.setdefault(order_no.prefix, []).append(position)
+        else:
+            self._always.append(position)
+
+    def candidates(self, facts: RequestFacts) -> list[Rule]:
+        """The rules that may match `facts`, in rule order (a superset of those that do)."""
+        found = list(self._always)
+        for name, filed in self._exact.items():
+            value = _fact_value(facts, name)
+            if value is not None:
+                found += filed.get(value, ())
+        order_no = facts.order_no
+        if order_no is not None:
+            found += self._order_exact.get(order_no, ())
+            for length, filed in self._prefixes.items():
+                found += filed.get(order_no[:length], ())
+        found.sort()
+        rules = self.rules
+        return [rules[position] for position in found]
+
+    def matching_order(self, facts: RequestFacts, vocab: Vocabulary, neutral: bool) -> list[Rule]:
+        return [
+            rule
+            for rule in self.candidates(facts)
+            if when_matches(rule.when, facts, vocab, neutral)
+        ]

@@ -6,9 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sandbox.scenarios.patterns import TextPattern
+
+if TYPE_CHECKING:
+    from sandbox.delivery.policy import RetryPolicy
 
 NEUTRAL = "*"
 OUTCOME_STATUSES = ("success", "failed", "pending", "expired", "canceled")
@@ -111,7 +114,8 @@ class Delivery:
     timeout: timedelta | None = None
     retries: tuple[timedelta, ...] | None = None
     ack: str | CustomAck | None = None  # "gateway" | "any-2xx" | a custom rule
-    profile: str | None = None
+    # A named policy of one of the gateways (`delivery.profile`), found when the file is checked.
+    profile: RetryPolicy | None = None
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,9 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from sandbox.scenarios import vocabulary as vocab_registry
 from sandbox.scenarios.durations import parse_duration
 from sandbox.scenarios.patterns import PatternError, TextPattern, compile_pattern
-from sandbox.scenarios.vocabulary import Vocabulary
+from sandbox.scenarios.vocabulary import Vocabularies, Vocabulary
 from sandbox.yamlsource import Path, YamlDocument, YamlError
 
 T = TypeVar("T")
@@ -24,6 +23,7 @@ T = TypeVar("T")
 @dataclass
 class Checker:
     doc: YamlDocument
+    known: Vocabularies  # the gateways the scenario may name, and their delivery profiles
     errors: list[YamlError] = field(default_factory=list)
     vocab: Vocabulary | None = None  # None: the scenario is gateway-neutral
 
@@ -39,8 +39,9 @@ class Checker:
         return self.vocab.a_title if self.vocab is not None else "a gateway-neutral"
 
 
-def all_vocabs() -> list[Vocabulary]:
-    return list(vocab_registry.vocabularies().values())
+def all_vocabs(check: Checker) -> list[Vocabulary]:
+    """Every vocabulary the document is checked against (a neutral rule needs one to know it)."""
+    return check.known.all()
 
 
 def kind_of(value: Any) -> str:

@@ -27,7 +27,7 @@ from sandbox.scenarios.loader import ScenarioError, load_scenario_text
 from sandbox.scenarios.matching import skip_reason
 from sandbox.scenarios.model import Scenario
 from sandbox.scenarios.selection import Selection, header_names
-from sandbox.scenarios.vocabulary import vocabularies, vocabulary
+from sandbox.scenarios.vocabulary import Vocabularies
 
 
 class SelectionError(ValueError):
@@ -38,6 +38,7 @@ class SelectionError(ValueError):
 class Scenarios:
     library: Library
     selection: Selection
+    known: Vocabularies  # the served gateways': uploads are checked against them
     counters: Counters = field(default_factory=dict)
     candidates: RuleCandidates = field(default_factory=RuleCandidates)
     # Called after the selection or the uploads changed (replicas publish them).
@@ -52,9 +53,9 @@ class Scenarios:
 
     def plan(self, facts: RequestFacts) -> Plan:
         """What the selected scenarios say about this request (see `engine.Plan`)."""
-        vocab = vocabulary(facts.gateway)
+        vocab = self.known.get(facts.gateway)
         if vocab is None:
-            raise ValueError(f"no scenario vocabulary registered for gateway {facts.gateway!r}")
+            raise ValueError(f"gateway {facts.gateway!r} is not served by this sandbox")
         wanted = header_names(facts.headers, SCENARIO_HEADER)
         for name in wanted:
             if self.library.resolve(name, facts.gateway) is None:
@@ -94,7 +95,7 @@ class Scenarios:
     def upload(self, text: str, file: str) -> Scenario:
         """Add (or replace) a scenario from YAML text; `ScenarioError` when it is refused."""
         stem = file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-        scenario = load_scenario_text(text, file, default_name=stem)
+        scenario = load_scenario_text(text, file, self.known, default_name=stem)
         status = FileStatus(file, "upload", (), (f"{scenario.gateway}/{scenario.name}",))
         self.library.add_file(status, [scenario])
         self.uploads.append((file, text))
@@ -148,7 +149,7 @@ class Scenarios:
                 "active": scenario.name in self.selection.active,
             }
             if scenario.neutral:
-                item["skipped"] = skipped_rules(scenario)
+                item["skipped"] = skipped_rules(scenario, self.known)
             items.append(item)
         for status in self.library.files:
             if not status.ok:
@@ -168,10 +169,10 @@ class Scenarios:
         return [status.to_json() for status in self.library.files]
 
 
-def skipped_rules(scenario: Scenario) -> dict[str, list[dict[str, Any]]]:
-    """For a gateway-neutral scenario: per gateway, the rules it skips and why."""
+def skipped_rules(scenario: Scenario, known: Vocabularies) -> dict[str, list[dict[str, Any]]]:
+    """For a gateway-neutral scenario: per served gateway, the rules it skips and why."""
     result: dict[str, list[dict[str, Any]]] = {}
-    for gateway, vocab in sorted(vocabularies().items()):
+    for gateway, vocab in sorted(known.by_gateway.items()):
         skips = []
         for rule in scenario.rules:
             reason = skip_reason(scenario, rule, vocab)
@@ -181,15 +182,18 @@ def skipped_rules(scenario: Scenario) -> dict[str, list[dict[str, Any]]]:
     return result
 
 
-def open_scenarios(extra: tuple[str, ...], active: tuple[str, ...]) -> Scenarios:
-    """Load the library and extra paths and check the start-up names; `ScenarioError` or
-    `SelectionError` (with a printable message) when the sandbox must not start."""
-    library = load_library(extra)
+def open_scenarios(
+    known: Vocabularies, extra: tuple[str, ...], active: tuple[str, ...]
+) -> Scenarios:
+    """Load the library and extra paths for the gateways `known` holds and check the start-up
+    names; `ScenarioError` or `SelectionError` (with a printable message) when the sandbox must
+    not start."""
+    library = load_library(known, extra)
     for name in active:
         if not library.known(name):
-            known = ", ".join(sorted({key[1] for key in library.scenarios}))
-            raise SelectionError(f"--scenario: no scenario named {name!r} (known: {known})")
-    return Scenarios(library, Selection(startup=active))
+            names = ", ".join(sorted({key[1] for key in library.scenarios}))
+            raise SelectionError(f"--scenario: no scenario named {name!r} (known: {names})")
+    return Scenarios(library, Selection(startup=active), known)
 
 
 __all__ = ["ScenarioError", "Scenarios", "SelectionError", "open_scenarios"]

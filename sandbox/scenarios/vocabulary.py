@@ -7,10 +7,13 @@ names neutral `tamper` keys stand for. The scenario engine only ever reads these
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from sandbox.delivery.policy import RetryPolicy
 
 NEUTRAL_KINDS = ("payin", "payin.hosted", "payout", "refund", "query", "account")
 NEUTRAL_TAMPER_KEYS = ("order_amount", "paid_amount", "status")
@@ -114,19 +117,27 @@ class Vocabulary:
         return 0 if self.amount_unit == "minor" else self.exponent(currency)
 
 
-# Filled by `sandbox.gateways.installed` from the installed plugs: scenario checks run before any
-# app exists (`sandbox scenarios validate`), so they read the installed vocabularies from here.
-_INSTALLED: dict[str, Vocabulary] = {}
+@dataclass(frozen=True)
+class Vocabularies:
+    """What scenario files are checked against: the vocabularies of the gateways one sandbox (or
+    one `sandbox scenarios` command) serves, and the delivery profiles those gateways publish.
+    Built from the gateway list (`sandbox.runtime.scenario_terms`) and handed down."""
 
+    by_gateway: Mapping[str, Vocabulary] = field(default_factory=dict)
+    profiles: Mapping[str, RetryPolicy] = field(default_factory=dict)
 
-def register_vocabulary(vocabulary: Vocabulary) -> None:
-    """Make a gateway's vocabulary known to scenario checks (done once per installed plug)."""
-    _INSTALLED[vocabulary.gateway] = vocabulary
+    @staticmethod
+    def of(vocabularies: Iterable[Vocabulary], policies: Iterable[RetryPolicy]) -> Vocabularies:
+        return Vocabularies(
+            {v.gateway: v for v in vocabularies}, {policy.name: policy for policy in policies}
+        )
 
+    def get(self, gateway: str) -> Vocabulary | None:
+        return self.by_gateway.get(gateway)
 
-def vocabularies() -> dict[str, Vocabulary]:
-    return dict(_INSTALLED)
+    def all(self) -> list[Vocabulary]:
+        return list(self.by_gateway.values())
 
-
-def vocabulary(gateway: str) -> Vocabulary | None:
-    return _INSTALLED.get(gateway)
+    @property
+    def gateways(self) -> list[str]:
+        return sorted(self.by_gateway)

@@ -94,17 +94,6 @@ class Explanation:
         return out
 
 
-def explanation_from_json(data: Mapping[str, Any]) -> Explanation:
-    return Explanation(
-        scheme=str(data["scheme"]),
-        signed_string=str(data["signed_string"]),
-        expected=data.get("expected"),
-        received=data.get("received"),
-        hints=tuple(Hint(str(h["code"]), str(h["message"])) for h in data.get("hints", ())),
-        note=str(data.get("note", "")),
-    )
-
-
 # -- the MD5 schemes (TrustPay, GoldenPay) -------------------------------------------------------
 
 Pairs = list[tuple[str, str]]

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from sandbox.jsontext import has_lone_surrogate, may_hold_surrogates
+from sandbox.jsontext import has_lone_surrogate, may_hold_surrogates, orjson_writer
 
 
 class JsonNumber(str):
@@ -135,6 +135,15 @@ def compact_json(value: Any, *, normalise: bool = False) -> str:
     normalised when `normalise` is true), so a parsed body re-serialises to the same tokens.
     """
     if not normalise:
+        text = _orjson_compact(value)
+        if text is not None:
+            return text
+    return python_compact_json(value, normalise=normalise)
+
+
+def python_compact_json(value: Any, *, normalise: bool = False) -> str:
+    """`compact_json` written by this module alone (what the orjson writer must match)."""
+    if not normalise:
         try:
             return _compact(value, 0)
         except _Deep:
@@ -182,6 +191,9 @@ def compact_json(value: Any, *, normalise: bool = False) -> str:
         else:
             raise TypeError(f"cannot serialise a value of type {type(item).__name__}")
     return "".join(parts)
+
+
+_orjson_compact = orjson_writer(JsonNumber)
 
 
 class _Deep(Exception):

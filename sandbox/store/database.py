@@ -12,7 +12,8 @@ embedded SQLite default, `postgresql://...` the PostgreSQL backend (`sandbox/sto
 All access happens on the server's event-loop thread: SQLite calls on a local file take
 microseconds, so there is no thread hop per request. A file database runs in WAL mode with
 `synchronous=NORMAL`: commits do not fsync one by one, yet a crash loses at most the last
-moments and never corrupts the file.
+moments and never corrupts the file; its checkpoints (the copy back into the file, and its
+sync) run in a thread of their own (`sandbox/store/checkpoints.py`), not inside a request.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+from sandbox.store.checkpoints import BACKSTOP_PAGES, Checkpointer
 from sandbox.store.dialects import Dialect
 from sandbox.store.migrations import MIGRATIONS
 
@@ -142,6 +144,7 @@ class SqliteStore(Store):
     def __init__(self, connection: sqlite3.Connection, path: str) -> None:
         super().__init__(path)
         self.connection = connection
+        self.checkpointer: Checkpointer | None = None
 
     @property
     def schema_version(self) -> int:
@@ -174,6 +177,9 @@ class SqliteStore(Store):
         self.connection.execute("COMMIT" if commit else "ROLLBACK")
 
     def close(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.close()
+            self.checkpointer = None
         self.connection.close()
 
 
@@ -219,6 +225,9 @@ def open_sqlite(path: str = MEMORY) -> SqliteStore:
         connection.execute("PRAGMA foreign_keys = ON")
         store = SqliteStore(connection, path)
         migrate(store)
+        if path != MEMORY:
+            connection.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES}")
+            store.checkpointer = Checkpointer(path)
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"database {path}: {exc}") from None
     return store

@@ -101,8 +101,9 @@ def run_sandbox(
     """A running server with these settings (flag names as in Settings: `{"clock": "manual"}`);
     `routes` mounts extra (test-only) routes; `server_options` override the uvicorn options
     `sandbox serve` uses (e.g. shorter timeouts)."""
-    installed = installed_gateways()  # first: the merchant config names their merchant kinds
-    settings = resolve_settings(dict(flags or {}), dict(environ or {}))
+    installed = installed_gateways()
+    kinds = [plug.merchants for plug in installed]
+    settings = resolve_settings(dict(flags or {}), dict(environ or {}), kinds)
     gateways = select_gateways(installed, settings.gateways)
     sandbox = open_sandbox(settings, gateways)
     app = create_app(settings, sandbox, routes, gateways)

@@ -28,12 +28,15 @@ def test_every_benchmark_is_listed() -> None:
 
 
 def test_ezpay_benchmark_measures_both_servers() -> None:
-    from bench import ezpay
+    from bench import ezpay, payin
 
-    sandbox, baseline = ezpay.run(count=40, concurrency=4, rounds=1)
-    assert sandbox[0] > 0 and baseline[0] > 0
+    results = payin.measure(
+        ezpay.PaymentCreations(), rounds=1, duration=0.3, connections=(2,), progress=False
+    )
+    summaries = payin.summarise(results)
+    assert summaries[0].rate > 0 and summaries[0].echo_rate > 0
     parts = ezpay.pieces(repeat=20)
-    table = ezpay.report(sandbox, baseline, parts)
+    table = ezpay.report(summaries, parts)
     assert "signed payment creation" in table and "RSA-2048 verify" in table
     assert "ezpay" in BENCHES
 

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from support.gateways import installed_kinds
 from support.merchant_handlers import handler_app
 from support.receiver import refused_port
 from support.server import serve_asgi
@@ -91,7 +92,7 @@ def handler(gateway: str, defect: str = "none") -> Iterator[str]:
 
 
 def check(gateway: str, url: str, with_state: bool, timeout: float | None = None) -> CheckReport:
-    settings = resolve_settings({}, {})
+    settings = resolve_settings({}, {}, installed_kinds())
     merchant, merchant_id = merchant_of(settings.merchants, gateway, None)
     state_url = f"{url}/orders/{{order_no}}" if with_state else None
     options = CheckOptions(f"{url}/notify", state_url=state_url, timeout=timeout)
@@ -291,7 +292,7 @@ def test_cli_exit_2_on_bad_usage(
 def test_a_state_url_that_does_not_answer_fails_the_state_cases_and_says_so() -> None:
     port = refused_port()
     with handler("trustpay") as url:
-        settings = resolve_settings({}, {})
+        settings = resolve_settings({}, {}, installed_kinds())
         merchant, merchant_id = merchant_of(settings.merchants, "trustpay", None)
         state_url = f"http://127.0.0.1:{port}/orders/{{order_no}}"
         options = CheckOptions(

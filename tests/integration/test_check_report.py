@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from lxml import etree
+from support.gateways import installed_kinds
 from support.merchant_handlers import handler_app
 from support.server import serve_asgi
 
@@ -28,7 +29,7 @@ SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).parents[1] / "support" /
 
 
 def run(gateway: str, defect: str, state: bool = True) -> CheckReport:
-    settings = resolve_settings({}, {})
+    settings = resolve_settings({}, {}, installed_kinds())
     merchant, merchant_id = merchant_of(settings.merchants, gateway, None)
     with serve_asgi(handler_app(gateway, defect)) as url:
         options = CheckOptions(f"{url}/notify", state_url=f"{url}/orders/{{order_no}}")

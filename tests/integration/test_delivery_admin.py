@@ -10,10 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 from support.callbacks import on_loop, request, submit
+from support.gateways import profile
 from support.receiver import Receiver, Reply, run_receiver
 from support.server import RunningSandbox, run_sandbox
 
-from sandbox.delivery import body_equals_text, profile
+from sandbox.delivery import body_equals_text
 from sandbox.store.journal import JournalEntry
 
 pytestmark = pytest.mark.postgres

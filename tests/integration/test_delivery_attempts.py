@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 from support.callbacks import FAST, request, submit
+from support.gateways import profile
 from support.receiver import Receiver, Reply, refused_port, run_receiver
 from support.server import RunningSandbox
 
-from sandbox.delivery import body_equals_text, json_field_equals, profile
+from sandbox.delivery import body_equals_text, json_field_equals
 
 pytestmark = pytest.mark.postgres
 

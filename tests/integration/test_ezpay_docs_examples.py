@@ -1,5 +1,5 @@
 """Every request example of the public EzPay docs, replayed against the demo merchant: each one
-succeeds (issue 18, item 2).
+succeeds.
 
 The examples' `timestamp`s are years old and the sandbox checks them against the real clock
 (±300 s), so each is replaced by the current time in the example's own form (seconds as a number,

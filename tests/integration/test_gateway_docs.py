@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from support.gateways import installed_kinds, known_terms
+
 from sandbox.cli import main
 from sandbox.scenarios.loader import load_scenario_text
 from sandbox.scenarios.model import CustomAck
@@ -47,18 +49,26 @@ def test_nested_sign_commands_print_what_the_page_says() -> None:
 def test_revision_config_loads(tmp_path: Path) -> None:
     config = tmp_path / "sandbox.yaml"
     config.write_text(example("goldenpay.md", "revision-config"), encoding="utf-8")
-    merchant = resolve_settings({"config": str(config)}, {}).merchants.find("goldenpay", "10009")
+    merchant = resolve_settings({"config": str(config)}, {}, installed_kinds()).merchants.find(
+        "goldenpay", "10009"
+    )
     assert merchant is not None and merchant.api_revision == "legacy"
 
 
 def test_transcript_scenario_names_the_two_profiles() -> None:
-    scenario = load_scenario_text(example("goldenpay.md", "transcript-scenario"), "doc.yaml")
-    profiles = [rule.delivery.profile for rule in scenario.rules if rule.delivery is not None]
+    scenario = load_scenario_text(
+        example("goldenpay.md", "transcript-scenario"), "doc.yaml", known_terms()
+    )
+    profiles = [
+        rule.delivery.profile.name
+        for rule in scenario.rules
+        if rule.delivery is not None and rule.delivery.profile is not None
+    ]
     assert profiles == ["goldenpay-transcript-collect", "goldenpay-transcript-payout"]
 
 
 def test_paycools_ack_scenario_loads() -> None:
-    scenario = load_scenario_text(example("ezpay.md", "paycools-ack"), "doc.yaml")
+    scenario = load_scenario_text(example("ezpay.md", "paycools-ack"), "doc.yaml", known_terms())
     delivery = scenario.rules[0].delivery
     assert delivery is not None and delivery.ack == CustomAck((200,), (("code", 1000),))
 

@@ -15,6 +15,7 @@ import pytest
 from support.receiver import Receiver, Reply, run_receiver
 from support.server import BUILTIN_GATEWAYS, RunningSandbox, run_sandbox
 
+import sandbox
 from sandbox.gateways.installed import GatewayListError, installed_gateways, select_gateways
 
 demo_callbacks = pytest.importorskip(
@@ -49,6 +50,19 @@ def test_the_entry_point_plug_is_installed_after_the_built_in_ones() -> None:
     names = [plug.name for plug in installed_gateways()]
     assert names[:3] == ["trustpay", "ezpay", "goldenpay"]
     assert "demogw" in names
+
+
+def test_the_sandbox_itself_never_names_it() -> None:
+    # Zero edits outside its folder: the gateway reaches the sandbox only through its entry point.
+    package = Path(sandbox.__file__).parent
+    naming = [
+        str(path.relative_to(package))
+        for path in sorted(package.rglob("*"))
+        if path.is_file()
+        and path.suffix in (".py", ".toml", ".html", ".js", ".css", ".yaml")
+        and any(word in path.read_text(encoding="utf-8") for word in ("demogw", "demo_gateway"))
+    ]
+    assert naming == []
 
 
 def test_served_at_its_real_paths_and_under_its_name(server: RunningSandbox) -> None:

@@ -9,12 +9,14 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.append(str(ROOT))  # `bench` is not installed; `python -m pytest` from ROOT finds it
 
-from bench import goldenpay  # noqa: E402
+from bench import goldenpay, payin  # noqa: E402
 from bench.__main__ import BENCHES  # noqa: E402
 
 
 def test_goldenpay_benchmark_measures_both_servers() -> None:
-    sandbox, baseline = goldenpay.run(count=40, connections=2, rounds=1)
-    assert len(sandbox) == len(baseline) == 1
-    assert sandbox[0] > 0 and baseline[0] > 0
+    results = payin.measure(
+        goldenpay.CollectCreations(), rounds=1, duration=0.3, connections=(2,), progress=False
+    )
+    [summary] = payin.summarise(results)
+    assert summary.rate > 0 and summary.echo_rate > 0 and summary.cpu_us > 0
     assert BENCHES["goldenpay"] is goldenpay.main

@@ -1,4 +1,4 @@
-"""GoldenPay's two published revisions (issue 18, items 4 and 5): `api_revision` per merchant and
+"""GoldenPay's two published revisions: `api_revision` per merchant and
 `X-Sandbox-Revision` per request switch, as a whole, the callback policy, `remarks` in callbacks,
 the nonce length, numeric amounts, `mch_id`/`channel` in the collect answer and the USDT `uid`."""
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.gateways import installed_kinds
 
 from sandbox.settings import resolve_settings
 
@@ -47,7 +48,7 @@ def test_readme_starts_with_the_two_commands() -> None:
 def test_config_examples_load(tmp_path: Path, name: str, gateway: str, merchant_id: str) -> None:
     config = tmp_path / f"{name}.yaml"
     config.write_text(example(name), encoding="utf-8")
-    settings = resolve_settings({"config": str(config)}, {})
+    settings = resolve_settings({"config": str(config)}, {}, installed_kinds())
     merchant = settings.merchants.find(gateway, merchant_id)
     assert merchant is not None
     assert settings.merchants.by_gateway[gateway][0] is not merchant  # the demo one stays too

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from support.gateways import installed_kinds
 from support.server import run_sandbox
 from support.tpclient import MERCHANT_ID, num, ok, post
 
@@ -52,7 +53,7 @@ def test_banner_shows_demo_values_but_not_config_merchants_secrets(tmp_path: Pat
     config.write_text(
         "merchants:\n  goldenpay:\n    - {mch_id: 10077, api_token: very-secret-token-77}\n"
     )
-    text = banner(resolve_settings({"config": str(config)}, {}), 8080)
+    text = banner(resolve_settings({"config": str(config)}, {}, installed_kinds()), 8080)
     assert "very-secret-token-77" not in text
     assert "10077" in text
     assert "api_token=gp_test_token_5e6f7a8b" in text

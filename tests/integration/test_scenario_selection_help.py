@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from support.gateways import installed_kinds
 
 from sandbox.cli import banner, main
 from sandbox.settings import resolve_settings
@@ -42,7 +43,7 @@ def test_scenarios_list_help_names_the_header(capsys: pytest.CaptureFixture[str]
 
 
 def test_banner_has_one_line_on_choosing_a_scenario() -> None:
-    text = banner(resolve_settings({}, {}), 8080)
+    text = banner(resolve_settings({}, {}, installed_kinds()), 8080)
     lines = [line for line in text.splitlines() if HEADER in line]
     assert lines == [
         "             choose per request: header X-Sandbox-Scenario: NAME (sandbox scenarios list)"

@@ -1,5 +1,5 @@
 """Every request example of the public TrustPay docs, replayed against the demo merchant: each one
-succeeds (issue 18, item 2).
+succeeds.
 
 The examples' `sign` values are placeholders (the same digest on different bodies, or `""`), so
 each body is signed with the demo secret, as a merchant's integration does. The fixed order

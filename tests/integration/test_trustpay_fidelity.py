@@ -1,5 +1,5 @@
-"""Issue 18 for TrustPay: INR pay-ins, the docs' example cards, the error table's 880011 wording
-with the detail in the journal, and `notify_time` while a retry is pending."""
+"""TrustPay as its docs describe it: INR pay-ins, the docs' example cards, the error table's
+880011 wording with the detail in the journal, and `notify_time` while a retry is pending."""
 
 from __future__ import annotations
 

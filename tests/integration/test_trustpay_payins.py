@@ -292,7 +292,7 @@ def test_three_d_secure_cards(running: RunningSandbox, receiver: Receiver) -> No
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        # (the docs' example numbers 4111111111111117/…18 are accepted since issue 18)
+        # (the docs' example numbers 4111111111111117/…18 are accepted)
         ({"card_number": "4111111111111112"}, "invalid card number"),
         ({"card_number": "4111111111111113"}, "invalid card number"),
         ({"card_number": "41111111111"}, "invalid card number"),
@@ -307,7 +307,7 @@ def test_three_d_secure_cards(running: RunningSandbox, receiver: Receiver) -> No
             {"card_holder_last_name": "x" * 65},
             "invalid field: card_holder_last_name (1-64 characters)",
         ),
-        # (billing_country may be left out since issue 18: the docs' example has none)
+        # (billing_country may be left out: the docs' example has none)
         ({"billing_country": "XX"}, "invalid field: billing_country (ISO 3166-1 alpha-2 code)"),
         ({"billing_country": "US"}, "missing field: billing_state"),
         (
@@ -573,7 +573,7 @@ def test_x_sandbox_code_header(running: RunningSandbox, receiver: Receiver) -> N
         ("0", "USD", 880015),
         ("-5.00", "USD", 880015),
         ("50000.01", "USD", 880022),
-        ("20.00", "GBP", 880024),  # INR is enabled for pay-ins since issue 18
+        ("20.00", "GBP", 880024),  # INR is enabled for pay-ins
         ("20.00", "EUR", 880024),
     ],
 )

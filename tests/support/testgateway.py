@@ -39,7 +39,6 @@ from sandbox.gateways.directives import (
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan, PlannedResponse, RequestFacts
 from sandbox.scenarios.model import TamperValue
-from sandbox.scenarios.vocabulary import vocabulary
 
 SECRET = "testgw-secret"
 DEFAULT_OPERATION = "payin.card"
@@ -61,7 +60,7 @@ def _orders(request: Request) -> dict[tuple[str, str], dict[str, Any]]:
 async def create(request: Request) -> Response:
     sandbox: Sandbox = request.app.state.sandbox
     gateway = request.path_params["gateway"]
-    vocab = vocabulary(gateway)
+    vocab = sandbox.scenarios.known.get(gateway)
     if vocab is None:
         return JSONResponse({"code": "not_found", "message": gateway}, status_code=404)
     body = await request.json()

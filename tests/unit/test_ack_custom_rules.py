@@ -6,6 +6,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from support.gateways import known_terms
 
 from sandbox.delivery import AckRule, acknowledged, body_equals_text, custom_ack
 from sandbox.gateways.directives import ack_rule, plan_blocks, plan_from_blocks
@@ -60,6 +61,7 @@ def test_scenario_block_becomes_the_rule_and_is_kept_on_the_order() -> None:
             """
         ),
         "paycools.yaml",
+        known_terms(),
     )
     delivery = scenario.rules[0].delivery
     assert delivery == Delivery(ack=CustomAck((200,), (("code", 1000),)))
@@ -94,6 +96,6 @@ def test_scenario_block_becomes_the_rule_and_is_kept_on_the_order() -> None:
 def test_bad_custom_rules_are_refused_with_file_and_line(ack: str, expected: str) -> None:
     text = f"gateway: ezpay\nrules:\n  - delivery:\n      ack: {ack}\n"
     with pytest.raises(ScenarioError) as caught:
-        load_scenario_text(text, "x.yaml")
+        load_scenario_text(text, "x.yaml", known_terms())
     messages = caught.value.messages
     assert any(m.startswith(expected) for m in messages), messages

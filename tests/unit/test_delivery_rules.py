@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from support.gateways import known_terms, profile
 
 from sandbox.delivery import (
     AckRule,
@@ -16,9 +17,9 @@ from sandbox.delivery import (
     body_equals_text,
     custom_policy,
     json_field_equals,
-    profile,
 )
 from sandbox.delivery.targets import resolve_target
+from sandbox.scenarios.loader import ScenarioError, load_scenario_text
 
 EZPAY = json_field_equals("code", 10000, "10000")
 GOLDEN = body_equals_text("success")
@@ -108,8 +109,10 @@ def test_policy_round_trip_and_validation() -> None:
         custom_policy(0, [1])
     with pytest.raises(ValueError):
         custom_policy(1, [-1])
-    with pytest.raises(ValueError, match="goldenpay-legacy"):
-        profile("nope")
+    # A scenario naming a profile no gateway publishes is refused, naming those that exist.
+    text = "gateway: goldenpay\nrules:\n  - delivery: {profile: nope}\n"
+    with pytest.raises(ScenarioError, match="goldenpay-legacy"):
+        load_scenario_text(text, "x.yaml", known_terms())
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from support.gateways import known_terms, vocabulary
 
 from sandbox.scenarios.engine import Counters, RequestFacts, build_plan, paid_amount
 from sandbox.scenarios.library import load_library
@@ -16,17 +17,15 @@ from sandbox.scenarios.matching import canonical_amount
 from sandbox.scenarios.model import PaidAmount, Scenario
 from sandbox.scenarios.selection import Selection
 from sandbox.scenarios.service import Scenarios, SelectionError, skipped_rules
-from sandbox.scenarios.vocabulary import Vocabulary, vocabulary
+from sandbox.scenarios.vocabulary import Vocabulary
 
 
 def scenario(text: str, file: str = "t.yaml") -> Scenario:
-    return load_scenario_text(textwrap.dedent(text), file)
+    return load_scenario_text(textwrap.dedent(text), file, known_terms())
 
 
 def vocab(gateway: str) -> Vocabulary:
-    found = vocabulary(gateway)
-    assert found is not None
-    return found
+    return vocabulary(gateway)
 
 
 TP = "trustpay"
@@ -42,7 +41,7 @@ def facts(**kwargs: Any) -> RequestFacts:
 def service() -> Scenarios:
     from sandbox.scenarios.selection import Selection
 
-    return Scenarios(load_library(), Selection())
+    return Scenarios(load_library(known_terms()), Selection(), known_terms())
 
 
 def test_each_block_comes_from_the_first_rule_that_defines_it() -> None:
@@ -197,7 +196,7 @@ def test_neutral_rules_a_gateway_cannot_use_are_skipped_and_listed() -> None:
           - callbacks: {tamper: {paid_amount: "1.00"}}
         """
     )
-    skips = skipped_rules(neutral)
+    skips = skipped_rules(neutral, known_terms())
     assert [s["rule"] for s in skips["goldenpay"]] == [0, 1]
     assert skips["trustpay"] == []  # TrustPay takes any failure code (prefixed to the reason)
     assert skips["ezpay"] == []
@@ -275,8 +274,8 @@ def test_unknown_scenario_header_is_a_bad_request(service: Scenarios) -> None:
 
 
 def test_selection_precedence() -> None:
-    library = load_library()
-    service = Scenarios(library, Selection(startup=("slow-gateway",)))
+    library = load_library(known_terms())
+    service = Scenarios(library, Selection(startup=("slow-gateway",)), known_terms())
     service.activate(("gateway-down",), "trustpay", "m1")
 
     def respond_of(merchant: str, header: str | None = None) -> str:
@@ -301,7 +300,9 @@ def test_selection_precedence() -> None:
 
 
 def test_reset_rewinds_cycles_for_everyone_or_one_merchant() -> None:
-    service = Scenarios(load_library(), Selection(startup=("error-sweep",)))
+    service = Scenarios(
+        load_library(known_terms()), Selection(startup=("error-sweep",)), known_terms()
+    )
 
     def code(merchant: str) -> str:
         plan = service.plan(facts(merchant=merchant))
@@ -316,7 +317,7 @@ def test_reset_rewinds_cycles_for_everyone_or_one_merchant() -> None:
 
 
 def test_activation_checks_names() -> None:
-    service = Scenarios(load_library(), Selection())
+    service = Scenarios(load_library(known_terms()), Selection(), known_terms())
     with pytest.raises(SelectionError, match="no scenario 'nope'"):
         service.activate(("nope",))
     with pytest.raises(SelectionError, match="no ezpay scenario"):

@@ -11,6 +11,7 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.gateways import known_terms
 
 from sandbox.scenarios.durations import format_duration, parse_duration
 from sandbox.scenarios.library import library_dirs, load_library, packaged_root, scenario_files
@@ -19,7 +20,7 @@ from sandbox.scenarios.model import Scenario
 
 
 def load(text: str, file: str = "x.yaml") -> Scenario:
-    return load_scenario_text(textwrap.dedent(text), file)
+    return load_scenario_text(textwrap.dedent(text), file, known_terms())
 
 
 def errors_of(text: str, file: str = "x.yaml") -> list[str]:
@@ -75,10 +76,10 @@ def test_a_full_rule_loads_with_decimal_amounts_and_durations() -> None:
 def test_name_defaults_to_the_file_stem(tmp_path: Path) -> None:
     path = tmp_path / "my-case.yaml"
     path.write_text("gateway: ezpay\nrules: []\n")
-    assert load_scenario_file(path).name == "my-case"
+    assert load_scenario_file(path, known_terms()).name == "my-case"
 
 
-def test_the_issue_example_message() -> None:
+def test_an_unknown_error_code_names_the_file_line_and_gateway() -> None:
     messages = errors_of(
         """\
         gateway: trustpay
@@ -269,9 +270,9 @@ def test_every_library_file_validates() -> None:
     files = scenario_files(root)
     assert len(files) >= 21
     for path in files:
-        scenario = load_scenario_file(path)
+        scenario = load_scenario_file(path, known_terms())
         assert scenario.description.strip(), f"{path} needs a description for QA"
-    library = load_library()
+    library = load_library(known_terms())
     assert all(status.ok for status in library.files)
     for gateway in ("trustpay", "ezpay", "goldenpay"):
         assert library.default(gateway) is not None
@@ -300,7 +301,7 @@ def test_a_broken_extra_file_is_refused_with_its_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text("gateway: goldenpay\nrules:\n  - respond: {error: 880005}\n")
     with pytest.raises(ScenarioError) as caught:
-        load_library((str(path),))
+        load_library(known_terms(), (str(path),))
     assert caught.value.messages == [
         f"{path}:3 rules[0].respond.error: 880005 is not a GoldenPay error name"
     ]
@@ -309,7 +310,7 @@ def test_a_broken_extra_file_is_refused_with_its_line(tmp_path: Path) -> None:
 def test_a_broken_file_in_an_extra_folder_is_listed_as_invalid(tmp_path: Path) -> None:
     (tmp_path / "good.yaml").write_text("gateway: '*'\nrules:\n  - respond: {drop: true}\n")
     (tmp_path / "bad.yml").write_text("gateway: '*'\nrules: 3\n")
-    library = load_library((str(tmp_path),))
+    library = load_library(known_terms(), (str(tmp_path),))
     status = {s.file.rsplit("/", 1)[-1]: s for s in library.files if s.origin == "extra"}
     assert status["good.yaml"].ok and not status["bad.yml"].ok
     assert (
@@ -382,7 +383,7 @@ values = st.recursive(
 def test_arbitrary_yaml_documents_never_crash_the_validator(data: object) -> None:
     text = yaml.safe_dump(data, allow_unicode=True)
     try:
-        load_scenario_text(text, "prop.yaml")
+        load_scenario_text(text, "prop.yaml", known_terms())
     except ScenarioError as exc:
         assert exc.errors
         assert all(str(e).startswith("prop.yaml") for e in exc.errors)
@@ -392,6 +393,6 @@ def test_arbitrary_yaml_documents_never_crash_the_validator(data: object) -> Non
 @given(st.text(max_size=200))
 def test_arbitrary_text_never_crashes_the_validator(text: str) -> None:
     try:
-        load_scenario_text(text, "prop.yaml")
+        load_scenario_text(text, "prop.yaml", known_terms())
     except ScenarioError as exc:
         assert exc.errors

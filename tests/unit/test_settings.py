@@ -1,10 +1,17 @@
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from support.gateways import installed_kinds
 
-from sandbox.settings import SettingsError, resolve_settings
+from sandbox.settings import Settings, SettingsError, resolve_settings
+
+
+def resolve(flags: dict[str, Any], environ: dict[str, str]) -> Settings:
+    """Settings as `sandbox serve` resolves them: against the installed gateways' merchants."""
+    return resolve_settings(flags, environ, installed_kinds())
 
 
 def write(tmp_path: Path, text: str) -> str:
@@ -15,7 +22,7 @@ def write(tmp_path: Path, text: str) -> str:
 
 def test_defaults_and_demo_merchants() -> None:
     # The built-in gateways (the test environment also has DemoPay installed).
-    settings = resolve_settings({"gateways": "trustpay,ezpay,goldenpay"}, {})
+    settings = resolve({"gateways": "trustpay,ezpay,goldenpay"}, {})
     assert (settings.host, settings.port, settings.db) == ("127.0.0.1", 8080, ":memory:")
     assert settings.clock == "real" and settings.time_scale == 1.0
     assert settings.delivery_concurrency == 64 and settings.journal_limit == 10000
@@ -34,7 +41,7 @@ def test_defaults_and_demo_merchants() -> None:
 
 def test_flag_beats_env_beats_file_beats_default(tmp_path: Path) -> None:
     config = write(tmp_path, "port: 7000\ntime_scale: 60\nclock: manual\n")
-    settings = resolve_settings(
+    settings = resolve(
         {"config": config, "port": "9000"}, {"SANDBOX_PORT": "8000", "SANDBOX_TIME_SCALE": "10"}
     )
     assert settings.port == 9000  # flag
@@ -45,14 +52,14 @@ def test_flag_beats_env_beats_file_beats_default(tmp_path: Path) -> None:
 
 def test_config_file_from_env_and_lists(tmp_path: Path) -> None:
     config = write(tmp_path, "scenario: [happy-path, duplicate-callbacks]\n")
-    settings = resolve_settings({}, {"SANDBOX_CONFIG": config})
+    settings = resolve({}, {"SANDBOX_CONFIG": config})
     assert settings.scenario == ("happy-path", "duplicate-callbacks")
-    settings = resolve_settings({"scenario": ["a,b", "c"]}, {"SANDBOX_SCENARIO": "x"})
+    settings = resolve({"scenario": ["a,b", "c"]}, {"SANDBOX_SCENARIO": "x"})
     assert settings.scenario == ("a", "b", "c")
 
 
 def test_clock_start_and_urls() -> None:
-    settings = resolve_settings(
+    settings = resolve(
         {"clock_start": "2026-03-12T08:30:00+08:00", "callback_origin": "http://host:3000/"}, {}
     )
     assert settings.clock_start == datetime(2026, 3, 12, 0, 30, tzinfo=UTC)
@@ -80,7 +87,7 @@ def test_clock_start_and_urls() -> None:
 )
 def test_bad_values_name_the_setting(flags: dict, environ: dict, expected: str) -> None:
     with pytest.raises(SettingsError) as error:
-        resolve_settings(flags, environ)
+        resolve(flags, environ)
     assert expected in str(error.value)
 
 
@@ -136,7 +143,7 @@ def test_bad_values_name_the_setting(flags: dict, environ: dict, expected: str) 
 def test_bad_config_files_name_file_line_and_path(tmp_path: Path, text: str, expected: str) -> None:
     config = write(tmp_path, text)
     with pytest.raises(SettingsError) as error:
-        resolve_settings({"config": config}, {})
+        resolve({"config": config}, {})
     message = str(error.value)
     assert message.startswith(config)
     assert expected in message
@@ -160,7 +167,7 @@ merchants:
     - {mch_id: 20002, api_token: other, time_zone: "+08:00"}
 """,
     )
-    settings = resolve_settings({"config": config}, {})
+    settings = resolve({"config": config}, {})
     demo = settings.merchants.find("trustpay", "8820250900009")
     assert demo.signature_mode == "lenient"
     extra = settings.merchants.find("trustpay", "42")
@@ -172,7 +179,7 @@ merchants:
         tmp_path,
         "replace_demo_merchants: true\nmerchants:\n  goldenpay:\n    - {mch_id: 7, api_token: t}\n",
     )
-    settings = resolve_settings({"config": only}, {})
+    settings = resolve({"config": only}, {})
     assert settings.merchants.by_gateway["trustpay"] == ()
     assert [m.mch_id for m in settings.merchants.by_gateway["goldenpay"]] == [7]
 
@@ -183,7 +190,7 @@ def test_money_in_config_is_decimal_from_text(tmp_path: Path) -> None:
         "merchants:\n  goldenpay:\n    - {mch_id: 9, api_token: t, collect_ratio: 0.1,"
         " balances: {PHP: 0.30}}\n",
     )
-    merchant = resolve_settings({"config": config}, {}).merchants.find("goldenpay", "9")
+    merchant = resolve({"config": config}, {}).merchants.find("goldenpay", "9")
     assert merchant.collect_ratio == Decimal("0.1")
     assert str(merchant.balances["PHP"]) == "0.30"
 
@@ -191,10 +198,9 @@ def test_money_in_config_is_decimal_from_text(tmp_path: Path) -> None:
 def test_shipped_demo_merchants_pass_every_field_check() -> None:
     # Start-up skips the checks for the shipped demo entries (they would load cryptography);
     # this proves those entries are valid, EzPay key material included.
-    from sandbox.merchants import MERCHANT_KINDS
     from sandbox.schema import parse_dataclass
     from sandbox.yamlsource import YamlDocument
 
-    for kind in MERCHANT_KINDS.values():
+    for kind in installed_kinds():
         merchant = parse_dataclass(kind.model, kind.demo, YamlDocument("<demo>", None), ())
         assert kind.merchant_id(merchant) == str(kind.demo[kind.id_key])

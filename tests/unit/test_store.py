@@ -4,6 +4,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from support.gateways import installed_kinds
 
 from sandbox.settings import resolve_settings
 from sandbox.store import StoreError, open_store
@@ -57,7 +58,7 @@ def test_transactions_roll_back_and_nest() -> None:
 
 
 def test_opening_balances_are_decimal_text_and_survive_reopen(tmp_path: Path) -> None:
-    book = resolve_settings({}, {}).merchants
+    book = resolve_settings({}, {}, installed_kinds()).merchants
     path = str(tmp_path / "s.db")
     store = open_store(path)
     seed_opening_balances(store, book, NOW, overwrite=False)

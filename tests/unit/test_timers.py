@@ -9,7 +9,7 @@ import pytest
 
 from sandbox.clock import Clock
 from sandbox.store import open_store
-from sandbox.timers import BATCH, Due, Timers, register_action
+from sandbox.timers import BATCH, Due, Timers
 
 START = datetime(2026, 3, 12, 8, 30, tzinfo=UTC)
 ran: list[tuple[str, dict[str, Any], datetime]] = []
@@ -19,9 +19,6 @@ def record(sandbox: Any, due: Due) -> None:
     ran.append((due.subject, due.args, due.due_at))
 
 
-register_action("test.record", record)
-
-
 @pytest.fixture(autouse=True)
 def _clear() -> None:
     ran.clear()
@@ -29,9 +26,9 @@ def _clear() -> None:
 
 def make_timers(path: str, batch: int = BATCH) -> Timers:
     # Actions receive the context (the running sandbox in the product); unused here.
-    return Timers(
-        open_store(path), Clock(start=START, mode="manual"), context=object(), batch=batch
-    )
+    clock = Clock(start=START, mode="manual")
+    actions = {"test.record": record}
+    return Timers(open_store(path), clock, context=object(), actions=actions, batch=batch)
 
 
 def test_a_timer_runs_once_at_its_due_time_and_leaves_no_row() -> None:

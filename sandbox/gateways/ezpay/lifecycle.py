@@ -18,8 +18,9 @@ from sandbox.gateways.ezpay.ids import new_id
 from sandbox.gateways.ezpay.merchant import EzPayMerchant
 from sandbox.gateways.ezpay.money import move, payment_fee
 from sandbox.gateways.orders import Order, insert_order, new_order, save_order
-from sandbox.gateways.outcomes import Outcome, register_outcome_action, run_outcome
+from sandbox.gateways.outcomes import Outcome, outcome_action, run_outcome
 from sandbox.runtime import Sandbox
+from sandbox.timers import TimerAction
 
 GATEWAY = "ezpay"
 SETTLE = "ezpay.settle"
@@ -220,4 +221,5 @@ def pay_static(sandbox: Sandbox, code: Order, result: Result) -> Order | None:
     return transaction
 
 
-register_outcome_action(SETTLE, GATEWAY, apply)
+# Its timed transitions, named in the plug (`timer_actions`).
+TIMER_ACTIONS: dict[str, TimerAction] = {SETTLE: outcome_action(GATEWAY, apply)}

@@ -11,7 +11,6 @@ envelope (405 for a wrong method); anything unexpected becomes 21000.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -21,18 +20,18 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sandbox.connection import TRANSPORT_KEY
 from sandbox.gateways.explaining import other_keys, safely
 from sandbox.gateways.ezpay.channels import COUNTRIES, Country
 from sandbox.gateways.ezpay.codes import SUCCESS, EzPayError, param_error
 from sandbox.gateways.ezpay.fields import DIGITS, Fields
 from sandbox.gateways.ezpay.merchant import EZPAY_MERCHANTS, EzPayMerchant
+from sandbox.gateways.incoming import peer_allowed, read_json_object
 from sandbox.gateways.pipeline import Call as PipelineCall
 from sandbox.gateways.pipeline import Envelope, Refusal, gateway_endpoint
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import BadHeader
 from sandbox.signing.explain import Explanation, explain_rsa
-from sandbox.signing.values import DuplicateKeyError, JsonNumber, parse_request_json
+from sandbox.signing.values import JsonNumber
 
 GATEWAY = "ezpay"
 GENERAL_ERROR = 21000
@@ -102,28 +101,6 @@ def _merchant(sandbox: Sandbox, app_id: str) -> EzPayMerchant | None:
     return found if isinstance(found, EzPayMerchant) else None
 
 
-def peer_host(request: Request) -> str:
-    """The TCP peer's address: uvicorn rewrites `client` from X-Forwarded-For sent by a local
-    proxy, and EzPay ignores that header (the allow-list checks the real peer), so read the
-    transport when there is one."""
-    transport = request.scope.get(TRANSPORT_KEY)
-    peer = transport.get_extra_info("peername") if transport is not None else None
-    if isinstance(peer, tuple) and peer:
-        return str(peer[0])
-    return request.client.host if request.client is not None else ""
-
-
-def _ip_allowed(merchant: EzPayMerchant, request: Request) -> bool:
-    if not merchant.allowed_ips:
-        return True
-    host = peer_host(request)
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return any(address in ipaddress.ip_network(n, strict=False) for n in merchant.allowed_ips)
-
-
 def check_timestamp(value: Any, tolerance: int | None, wall_now: float) -> None:
     """The timestamp rule: digits only (number or string), 13 digits = ms, within the tolerance."""
     if value is None or value == "":
@@ -142,14 +119,11 @@ def check_timestamp(value: Any, tolerance: int | None, wall_now: float) -> None:
 
 def _read_body(raw: bytes) -> dict[str, Any]:
     """The outer `{"appId","sign","param"}` object, each a string (steps 2-3)."""
-    try:
-        body = parse_request_json(raw)
-    except DuplicateKeyError as exc:
-        raise param_error(f"body has a duplicate key {exc.key}") from None
-    except ValueError:
-        raise param_error("body must be a JSON object") from None
-    if not isinstance(body, dict):
-        raise param_error("body must be a JSON object")
+    body = read_json_object(
+        raw,
+        lambda key: param_error(f"body has a duplicate key {key}"),
+        lambda: param_error("body must be a JSON object"),
+    )
     for name in ("appId", "sign", "param"):
         value = body.get(name)
         if value is None:
@@ -162,15 +136,11 @@ def _read_body(raw: bytes) -> dict[str, Any]:
 
 
 def _read_param(text: str) -> dict[str, Any]:
-    try:
-        param = parse_request_json(text)
-    except DuplicateKeyError as exc:
-        raise param_error(f"param has a duplicate key {exc.key}") from None
-    except ValueError:
-        param = None
-    if not isinstance(param, dict):
-        raise param_error("param is not a JSON object")
-    return param
+    return read_json_object(
+        text,
+        lambda key: param_error(f"param has a duplicate key {key}"),
+        lambda: param_error("param is not a JSON object"),
+    )
 
 
 def _country(merchant: EzPayMerchant, operation: str, slug: str | None) -> Country | None:
@@ -194,7 +164,7 @@ async def _authenticate(request: Request, sandbox: Sandbox, operation: str) -> C
     try:
         if not merchant.enabled:
             raise EzPayError(MERCHANT_UNAVAILABLE)
-        if not _ip_allowed(merchant, request):
+        if not peer_allowed(merchant.allowed_ips, request):
             raise EzPayError(IP_FORBIDDEN)
     except EzPayError as refusal:
         raise refusal.journaled(app_id) from None

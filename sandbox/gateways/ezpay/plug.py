@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sandbox.gateways.ezpay import account, admin, pages
+from sandbox.gateways.ezpay import account, admin, lifecycle, pages
 from sandbox.gateways.ezpay.callbacks import ACK, POLICY
 from sandbox.gateways.ezpay.codes import FAULTS
 from sandbox.gateways.ezpay.conformance import CONFORMANCE
@@ -38,4 +38,5 @@ PLUG = GatewayPlug(
     trigger=admin.trigger,
     trigger_menu=TRIGGER_MENU,
     conformance=CONFORMANCE,
+    timer_actions=lifecycle.TIMER_ACTIONS,
 )

@@ -28,11 +28,11 @@ from sandbox.gateways.goldenpay.common import (
 )
 from sandbox.gateways.goldenpay.merchant import GoldenPayMerchant
 from sandbox.gateways.orders import Order, get_order, save_order
-from sandbox.gateways.outcomes import Outcome, planned_after, register_outcome_action, run_outcome
+from sandbox.gateways.outcomes import Outcome, outcome_action, planned_after, run_outcome
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
 from sandbox.store.balances import adjust_balance, get_balance
-from sandbox.timers import Due, register_action
+from sandbox.timers import Due, TimerAction
 
 EXPIRE = "goldenpay.collect_expire"
 COLLECT_OUTCOME = "goldenpay.collect_outcome"
@@ -169,6 +169,9 @@ def finish(sandbox: Sandbox, order: Order, status: str, paid: Decimal | None = N
     return finish_payout(sandbox, order, status)
 
 
-register_action(EXPIRE, _collect_expire)
-register_outcome_action(COLLECT_OUTCOME, GATEWAY, apply_outcome)
-register_outcome_action(PAYOUT_OUTCOME, GATEWAY, apply_outcome)
+# Its timed transitions, named in the plug (`timer_actions`).
+TIMER_ACTIONS: dict[str, TimerAction] = {
+    EXPIRE: _collect_expire,
+    COLLECT_OUTCOME: outcome_action(GATEWAY, apply_outcome),
+    PAYOUT_OUTCOME: outcome_action(GATEWAY, apply_outcome),
+}

@@ -30,6 +30,7 @@ from sandbox.gateways.goldenpay.revisions import (
     nonce_ok,
     request_revision,
 )
+from sandbox.gateways.incoming import read_json_object
 from sandbox.gateways.orders import Order, find_order
 from sandbox.gateways.pipeline import Call as PipelineCall
 from sandbox.gateways.pipeline import Envelope, Refusal, gateway_endpoint
@@ -37,12 +38,7 @@ from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import BadHeader, PlannedResponse
 from sandbox.signing.explain import explain_goldenpay
 from sandbox.signing.md5 import goldenpay_sign, goldenpay_verify, parse_query
-from sandbox.signing.values import (
-    DuplicateKeyError,
-    JsonNumber,
-    compact_json,
-    parse_request_json,
-)
+from sandbox.signing.values import DuplicateKeyError, JsonNumber, compact_json
 
 _WHOLE = re.compile(r"[0-9]+")
 
@@ -131,16 +127,12 @@ Handler = Callable[[Call], Awaitable[Response]]
 async def read_params(request: Request) -> dict[str, Any]:
     """Step 1: a POST's JSON object, or a GET's query string."""
     if request.method == "POST":
-        raw = await request.body()
-        try:
-            body = parse_request_json(raw)
-        except DuplicateKeyError as exc:
-            raise invalid("body", f"duplicate key {exc.key}") from None
-        except ValueError:
-            raise invalid("body", "malformed JSON") from None
-        if not isinstance(body, dict):
-            raise invalid("body", "must be a JSON object")
-        return body
+        return read_json_object(
+            await request.body(),
+            lambda key: invalid("body", f"duplicate key {key}"),
+            lambda: invalid("body", "malformed JSON"),
+            lambda: invalid("body", "must be a JSON object"),
+        )
     try:
         return dict(parse_query(request.scope.get("query_string", b"")))
     except DuplicateKeyError as exc:

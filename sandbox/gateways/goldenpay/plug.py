@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sandbox.gateways.goldenpay import admin, revisions
+from sandbox.gateways.goldenpay import admin, lifecycle, revisions
 from sandbox.gateways.goldenpay.callbacks import ACK
 from sandbox.gateways.goldenpay.codes import FAULTS
 from sandbox.gateways.goldenpay.common import forget_sequences
@@ -43,4 +43,5 @@ PLUG = GatewayPlug(
     trigger_menu=TRIGGER_MENU,
     on_start=[_forget_sequences_on_reset],
     conformance=CONFORMANCE,
+    timer_actions=lifecycle.TIMER_ACTIONS,
 )

@@ -22,7 +22,7 @@ from sandbox.gateways.trustpay.ordering import outcome_reason
 from sandbox.gateways.trustpay.pipeline import GATEWAY
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
-from sandbox.timers import Due, register_action
+from sandbox.timers import Due, TimerAction
 
 PROCESSING_ACTION = "trustpay.card_order.processing"
 FINISH_ACTION = "trustpay.card_order.finish"
@@ -189,5 +189,8 @@ def _finish_due(sandbox: Sandbox, due: Due) -> None:
     finish(sandbox, order, outcome.status, outcome.reason)
 
 
-register_action(PROCESSING_ACTION, _start_processing)
-register_action(FINISH_ACTION, _finish_due)
+# Its timed transitions, named in the plug (`timer_actions`).
+TIMER_ACTIONS: dict[str, TimerAction] = {
+    PROCESSING_ACTION: _start_processing,
+    FINISH_ACTION: _finish_due,
+}

@@ -23,7 +23,7 @@ from sandbox.gateways.directives import (
     kept_plan,
 )
 from sandbox.gateways.orders import Order, get_order, insert_order, new_order, save_order
-from sandbox.gateways.outcomes import Outcome, register_outcome_action, run_outcome
+from sandbox.gateways.outcomes import Outcome, outcome_action, run_outcome
 from sandbox.gateways.trustpay.balances import credit
 from sandbox.gateways.trustpay.callbacks import NOTIFY_PENDING, notify_order
 from sandbox.gateways.trustpay.cardprivacy import card_fingerprint, mask_pan
@@ -34,7 +34,7 @@ from sandbox.gateways.trustpay.merchant import TrustPayMerchant
 from sandbox.gateways.trustpay.ordering import PAYIN_PAYOUT_NUMBERS, new_platform_order_no
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
-from sandbox.timers import Due, register_action
+from sandbox.timers import Due, TimerAction
 
 GATEWAY = "trustpay"
 PAYIN = "payin"
@@ -295,6 +295,9 @@ def pay_time(order: Order) -> datetime | None:
     return parse_instant(text) if text else None
 
 
-register_action(SETTLE, _run_settlement)
-register_action(EXPIRE, _run_expiry)
-register_outcome_action(OUTCOME, GATEWAY, _apply)
+# Its timed transitions, named in the plug (`timer_actions`).
+TIMER_ACTIONS: dict[str, TimerAction] = {
+    SETTLE: _run_settlement,
+    EXPIRE: _run_expiry,
+    OUTCOME: outcome_action(GATEWAY, _apply),
+}

@@ -49,7 +49,7 @@ from sandbox.gateways.trustpay.pipeline import Call, trustpay_route
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
 from sandbox.signing.values import compact_json
-from sandbox.timers import Due, register_action
+from sandbox.timers import Due, TimerAction
 
 GATEWAY = "trustpay"
 KIND = "payout"
@@ -287,7 +287,8 @@ async def _finish_due(sandbox: Sandbox, due: Due) -> None:
     )
 
 
-register_action(FINISH, _finish_due)
+# Its timed transitions, named in the plug (`timer_actions`).
+TIMER_ACTIONS: dict[str, TimerAction] = {FINISH: _finish_due}
 
 
 def complete_payout(

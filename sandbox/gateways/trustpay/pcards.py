@@ -31,7 +31,7 @@ from sandbox.gateways.trustpay.ordering import order_exists, outcome_reason
 from sandbox.gateways.trustpay.pipeline import GATEWAY, Call
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
-from sandbox.timers import Due, register_action
+from sandbox.timers import Due, TimerAction
 
 KYC_ACTION = "trustpay.cardholder.kyc"
 KYC_AFTER = timedelta(seconds=3)
@@ -173,7 +173,8 @@ def _kyc_due(sandbox: Sandbox, due: Due) -> None:
         finish_kyc(sandbox, holder, str(due.args["outcome"]), due.args.get("reason"))
 
 
-register_action(KYC_ACTION, _kyc_due)
+# Its timed transitions, named in the plug (`timer_actions`).
+TIMER_ACTIONS: dict[str, TimerAction] = {KYC_ACTION: _kyc_due}
 
 
 async def list_cardholders(call: Call) -> Response:

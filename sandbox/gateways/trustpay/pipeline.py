@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sandbox.gateways.explaining import other_keys, safely
+from sandbox.gateways.incoming import read_json_object
 from sandbox.gateways.pipeline import Call as PipelineCall
 from sandbox.gateways.pipeline import Envelope, Refusal, gateway_endpoint
 from sandbox.gateways.trustpay.codes import SUCCESS, TrustPayError, bad_request
@@ -27,13 +28,7 @@ from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import BadHeader, Plan, PlannedResponse
 from sandbox.signing.explain import explain_trustpay
 from sandbox.signing.md5 import trustpay_verify
-from sandbox.signing.values import (
-    DuplicateKeyError,
-    JsonNumber,
-    compact_json,
-    parse_json,
-    parse_request_json,
-)
+from sandbox.signing.values import JsonNumber, compact_json, parse_json
 
 GATEWAY = "trustpay"
 UNAUTHORIZED = 880011
@@ -129,15 +124,11 @@ def _merchant_id_field(body: dict[str, Any]) -> tuple[str, Any] | None:
 
 
 def _read_body(raw: bytes) -> dict[str, Any]:
-    try:
-        body = parse_request_json(raw)
-    except DuplicateKeyError as exc:
-        raise bad_request(f"duplicate field: {exc.key}") from None
-    except ValueError:
-        raise bad_request("malformed JSON") from None
-    if not isinstance(body, dict):
-        raise bad_request("malformed JSON")
-    return body
+    return read_json_object(
+        raw,
+        lambda key: bad_request(f"duplicate field: {key}"),
+        lambda: bad_request("malformed JSON"),
+    )
 
 
 def _check_merchant_id(body: dict[str, Any], merchant: TrustPayMerchant) -> None:

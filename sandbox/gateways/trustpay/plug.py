@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from sandbox.gateways.plug import GatewayPlug, TriggerMenu
-from sandbox.gateways.trustpay import admin, cards_admin, pages
+from sandbox.gateways.trustpay import (
+    admin,
+    cardorders,
+    cards_admin,
+    lifecycle,
+    pages,
+    payouts,
+    pcards,
+    refunds,
+)
 from sandbox.gateways.trustpay.callbacks import POLICY, trustpay_ack
 from sandbox.gateways.trustpay.codes import FAULTS
 from sandbox.gateways.trustpay.conformance import CONFORMANCE
@@ -37,4 +46,11 @@ PLUG = GatewayPlug(
     trigger_menu=TRIGGER_MENU,
     on_start=[start_notify_tracking],
     conformance=CONFORMANCE,
+    timer_actions={
+        **lifecycle.TIMER_ACTIONS,
+        **payouts.TIMER_ACTIONS,
+        **refunds.TIMER_ACTIONS,
+        **cardorders.TIMER_ACTIONS,
+        **pcards.TIMER_ACTIONS,
+    },
 )

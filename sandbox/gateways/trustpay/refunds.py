@@ -44,7 +44,7 @@ from sandbox.gateways.trustpay.pipeline import Call, trustpay_route
 from sandbox.gateways.trustpay.queries import lookup
 from sandbox.runtime import Sandbox
 from sandbox.scenarios.engine import Plan
-from sandbox.timers import Due, register_action
+from sandbox.timers import Due, TimerAction
 
 GATEWAY = "trustpay"
 KIND = "refund"
@@ -242,7 +242,8 @@ def _finish_due(sandbox: Sandbox, due: Due) -> None:
     )
 
 
-register_action(FINISH, _finish_due)
+# Its timed transitions, named in the plug (`timer_actions`).
+TIMER_ACTIONS: dict[str, TimerAction] = {FINISH: _finish_due}
 
 
 def complete_refund(sandbox: Sandbox, refund: Order, status: str, reason: str | None) -> None:

@@ -19,8 +19,9 @@ from sandbox.gateways.orders import (
     refusing_duplicates,
     save_order,
 )
-from sandbox.gateways.outcomes import Outcome, planned_after, register_outcome_action, run_outcome
+from sandbox.gateways.outcomes import Outcome, outcome_action, planned_after, run_outcome
 from sandbox.runtime import Sandbox
+from sandbox.timers import TimerAction
 
 OUTCOME_ACTION = "demogw.payment.outcome"
 
@@ -131,4 +132,5 @@ def finish(sandbox: Sandbox, order: Order, outcome: Outcome) -> None:
         send_payment_callback(sandbox, merchant, order, kept_plan(order.data))
 
 
-register_outcome_action(OUTCOME_ACTION, GATEWAY, finish)
+# Its timed transitions, named in the plug (`timer_actions`).
+TIMER_ACTIONS: dict[str, TimerAction] = {OUTCOME_ACTION: outcome_action(GATEWAY, finish)}

@@ -8,6 +8,7 @@ from demo_gateway.callbacks import ACK, POLICY
 from demo_gateway.codes import FAULTS, GATEWAY
 from demo_gateway.merchant import DEMO_MERCHANTS
 from demo_gateway.operations import VOCABULARY
+from demo_gateway.payments import TIMER_ACTIONS
 from demo_gateway.routes import ROUTES
 from sandbox.gateways.plug import GatewayPlug
 
@@ -20,4 +21,5 @@ PLUG = GatewayPlug(
     policies={POLICY.name: POLICY},
     ack=ACK,
     scenarios=Path(__file__).with_name("scenarios"),
+    timer_actions=TIMER_ACTIONS,
 )
