@@ -60,7 +60,8 @@ def add_to_total(
     store: Store, key: TotalKey, orders: int, amount: Decimal, first: Callable[[], Total]
 ) -> Total:
     """Add (`orders`, `amount`) to the total, negative to take away; returns the new total.
-    Call inside the transaction that wrote the change: the row stays locked until it ends."""
+    Call inside the transaction that wrote the change: the row stays locked until it ends.
+    A missing row starts from `first()`, which reads the change from the stored orders."""
     row = store.fetchone(
         f"UPDATE order_totals SET {_ADD} WHERE {_WHERE} RETURNING orders, amount",
         (orders, str(amount), *key.params()),
