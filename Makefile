@@ -22,8 +22,9 @@ $(TSTAMP): $(STAMP) pyproject.toml tests/plugins/demo_gateway/pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/sandbox serve $(ARGS)
 
+# Two xdist workers (each with its own PostgreSQL cluster); PYTEST_ARGS="-n 0" runs serially.
 test: $(TSTAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: $(TSTAMP)
 	$(VENV)/bin/ruff check .

@@ -3,7 +3,22 @@
 Modules marked `pytest.mark.postgres` run their tests on both store backends: `store_backend` is
 "sqlite" or "postgresql" (ids `[sqlite]`/`[postgresql]`, so `-k postgresql` is the PostgreSQL
 sweep), and `db_flags`/`module_db_flags` are the settings naming a fresh database for one test
-or one module. Unmarked tests use SQLite only and never start PostgreSQL.
+or one module (`db_args`/`db_env` give the same to a `sandbox serve` process as `--db` or
+`SANDBOX_DB`). Unmarked tests use SQLite only and never start PostgreSQL.
+
+Every integration module that starts a sandbox is marked. The unmarked ones start none, or pick
+their database themselves, by decision:
+- PostgreSQL only by nature: test_postgres_replicas.py, test_scale_out_example.py.
+- No sandbox at all: the check against reference handlers or the example shop
+  (test_check_docs.py, test_check_examples.py, test_check_handlers.py, test_check_report.py),
+  page and help text (test_gateway_docs.py, test_scenario_selection_help.py), `sandbox serve`
+  refusing bad settings before it opens a store (test_scenarios_cli.py).
+- The benchmark smoke tests (test_*bench*.py): their figures are of the SQLite store (the
+  replicas benchmark, which has a PostgreSQL side, runs on the session cluster).
+- test_dockerfile.py: the image installs the package without the `postgres` extra and keeps
+  its SQLite file on the volume (PostgreSQL in containers is examples/scale-out).
+In marked modules, tests of the pytest plugin's own started sandbox (always in memory) stay on
+SQLite; the plugin's tests of a sandbox reached by `--sandbox-url` run on both.
 """
 
 from __future__ import annotations
@@ -18,6 +33,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from support.postgres import PostgresCluster, find_binaries, missing_driver
 from support.server import RunningSandbox, run_sandbox
+
+from sandbox.testing.plugin import SandboxServer, server_flags
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -66,6 +83,32 @@ def db_flags(request: pytest.FixtureRequest, store_backend: str) -> Iterator[dic
 def module_db_flags(request: pytest.FixtureRequest, store_backend: str) -> Iterator[dict[str, str]]:
     """The same, shared by a module's module-scoped sandbox."""
     yield from _database(request, store_backend)
+
+
+@pytest.fixture
+def db_args(db_flags: dict[str, str]) -> list[str]:
+    """The same for a `sandbox serve` process: its `--db` flag (none for SQLite)."""
+    return ["--db", db_flags["db"]] if db_flags else []
+
+
+@pytest.fixture
+def db_env(db_flags: dict[str, str]) -> dict[str, str]:
+    """The same as the `SANDBOX_DB` environment variable of a process that starts a sandbox."""
+    return {"SANDBOX_DB": db_flags["db"]} if db_flags else {}
+
+
+@pytest.fixture(scope="module")
+def sandbox_server(
+    sandbox_server: SandboxServer, store_backend: str, request: pytest.FixtureRequest
+) -> Iterator[SandboxServer]:
+    """The pytest plugin's session sandbox, or in a PostgreSQL variant one on a new database
+    (the plugin's own flags, this module's database)."""
+    if store_backend == "sqlite":
+        yield sandbox_server
+        return
+    flags = {**server_flags(request.config), **request.getfixturevalue("module_db_flags")}
+    with run_sandbox(flags) as running:
+        yield SandboxServer(running.url, running.settings.admin_token, running, flags)
 
 
 @pytest.fixture

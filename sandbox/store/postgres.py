@@ -6,6 +6,10 @@ nearby server takes a fraction of a millisecond, and the outbox and the journal 
 batches. Statements arrive in the store's SQLite-flavoured text and are translated once each
 (`dialects.postgres_statement`); rows come back as dicts, read by column name as before.
 
+PostgreSQL text cannot hold the NUL character, which SQLite text can: a NUL in a value is sent
+as U+FFFD (the replacement character), so a look-up by an id holding one finds nothing, as on
+SQLite, instead of failing.
+
 Migrations run under one advisory lock, so replicas starting together on one database apply
 each version exactly once; the applied versions are rows of `schema_migrations`.
 """
@@ -27,6 +31,7 @@ from sandbox.store.migrations import postgres_migrations
 MIGRATION_LOCK = 0x5A4E4458
 
 _INT8 = psycopg.postgres.types["int8"].oid
+_NUL, _NUL_STAND_IN = "\x00", "\ufffd"
 
 
 class _BoolAsInteger(Dumper):
@@ -36,6 +41,13 @@ class _BoolAsInteger(Dumper):
 
     def dump(self, obj: Any) -> bytes:
         return b"1" if obj else b"0"
+
+
+def _sendable(params: Sequence[Any]) -> Sequence[Any]:
+    """`params` with NUL in text replaced (most have none: one scan, no copy)."""
+    if not any(isinstance(value, str) and _NUL in value for value in params):
+        return params
+    return [v.replace(_NUL, _NUL_STAND_IN) if isinstance(v, str) else v for v in params]
 
 
 class PostgresStore(Store):
@@ -60,16 +72,17 @@ class PostgresStore(Store):
         return bool(row is not None and row["found"])
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        return self.connection.execute(postgres_statement(sql), params).rowcount
+        return self.connection.execute(postgres_statement(sql), _sendable(params)).rowcount
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
         with self.connection.cursor() as cursor:
-            cursor.executemany(postgres_statement(sql), rows)
+            cursor.executemany(postgres_statement(sql), [_sendable(row) for row in rows])
 
     def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
-        row = self.connection.execute(postgres_statement(sql + " RETURNING seq"), params).fetchone()
+        statement = postgres_statement(sql + " RETURNING seq")
+        row = self.connection.execute(statement, _sendable(params)).fetchone()
         if row is None:
             raise StoreError(f"database {shown_target(self.path)}: the insert returned no row")
         return int(row["seq"])
@@ -80,10 +93,11 @@ class PostgresStore(Store):
         return None if row is None else int(row["seq"])
 
     def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        return self.connection.execute(postgres_statement(sql), params).fetchone()
+        return self.connection.execute(postgres_statement(sql), _sendable(params)).fetchone()
 
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return list(self.connection.execute(postgres_statement(sql), params).fetchall())
+        rows = self.connection.execute(postgres_statement(sql), _sendable(params)).fetchall()
+        return list(rows)
 
     def _begin(self) -> None:
         self.connection.execute("BEGIN")

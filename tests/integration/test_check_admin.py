@@ -13,13 +13,20 @@ from support.server import RunningSandbox, run_sandbox, serve_asgi
 
 from sandbox.client import AsyncSandboxClient, SandboxClient, SandboxError
 
+pytestmark = pytest.mark.postgres
+
 TOKEN = "check-admin-token"
 
 
 @pytest.fixture(scope="module")
-def sandbox() -> Iterator[RunningSandbox]:
+def sandbox(module_db_flags: dict[str, str]) -> Iterator[RunningSandbox]:
     with run_sandbox(
-        {"admin_token": TOKEN, "clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}
+        {
+            **module_db_flags,
+            "admin_token": TOKEN,
+            "clock": "manual",
+            "clock_start": "2026-03-12T08:30:00Z",
+        }
     ) as running:
         yield running
 

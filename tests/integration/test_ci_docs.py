@@ -9,8 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from sandbox.testing.plugin import SandboxServer
 from sandbox.testing.receiver import ACK, run_receiver
+
+pytestmark = pytest.mark.postgres
 
 ROOT = Path(__file__).parents[2]
 BIN = str(Path(sys.executable).parent)
@@ -38,8 +42,8 @@ def test_readme_ci_test_runs_as_printed(tmp_path: Path) -> None:
     assert "1 passed" in result.stdout
 
 
-def test_ready_file_example(tmp_path: Path) -> None:
-    result = run(["bash", "-e", "-c", example("docs/ci.md", "ci-ready-file")], tmp_path)
+def test_ready_file_example(tmp_path: Path, db_env: dict[str, str]) -> None:
+    result = run(["bash", "-e", "-c", example("docs/ci.md", "ci-ready-file")], tmp_path, **db_env)
     assert result.returncode == 0, result.stderr
     assert '"status":"ok"' in result.stdout
     assert not (tmp_path / "ready.json").exists()

@@ -18,6 +18,8 @@ from sandbox.cli import main
 from sandbox.signing import demo_keys
 from sandbox.signing.rsa import verify_param
 
+pytestmark = pytest.mark.postgres
+
 SANDBOX = [sys.executable, "-m", "sandbox"]
 TP_SECRET = "tp_test_secret_9f8e7d6c"
 GP_TOKEN = "gp_test_token_5e6f7a8b"
@@ -209,9 +211,19 @@ def test_serve_with_bad_config_file_exits_2_with_file_line(tmp_path: Path) -> No
     assert f"{config}:3 merchants.trustpay[0].merchant_id: must be a whole number" in result.stderr
 
 
-def test_serve_prints_banner_and_serves(tmp_path: Path) -> None:
+def test_serve_prints_banner_and_serves(tmp_path: Path, db_args: list[str]) -> None:
     process = subprocess.Popen(
-        [*SANDBOX, "serve", "--port", "0", "--clock", "manual", "--scenario", "happy-path"],
+        [
+            *SANDBOX,
+            "serve",
+            "--port",
+            "0",
+            "--clock",
+            "manual",
+            "--scenario",
+            "happy-path",
+            *db_args,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -254,12 +266,13 @@ def test_port_in_use_exits_1() -> None:
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
 
 
-def test_make_run_serves_health() -> None:
+def test_make_run_serves_health(db_env: dict[str, str]) -> None:
     """The README's first command: `make run` (here on a free port) serves /_sandbox/health."""
     repo = Path(__file__).parents[2]
     process = subprocess.Popen(
         ["make", "--no-print-directory", "run", "ARGS=--port 0"],
         cwd=repo,
+        env={**os.environ, **db_env},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -16,12 +16,14 @@ from sandbox.testing.process import run_sandbox_process
 from sandbox.testing.receiver import run_receiver
 from sandbox.trigger_cli import menus
 
+pytestmark = pytest.mark.postgres
+
 SANDBOX = [sys.executable, "-m", "sandbox"]
 
 
 @pytest.mark.parametrize("log_format", ["text", "json"])
-def test_ready_file_and_listening_line(log_format: str) -> None:
-    with run_sandbox_process(["--log-format", log_format, "--clock", "manual"]) as served:
+def test_ready_file_and_listening_line(log_format: str, db_args: list[str]) -> None:
+    with run_sandbox_process(["--log-format", log_format, "--clock", "manual", *db_args]) as served:
         assert served.url == f"http://127.0.0.1:{served.port}"
         assert served.pid == served.process.pid
         assert SandboxClient(served.url).health()["status"] == "ok"

@@ -13,6 +13,8 @@ from sandbox.client import AsyncSandboxClient, CallbackTimeout, SandboxClient, S
 from sandbox.testing.plugin import SandboxServer
 from sandbox.testing.receiver import Receiver
 
+pytestmark = pytest.mark.postgres
+
 TP = "8820250900009"
 SCENARIO = """name: ci-client-test
 gateway: trustpay

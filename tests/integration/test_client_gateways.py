@@ -19,6 +19,8 @@ from sandbox.client import (
 from sandbox.client.ezpay import ACK
 from sandbox.testing.receiver import Receiver
 
+pytestmark = pytest.mark.postgres
+
 CARD = {
     "card_number": "4242424242424242",
     "card_expiry": "2030-12",

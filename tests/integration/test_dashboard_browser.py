@@ -17,21 +17,21 @@ from support.receiver import Receiver, Reply, run_receiver
 from support.server import RunningSandbox, run_sandbox
 from support.tpclient import MERCHANT_ID, num, ok, post
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 START = "2026-05-04T10:00:00Z"
 CASHIER = "/v4/payin/create/order"
 
 
 @pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
+def receiver(store_backend: str) -> Iterator[Receiver]:
     with run_receiver(Reply(kind="ack")) as merchant_side:
         yield merchant_side
 
 
 @pytest.fixture(scope="module")
-def running() -> Iterator[RunningSandbox]:
-    with run_sandbox({"clock": "manual", "clock_start": START}) as sandbox:
+def running(module_db_flags: dict[str, str]) -> Iterator[RunningSandbox]:
+    with run_sandbox({**module_db_flags, "clock": "manual", "clock_start": START}) as sandbox:
         yield sandbox
 
 
@@ -210,9 +210,14 @@ def test_an_uploaded_broken_scenario_shows_its_file_line_error(
     assert "422" in chrome.find_element(by("css"), "h1").text
 
 
-def test_with_an_admin_token_it_asks_for_it_and_refuses_actions_without_csrf() -> None:
+def test_with_an_admin_token_it_asks_for_it_and_refuses_actions_without_csrf(
+    db_flags: dict[str, str],
+) -> None:
     token = "browser-token-4242"
-    with run_sandbox({"clock": "manual", "admin_token": token}) as guarded, browser() as chrome:
+    with (
+        run_sandbox({**db_flags, "clock": "manual", "admin_token": token}) as guarded,
+        browser() as chrome,
+    ):
         chrome.get(f"{guarded.url}/_sandbox/")
         assert chrome.current_url.endswith("/_sandbox/ui/login")
         assert "tp_test_secret" not in chrome.page_source

@@ -20,13 +20,15 @@ from sandbox.signing.values import compact_json
 from sandbox.tail_cli import sse_events
 from sandbox.testing.receiver import run_receiver
 
+pytestmark = pytest.mark.postgres
+
 TP_KEY, TP_MERCHANT = "tp_test_0b1c2d3e4f5a6b7c", "8820250900009"
 SANDBOX = [sys.executable, "-m", "sandbox"]
 
 
 @pytest.fixture
-def running() -> Iterator[RunningSandbox]:
-    with run_sandbox({"clock": "manual"}) as server:
+def running(db_flags: dict[str, str]) -> Iterator[RunningSandbox]:
+    with run_sandbox({**db_flags, "clock": "manual"}) as server:
         yield server
 
 
@@ -99,8 +101,8 @@ def test_events_are_filtered_by_gateway_and_kind(running: RunningSandbox) -> Non
     )
 
 
-def test_bad_kind_and_the_admin_token() -> None:
-    with run_sandbox({"admin_token": "s3cret"}) as server:
+def test_bad_kind_and_the_admin_token(db_flags: dict[str, str]) -> None:
+    with run_sandbox({**db_flags, "admin_token": "s3cret"}) as server:
         assert server.client.get("/_sandbox/events").status_code == 401
         auth = {"Authorization": "Bearer s3cret"}
         bad = server.client.get("/_sandbox/events", params={"kind": "nope"}, headers=auth)

@@ -22,6 +22,8 @@ from sandbox.client import SandboxClient
 from sandbox.testing.process import SandboxProcess, run_sandbox_process
 from sandbox.testing.server import free_socket
 
+pytestmark = pytest.mark.postgres
+
 EXAMPLES = Path(__file__).parents[2] / "examples"
 SHOP = EXAMPLES / "merchant-app"
 BIN = str(Path(sys.executable).parent)
@@ -79,7 +81,7 @@ def service_sandbox(env: dict[str, str]) -> Any:
 
 
 @pytest.mark.slow
-def test_github_actions_workflow(tmp_path: Path) -> None:
+def test_github_actions_workflow(tmp_path: Path, db_env: dict[str, str]) -> None:
     workflow = load("ci/github-actions.yml")
     job = workflow["jobs"]["test"]
     service = job["services"]["sandbox"]
@@ -91,7 +93,7 @@ def test_github_actions_workflow(tmp_path: Path) -> None:
     assert upload["if"] == "always()" and upload["with"]["path"] == "junit.xml"
     options = shlex.split(service["options"])
     health = options[options.index("--health-cmd") + 1]
-    with service_sandbox({k: str(v) for k, v in service["env"].items()}) as served:
+    with service_sandbox({**{k: str(v) for k, v in service["env"].items()}, **db_env}) as served:
         port_health = health.replace(":8080/", f":{served.port}/")
         assert run_shell(port_health, {}, tmp_path).returncode == 0
         env = {
@@ -110,14 +112,14 @@ def test_github_actions_workflow(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_gitlab_ci_job(tmp_path: Path) -> None:
+def test_gitlab_ci_job(tmp_path: Path, db_env: dict[str, str]) -> None:
     job = load("ci/gitlab-ci.yml")["merchant-tests"]
     [service] = job["services"]
     assert service["alias"] == "sandbox"
     assert job["variables"]["SANDBOX_URL"] == "http://sandbox:8080"
     assert job["artifacts"]["reports"]["junit"] == "junit.xml"
     assert job["artifacts"]["when"] == "always"
-    with service_sandbox(service["variables"]) as served:
+    with service_sandbox({**service["variables"], **db_env}) as served:
         variables = {**job["variables"], "SANDBOX_URL": served.url}
         script = [line for line in job["script"] if "pip install" not in line]
         checkout = shop_copy(tmp_path)
@@ -140,7 +142,7 @@ def start_shop(command: list[str], env: dict[str, str], ready: Path) -> subproce
 
 
 @pytest.mark.slow
-def test_docker_compose(tmp_path: Path) -> None:
+def test_docker_compose(tmp_path: Path, db_env: dict[str, str]) -> None:
     compose = load("docker-compose.yml")
     sandbox, shop = compose["services"]["sandbox"], compose["services"]["shop"]
     assert sandbox["extra_hosts"] == ["host.docker.internal:host-gateway"]
@@ -149,7 +151,7 @@ def test_docker_compose(tmp_path: Path) -> None:
     assert shop["environment"]["GATEWAY_URL"] == "http://sandbox:8080"
     assert (EXAMPLES / sandbox["build"] / "Dockerfile").exists()
     env = sandbox["environment"]
-    with service_sandbox(env) as served:
+    with service_sandbox({**env, **db_env}) as served:
         health = [sys.executable, *sandbox["healthcheck"]["test"][2:]]
         check = {**os.environ, "SANDBOX_PORT": str(served.port)}
         assert subprocess.run(health, env=check, timeout=30).returncode == 0

@@ -14,6 +14,8 @@ from support.server import RunningSandbox, run_sandbox
 from sandbox.gateways.pipeline import Call, Envelope, Refusal, gateway_endpoint
 from sandbox.runtime import Sandbox
 
+pytestmark = pytest.mark.postgres
+
 
 class KnownError(Refusal):
     def __init__(self) -> None:
@@ -72,8 +74,8 @@ ROUTE = Route("/frame-test", gateway_endpoint(ENVELOPE, "frame.test", handler), 
 
 
 @pytest.fixture(scope="module")
-def running() -> Iterator[RunningSandbox]:
-    with run_sandbox(routes=[ROUTE]) as server:
+def running(module_db_flags: dict[str, str]) -> Iterator[RunningSandbox]:
+    with run_sandbox(module_db_flags, routes=[ROUTE]) as server:
         yield server
 
 

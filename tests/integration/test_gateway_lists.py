@@ -5,7 +5,11 @@ the gateways is registered process-wide, so neither app's list or state leaks in
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -171,9 +175,8 @@ def test_each_runs_only_its_gateways_timers(apps: tuple[RunningSandbox, RunningS
     others.advance(30)
     state = others.client.get("/demo/v1/payments/LIST-LATE-1", headers=DEMO_KEY).json()
     assert state["payment"]["status"] == "failed"
-    assert (
-        trustpay.client.get("/_sandbox/clock").json() != others.client.get("/_sandbox/clock").json()
-    )
+    # Each has its own clock: advancing one left the other where it was.
+    assert others.sandbox.clock.now() - trustpay.sandbox.clock.now() >= timedelta(seconds=29)
 
 
 def test_each_delivers_with_its_own_policies_and_keeps_its_own_state(
@@ -205,3 +208,37 @@ def test_each_delivers_with_its_own_policies_and_keeps_its_own_state(
     assert {o["gateway"] for o in items(trustpay, "orders")} == {"trustpay"}
     assert {o["gateway"] for o in items(others, "orders")} <= {"ezpay", "demogw"}
     assert "LIST-CB-2" not in {o["merchant_order_id"] for o in items(others, "orders")}
+
+
+def test_the_scenario_commands_check_against_the_gateways_they_select(tmp_path: Path) -> None:
+    demo = tmp_path / "demo.yaml"
+    demo.write_text(scenario("demogw", "demo-any-ack"), encoding="utf-8")
+    assert cli("scenarios", "validate", str(demo)).returncode == 0  # every installed gateway
+    refused = cli("scenarios", "validate", "--gateways", "trustpay", str(demo))
+    assert refused.returncode == 1
+    assert "'demogw' is not a gateway served here (served: trustpay" in refused.stderr
+    refused = cli("scenarios", "validate", str(demo), env={"SANDBOX_GATEWAYS": "ezpay"})
+    assert refused.returncode == 1
+    assert "(served: ezpay, or" in refused.stderr
+
+    listing = cli("scenarios", "list", env={"SANDBOX_GATEWAYS": "trustpay"})
+    assert listing.returncode == 0, listing.stderr
+    listed = {line.split()[0] for line in listing.stdout.splitlines() if "/" in line.split(" ")[0]}
+    assert "trustpay/default" in listed and "*/happy-path" in listed
+    assert not any(name.startswith(("ezpay/", "goldenpay/", "demogw/")) for name in listed)
+
+    unknown = cli("scenarios", "list", "--gateways", "paypal")
+    assert unknown.returncode == 2
+    assert "unknown gateway 'paypal'" in unknown.stderr
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if k != "SANDBOX_GATEWAYS"}
+    return subprocess.run(
+        [sys.executable, "-m", "sandbox", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**environ, **(env or {})},
+    )

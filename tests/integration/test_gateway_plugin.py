@@ -18,6 +18,8 @@ from support.server import BUILTIN_GATEWAYS, RunningSandbox, run_sandbox
 import sandbox
 from sandbox.gateways.installed import GatewayListError, installed_gateways, select_gateways
 
+pytestmark = pytest.mark.postgres
+
 demo_callbacks = pytest.importorskip(
     "demo_gateway.callbacks", reason="the demo gateway package is installed by `make test`"
 )
@@ -27,8 +29,10 @@ SECRET = "demo_test_secret_5678"
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[RunningSandbox]:
-    with run_sandbox({"clock": "manual", "gateways": f"{BUILTIN_GATEWAYS},demogw"}) as running:
+def server(module_db_flags: dict[str, str]) -> Iterator[RunningSandbox]:
+    with run_sandbox(
+        {**module_db_flags, "clock": "manual", "gateways": f"{BUILTIN_GATEWAYS},demogw"}
+    ) as running:
         yield running
 
 
@@ -186,8 +190,8 @@ def test_a_selected_scenario_applies_to_it(server: RunningSandbox) -> None:
     assert state["payment"]["status"] == "success"
 
 
-def test_only_the_selected_gateways_are_served() -> None:
-    with run_sandbox({"clock": "manual", "gateways": "trustpay"}) as only:
+def test_only_the_selected_gateways_are_served(db_flags: dict[str, str]) -> None:
+    with run_sandbox({**db_flags, "clock": "manual", "gateways": "trustpay"}) as only:
         assert list(only.client.get("/").json()["gateways"]) == ["trustpay"]
         assert only.client.post("/v4/balance", json={}).status_code != 404
         for path in ("/open-api/philippines/payment/generate", "/api/v1/mch/info"):

@@ -37,10 +37,14 @@ from support.server import RunningSandbox, run_sandbox
 from sandbox.signing.md5 import goldenpay_sign
 from sandbox.signing.values import JsonNumber, compact_json
 
+pytestmark = pytest.mark.postgres
+
 
 @pytest.fixture(scope="module")
-def gp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
-    flags = {"clock": "manual", "clock_start": "2026-05-04T03:05:00Z"}
+def gp(
+    tmp_path_factory: pytest.TempPathFactory, module_db_flags: dict[str, str]
+) -> Iterator[RunningSandbox]:
+    flags = {**module_db_flags, "clock": "manual", "clock_start": "2026-05-04T03:05:00Z"}
     with goldenpay_sandbox(tmp_path_factory.mktemp("gp"), **flags) as running:
         yield running
 
@@ -184,14 +188,16 @@ def test_unknown_fields_are_signed_and_ignored(gp: RunningSandbox) -> None:
     assert error_of(gp.client.post(COLLECT, content=json.dumps(signed))) == "Invalid sign"
 
 
-def test_lenient_merchant_accepts_the_normalised_number_form(tmp_path: Path) -> None:
+def test_lenient_merchant_accepts_the_normalised_number_form(
+    tmp_path: Path, db_flags: dict[str, str]
+) -> None:
     config = tmp_path / "lenient.yaml"
     config.write_text(
         f"merchants:\n  goldenpay:\n    - {{mch_id: {MCH}, api_token: {TOKEN}, "
         "signature_mode: lenient}\n",
         encoding="utf-8",
     )
-    with run_sandbox({"config": str(config)}) as sb:
+    with run_sandbox({**db_flags, "config": str(config)}) as sb:
         fields = payout_fields(amount="5.00")
         normalised = goldenpay_sign({**fields, "amount": "5"}, TOKEN)
         answer = sb.client.post(PAYOUT, json={**fields, "sign": normalised})
@@ -199,12 +205,14 @@ def test_lenient_merchant_accepts_the_normalised_number_form(tmp_path: Path) -> 
         entries = sb.admin("GET", "requests").json()["items"]
         assert entries[0]["signature"] == "ok (normalised)"
     # the demo merchant is strict
-    with run_sandbox() as sb:
+    with run_sandbox(db_flags) as sb:
         answer = sb.client.post(PAYOUT, json={**fields, "sign": normalised})
         assert error_of(answer) == "Invalid sign"
 
 
-def test_timestamp_window_zero_replays_a_fixed_vector(tmp_path: Path) -> None:
+def test_timestamp_window_zero_replays_a_fixed_vector(
+    tmp_path: Path, db_flags: dict[str, str]
+) -> None:
     """Signing vector V4 (tests/unit/test_signing_goldenpay.py) replayed as is (timestamp
     1777863900) against `timestamp_window_s: 0`."""
     config = tmp_path / "nowindow.yaml"
@@ -213,7 +221,7 @@ def test_timestamp_window_zero_replays_a_fixed_vector(tmp_path: Path) -> None:
         "timestamp_window_s: 0}\n",
         encoding="utf-8",
     )
-    with run_sandbox({"config": str(config)}) as sb:
+    with run_sandbox({**db_flags, "config": str(config)}) as sb:
         query = (
             "mch_id=10001&currency=THB&nonce=b8Kq2Lx9&timestamp=1777863900"
             "&sign=967bc3672481bffda504cc9a7c041d73"
@@ -540,8 +548,8 @@ def test_scenario_errors_take_the_request_values(gp: RunningSandbox) -> None:
     assert error_of(answer) == "Invalid X-Sandbox-Scenario: nope"
 
 
-def test_ids_follow_the_daily_sequence_and_reset_rewinds_it() -> None:
-    with run_sandbox({"clock": "manual", "clock_start": "2026-05-04T16:59:58Z"}) as sb:
+def test_ids_follow_the_daily_sequence_and_reset_rewinds_it(db_flags: dict[str, str]) -> None:
+    with run_sandbox({**db_flags, "clock": "manual", "clock_start": "2026-05-04T16:59:58Z"}) as sb:
         ids = [payload_of(post(sb, COLLECT, collect_fields()))["id"] for _ in range(2)]
         assert ids == ["C202605040001", "C202605040002"]
         assert payload_of(post(sb, PAYOUT, payout_fields()))["id"] == "P202605040001"

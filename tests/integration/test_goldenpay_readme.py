@@ -8,16 +8,20 @@ from pathlib import Path
 import pytest
 from support.server import run_sandbox
 
+pytestmark = pytest.mark.postgres
+
 PAGE = (Path(__file__).parents[2] / "docs/gateways/goldenpay.md").read_text(encoding="utf-8")
 
 
-def test_goldenpay_client_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_goldenpay_client_example_runs(
+    monkeypatch: pytest.MonkeyPatch, db_flags: dict[str, str]
+) -> None:
     match = re.search(
         r"<!-- example: goldenpay-client -->\n```python\n(.*?)```", PAGE, flags=re.DOTALL
     )
     assert match, "the GoldenPay page has no client example"
     code = match.group(1)
-    with run_sandbox({"clock": "manual"}) as running:
+    with run_sandbox({**db_flags, "clock": "manual"}) as running:
         monkeypatch.setenv("SANDBOX_URL", running.url)
         namespace: dict[str, object] = {}
         exec(compile(code, "docs/gateways/goldenpay.md#goldenpay-client", "exec"), namespace)

@@ -21,16 +21,19 @@ from support.server import RunningSandbox, run_sandbox
 from sandbox.signing.md5 import goldenpay_sign
 from sandbox.signing.values import parse_json
 
+pytestmark = pytest.mark.postgres
+
 
 @pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
+def receiver(store_backend: str) -> Iterator[Receiver]:
     with run_receiver(Reply(200, b"success")) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
-def day(receiver: Receiver) -> Iterator[RunningSandbox]:
+def day(receiver: Receiver, module_db_flags: dict[str, str]) -> Iterator[RunningSandbox]:
     flags = {
+        **module_db_flags,
         "clock": "manual",
         "clock_start": "2026-05-04T03:05:00Z",
         "public_url": "http://127.0.0.1:8080",

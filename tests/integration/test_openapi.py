@@ -1,11 +1,14 @@
 """GET /_sandbox/openapi.json describes exactly what the running server serves."""
 
+import pytest
 from support.server import RunningSandbox
 
 from sandbox.admin.openapi import build_document
 from sandbox.app import create_app
 from sandbox.gateways.installed import installed_gateways, select_gateways
 from sandbox.settings import resolve_settings
+
+pytestmark = pytest.mark.postgres
 
 
 def test_the_document_lists_the_admin_api_and_every_served_gateway_path(

@@ -13,6 +13,8 @@ from support.server import RunningSandbox, run_sandbox
 from sandbox.client.goldenpay import GoldenPayClient
 from sandbox.client.trustpay import TrustPayClient, num
 
+pytestmark = pytest.mark.postgres
+
 NOWHERE = "http://127.0.0.1:9/notify"  # nothing listens: the callback is refused at once
 SCENARIOS = {
     "outcome-now": "0s",
@@ -57,8 +59,8 @@ PAYINS: dict[str, Callable[[RunningSandbox, str], None]] = {
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[RunningSandbox]:
-    with run_sandbox({"clock": "manual"}) as running:
+def server(module_db_flags: dict[str, str]) -> Iterator[RunningSandbox]:
+    with run_sandbox({**module_db_flags, "clock": "manual"}) as running:
         for name, after in SCENARIOS.items():
             uploaded = running.admin("POST", "scenarios", content=_scenario(name, after))
             assert uploaded.status_code == 201, uploaded.text

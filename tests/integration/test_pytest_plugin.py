@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.testing.plugin import CLOCK_START
 from sandbox.testing.server import run_sandbox
+
+pytestmark = pytest.mark.postgres
 
 SCENARIO = """\
 name: shop-down
@@ -56,7 +59,9 @@ def test_unused_plugin_starts_nothing_and_imports_nothing_heavy(tmp_path: Path) 
     assert "1 passed" in result.stdout
 
 
-def test_fixtures_marker_ini_scenarios_and_failure_report(tmp_path: Path) -> None:
+def test_fixtures_marker_ini_scenarios_and_failure_report(
+    tmp_path: Path, db_flags: dict[str, str]
+) -> None:
     (tmp_path / "scenarios").mkdir()
     (tmp_path / "scenarios" / "shop-down.yaml").write_text(SCENARIO)
     write(
@@ -106,7 +111,15 @@ def test_fixtures_marker_ini_scenarios_and_failure_report(tmp_path: Path) -> Non
             assert False, "on purpose"
         """,
     )
-    result = run_pytest(tmp_path, "-rA", ini="sandbox_scenarios = scenarios\n")
+    ini = "sandbox_scenarios = scenarios\n"
+    if not db_flags:
+        result = run_pytest(tmp_path, "-rA", ini=ini)
+    else:
+        # The plugin starts its sandbox in memory; one on PostgreSQL is reached by its URL, and
+        # the ini's scenario files are uploaded to it.
+        flags = {**db_flags, "clock": "manual", "clock_start": CLOCK_START}
+        with run_sandbox(flags) as running:
+            result = run_pytest(tmp_path, "-rA", f"--sandbox-url={running.url}", ini=ini)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "1 failed, 5 passed" in result.stdout, result.stdout
     report = result.stdout.split("sandbox journal and callbacks", 1)[1]
@@ -143,8 +156,10 @@ def test_xdist_runs_one_server_per_worker(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("where", ["flag", "ini"])
-def test_sandbox_url_uses_a_running_sandbox(tmp_path: Path, where: str) -> None:
-    with run_sandbox({"clock": "manual", "admin_token": "ci-secret"}) as running:
+def test_sandbox_url_uses_a_running_sandbox(
+    tmp_path: Path, where: str, db_flags: dict[str, str]
+) -> None:
+    with run_sandbox({**db_flags, "clock": "manual", "admin_token": "ci-secret"}) as running:
         write(
             tmp_path,
             "test_external.py",

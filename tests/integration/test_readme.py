@@ -14,6 +14,8 @@ from support.gateways import installed_kinds
 
 from sandbox.settings import resolve_settings
 
+pytestmark = pytest.mark.postgres
+
 ROOT = Path(__file__).parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 PAGES = {
@@ -86,14 +88,17 @@ def ezpay_example() -> str:
 
 
 def test_ezpay_example_signs_a_request_and_verifies_a_notification(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db_flags: dict[str, str]
 ) -> None:
     sys.path.insert(0, str(Path(__file__).parents[1]))
     from support.ezpay import OK_REPLY, wait_callbacks
     from support.receiver import Reply, run_receiver
     from support.server import run_sandbox
 
-    with run_receiver(Reply(200, OK_REPLY)) as receiver, run_sandbox({"clock": "manual"}) as server:
+    with (
+        run_receiver(Reply(200, OK_REPLY)) as receiver,
+        run_sandbox({**db_flags, "clock": "manual"}) as server,
+    ):
         monkeypatch.setenv("EZPAY_BASE_URL", server.url)
         monkeypatch.setenv("EZPAY_NOTIFY_URL", receiver.url + "/ezpay/notify")
         namespace: dict[str, object] = {}

@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from support.gateways import installed_kinds
 from support.server import run_sandbox
 from support.tpclient import MERCHANT_ID, num, ok, post
 
 from sandbox.cli import banner
 from sandbox.settings import resolve_settings
+
+pytestmark = pytest.mark.postgres
 
 PAN = "4111111111111111"
 
@@ -33,9 +36,9 @@ def card_body(order_no: str) -> dict[str, object]:
     }
 
 
-def test_card_number_is_stored_and_listed_masked(tmp_path: Path) -> None:
+def test_card_number_is_stored_and_listed_masked(tmp_path: Path, db_flags: dict[str, str]) -> None:
     db = tmp_path / "cards.db"
-    with run_sandbox({"db": str(db), "clock": "manual"}) as running:
+    with run_sandbox({"db": str(db), **db_flags, "clock": "manual"}) as running:
         ok(post(running, "/v4/payin/create/card", card_body("MASK-1")))
         listed = running.admin("GET", "orders", params={"order": "MASK-1"})
         assert listed.status_code == 200

@@ -21,15 +21,17 @@ from sandbox.serving import (
     server_config,
 )
 
+pytestmark = pytest.mark.postgres
+
 
 class QuickDeadline(SandboxHttpProtocol):
     request_timeout_s = 0.5
 
 
 @pytest.fixture(scope="module")
-def running() -> Iterator[RunningSandbox]:
+def running(module_db_flags: dict[str, str]) -> Iterator[RunningSandbox]:
     options = {"http": QuickDeadline, "timeout_keep_alive": 1}
-    with run_sandbox(server_options=options) as sandbox:
+    with run_sandbox(module_db_flags, server_options=options) as sandbox:
         yield sandbox
 
 

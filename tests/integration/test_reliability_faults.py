@@ -19,10 +19,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 from support.callbacks import request, submit
 from support.receiver import Receiver, Reply, run_receiver
 from support.serve import spawn_serve
 from support.server import run_sandbox
+
+pytestmark = pytest.mark.postgres
 
 MANUAL = {"clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}
 
@@ -59,8 +62,8 @@ def hanging_merchant() -> Iterator[str]:
         listener.close()
 
 
-def test_a_reply_that_hangs_mid_body_is_a_timeout_and_retried() -> None:
-    with hanging_merchant() as url, run_sandbox(MANUAL) as running:
+def test_a_reply_that_hangs_mid_body_is_a_timeout_and_retried(db_flags: dict[str, str]) -> None:
+    with hanging_merchant() as url, run_sandbox({**db_flags, **MANUAL}) as running:
         [mid] = submit(running, request(url))
         message = running.admin("GET", f"callbacks/{mid}").json()
         [attempt] = message["attempts"]
@@ -68,14 +71,18 @@ def test_a_reply_that_hangs_mid_body_is_a_timeout_and_retried() -> None:
         assert message["state"] == "pending"
 
 
-def test_callback_allow_refuses_other_targets_without_contacting_them() -> None:
+def test_callback_allow_refuses_other_targets_without_contacting_them(
+    db_flags: dict[str, str],
+) -> None:
     with run_receiver() as receiver:
         allowed_url = receiver.url + "/ok"
         blocked_url = receiver.url.replace("127.0.0.1", "localhost") + "/internal"
-        with run_sandbox({**MANUAL, "callback_allow": "127.0.0.0/8,example.test"}) as running:
+        with run_sandbox(
+            {**db_flags, **MANUAL, "callback_allow": "127.0.0.0/8,example.test"}
+        ) as running:
             [ok_id] = submit(running, request(allowed_url, order_id="A1"))
             assert running.admin("GET", f"callbacks/{ok_id}").json()["state"] == "acked"
-        with run_sandbox({**MANUAL, "callback_allow": "example.test"}) as running:
+        with run_sandbox({**db_flags, **MANUAL, "callback_allow": "example.test"}) as running:
             [blocked] = submit(running, request(blocked_url, order_id="A2"))
             message = running.admin("GET", f"callbacks/{blocked}").json()
             [attempt] = message["attempts"]
@@ -84,8 +91,8 @@ def test_callback_allow_refuses_other_targets_without_contacting_them() -> None:
         assert [r.path for r in receiver.requests] == ["/ok"]
 
 
-def _start(db: Path) -> tuple[subprocess.Popen[str], str]:
-    process, url, _banner = spawn_serve("--db", str(db), "--clock", "manual")
+def _start(db: str, *extra: str) -> tuple[subprocess.Popen[str], str]:
+    process, url, _banner = spawn_serve("--db", db, "--clock", "manual", *extra)
     return process, url
 
 
@@ -115,12 +122,17 @@ def _acked_orders(receiver: Receiver) -> set[str]:
     return orders
 
 
-def test_kill_9_with_callbacks_pending_and_in_flight_loses_none(tmp_path: Path) -> None:
-    db = tmp_path / "kill.db"
+def test_kill_9_with_callbacks_pending_and_in_flight_loses_none(
+    tmp_path: Path, db_flags: dict[str, str]
+) -> None:
+    db = db_flags.get("db", str(tmp_path / "kill.db"))
+    # On PostgreSQL the restarted process takes the killed one's attempts over once their lease
+    # expires: a lease just past the hanging replies keeps the wait short.
+    lease = ("--lease-seconds", "9") if "db" in db_flags else ()
     with run_receiver() as receiver:
         # 10 first attempts fail (retry pending), 5 hang past the kill (in flight), then 200.
         receiver.reply(*[Reply(500)] * 10, *[Reply(200, delay=8.0)] * 5)
-        process, url = _start(db)
+        process, url = _start(db, *lease)
         try:
             orders = [f"KILL-{n}" for n in range(20)]
             for order_no in orders:
@@ -135,7 +147,7 @@ def test_kill_9_with_callbacks_pending_and_in_flight_loses_none(tmp_path: Path) 
         receiver.default = Reply(200)
         with receiver.lock:
             receiver.script.clear()
-        process, url = _start(db)
+        process, url = _start(db, *lease)
         try:
             advanced = httpx.post(
                 f"{url}/_sandbox/clock/advance", json={"seconds": 3600}, timeout=60

@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 from support.server import run_sandbox
 
+pytestmark = pytest.mark.postgres
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = str(Path(sys.executable).parent)
 BLOCK = re.compile(
@@ -96,8 +98,10 @@ def run(block: Runnable, url: str, cwd: Path) -> subprocess.CompletedProcess[str
 
 @pytest.mark.slow
 @pytest.mark.parametrize("block", BLOCKS, ids=str)
-def test_block_runs_twice_in_a_row(block: Runnable, tmp_path: Path) -> None:
-    with run_sandbox() as sandbox:
+def test_block_runs_twice_in_a_row(
+    block: Runnable, tmp_path: Path, db_flags: dict[str, str]
+) -> None:
+    with run_sandbox(db_flags) as sandbox:
         for attempt in (1, 2):
             result = run(block, sandbox.url, tmp_path)
             assert result.returncode == 0, (

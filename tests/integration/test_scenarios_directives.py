@@ -14,12 +14,14 @@ from support.receiver import Receiver, Reply, run_receiver
 from support.server import RunningSandbox, run_sandbox
 from support.testgateway import routes, sign
 
+pytestmark = pytest.mark.postgres
+
 TP_DEMO = "8820250900009"
 
 
 @pytest.fixture
-def gw() -> Iterator[RunningSandbox]:
-    flags = {"clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}
+def gw(db_flags: dict[str, str]) -> Iterator[RunningSandbox]:
+    flags = {**db_flags, "clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}
     with run_sandbox(flags, routes=routes()) as running:
         yield running
 

@@ -9,12 +9,15 @@ import signal
 from typing import Any
 
 import httpx
+import pytest
 
 from sandbox.client import SandboxClient
 from sandbox.signing.md5 import trustpay_sign
 from sandbox.signing.values import compact_json
 from sandbox.testing.process import SandboxProcess, run_sandbox_process
 from sandbox.testing.receiver import run_receiver
+
+pytestmark = pytest.mark.postgres
 
 TP_KEY, TP_SECRET = "tp_test_0b1c2d3e4f5a6b7c", "tp_test_secret_9f8e7d6c"
 CLOSED = "http://127.0.0.1:9/closed"  # nothing listens on the discard port
@@ -48,10 +51,10 @@ def stop(served: SandboxProcess) -> list[str]:
     return served.log.read_text(encoding="utf-8").splitlines()
 
 
-def test_json_log_has_a_line_per_request_and_attempt() -> None:
+def test_json_log_has_a_line_per_request_and_attempt(db_args: list[str]) -> None:
     with (
         run_receiver() as receiver,
-        run_sandbox_process(["--log-format", "json", "--clock", "manual"]) as served,
+        run_sandbox_process(["--log-format", "json", "--clock", "manual", *db_args]) as served,
     ):
         balance(served.url, good=False)
         balance(served.url, good=True)
@@ -89,8 +92,8 @@ def test_json_log_has_a_line_per_request_and_attempt() -> None:
     assert not any("HTTP Request:" in e["message"] for e in entries)
 
 
-def test_text_log_lines_and_log_level() -> None:
-    with run_sandbox_process(["--clock", "manual"]) as served:
+def test_text_log_lines_and_log_level(db_args: list[str]) -> None:
+    with run_sandbox_process(["--clock", "manual", *db_args]) as served:
         balance(served.url, good=False)
         trigger_payin(served.url, CLOSED, "LOG-TEXT-1")
         lines = stop(served)
@@ -102,7 +105,7 @@ def test_text_log_lines_and_log_level() -> None:
     assert f" #1 {CLOSED} refused " in attempt and " retry next=" in attempt
     assert any(line.startswith("Payment Gateway Sandbox") for line in lines)  # banner on stdout
 
-    with run_sandbox_process(["--clock", "manual", "--log-level", "warning"]) as served:
+    with run_sandbox_process(["--clock", "manual", "--log-level", "warning", *db_args]) as served:
         balance(served.url, good=False)
         lines = stop(served)
     assert not any("sandbox.requests" in line or "listening on" in line for line in lines)

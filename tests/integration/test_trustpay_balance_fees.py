@@ -9,6 +9,8 @@ import pytest
 from support.server import RunningSandbox, run_sandbox
 from support.tpclient import MERCHANT_ID, error, ok, post
 
+pytestmark = pytest.mark.postgres
+
 FEE_DATA = (
     b'{"fee_configs":[{"channel_id":5,"currency_id":"USD","business_type":0,"fee_rate":3.5,'
     b'"fee_fixed_amount":0.30,"fee_min_amount":0.00},{"channel_id":9,"currency_id":"INR",'
@@ -28,10 +30,13 @@ USD_PAYINS_ONLY = (
 
 
 @pytest.fixture(scope="module")
-def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
+def running(
+    tmp_path_factory: pytest.TempPathFactory, module_db_flags: dict[str, str]
+) -> Iterator[RunningSandbox]:
     config = tmp_path_factory.mktemp("fees") / "sandbox.yaml"
     config.write_text(USD_PAYINS_ONLY)
     flags = {"clock": "manual", "clock_start": "2026-03-12T08:30:00Z", "config": str(config)}
+    flags.update(module_db_flags)
     with run_sandbox(flags) as sandbox:
         yield sandbox
 

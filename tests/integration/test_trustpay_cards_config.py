@@ -7,12 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from support.receiver import run_receiver
 from support.server import RunningSandbox, run_sandbox
 from support.trustpay_cards import MANUAL, ok, open_card
 
 from sandbox.signing.md5 import trustpay_sign
 from sandbox.signing.values import compact_json, parse_json
+
+pytestmark = pytest.mark.postgres
 
 CONFIG = """
 merchants:
@@ -36,10 +39,15 @@ def other(server: RunningSandbox, path: str, body: dict[str, Any]) -> httpx.Resp
     )
 
 
-def test_configured_products_account_and_isolation(tmp_path: Path) -> None:
+def test_configured_products_account_and_isolation(
+    tmp_path: Path, db_flags: dict[str, str]
+) -> None:
     config = tmp_path / "cards.yaml"
     config.write_text(CONFIG, encoding="utf-8")
-    with run_sandbox({**MANUAL, "config": str(config)}) as server, run_receiver() as receiver:
+    with (
+        run_sandbox({**db_flags, **MANUAL, "config": str(config)}) as server,
+        run_receiver() as receiver,
+    ):
         open_card(server, receiver)  # the demo merchant's card 1
         server.advance(3)
         types = other(server, "/v3/vcard/card-types", {}).json()["data"]["items"]

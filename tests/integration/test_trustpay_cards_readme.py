@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from support.server import run_sandbox
 
+pytestmark = pytest.mark.postgres
+
 PAGE = (Path(__file__).parents[2] / "docs/gateways/trustpay.md").read_text(encoding="utf-8")
 
 
@@ -18,10 +20,10 @@ def example(name: str) -> str:
 
 
 def test_card_issuing_example_runs(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db_flags: dict[str, str]
 ) -> None:
     code = example("trustpay-cards")
-    with run_sandbox({"clock": "manual"}) as server:
+    with run_sandbox({**db_flags, "clock": "manual"}) as server:
         monkeypatch.setenv("SANDBOX_URL", server.url)
         exec(
             compile(code, "docs/gateways/trustpay.md:trustpay-cards", "exec"),

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from support.receiver import run_receiver
 from support.server import RunningSandbox, run_sandbox
 from support.trustpay_cards import (
@@ -18,6 +19,8 @@ from support.trustpay_cards import (
     open_card,
     post,
 )
+
+pytestmark = pytest.mark.postgres
 
 OPENING = Decimal("10000.00")
 
@@ -49,8 +52,10 @@ def money_in_place(server: RunningSandbox, physical_card: str) -> Decimal:
     return available + frozen + virtual + physical + fees + spent
 
 
-def test_balances_stay_consistent_through_opens_recharges_charges_and_spends() -> None:
-    with run_sandbox(MANUAL) as server, run_receiver() as receiver:
+def test_balances_stay_consistent_through_opens_recharges_charges_and_spends(
+    db_flags: dict[str, str],
+) -> None:
+    with run_sandbox({**db_flags, **MANUAL}) as server, run_receiver() as receiver:
         holder = approved_cardholder(server)
         physical = ok(
             server, "/v3/pcard/cards/assign", {"cardholder_id": holder, "card_currency": "USD"}
@@ -111,8 +116,10 @@ def test_balances_stay_consistent_through_opens_recharges_charges_and_spends() -
         assert details == {1: 45.49, 2: 30.47, 3: 29.0}
 
 
-def test_card_orders_and_kyc_continue_after_a_restart(tmp_path: Path) -> None:
-    flags = {**MANUAL, "db": str(tmp_path / "cards.db")}
+def test_card_orders_and_kyc_continue_after_a_restart(
+    tmp_path: Path, db_flags: dict[str, str]
+) -> None:
+    flags = {**MANUAL, "db": str(tmp_path / "cards.db"), **db_flags}
     with run_receiver() as receiver:
         with run_sandbox(flags) as server:
             order = open_card(server, receiver)
@@ -142,8 +149,8 @@ def test_card_orders_and_kyc_continue_after_a_restart(tmp_path: Path) -> None:
             )
 
 
-def test_card_requests_are_journaled() -> None:
-    with run_sandbox(MANUAL) as server, run_receiver() as receiver:
+def test_card_requests_are_journaled(db_flags: dict[str, str]) -> None:
+    with run_sandbox({**db_flags, **MANUAL}) as server, run_receiver() as receiver:
         refused = post(
             server,
             "/v3/vcard/open",

@@ -18,19 +18,22 @@ from support.receiver import Receiver, Reply, run_receiver
 from support.server import RunningSandbox, run_sandbox
 from support.tpclient import MERCHANT_ID, num, ok, post
 
+pytestmark = pytest.mark.postgres
+
 NOTIFY = "https://merchant.example.com/trustpay/notify"
 
 
 @pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
+def receiver(store_backend: str) -> Iterator[Receiver]:
     with run_receiver(Reply(200, b"{}")) as merchant_side:
         yield merchant_side
 
 
 @pytest.fixture(scope="module")
-def running(receiver: Receiver) -> Iterator[RunningSandbox]:
+def running(receiver: Receiver, module_db_flags: dict[str, str]) -> Iterator[RunningSandbox]:
     # The examples' notify URL is not reachable here: callbacks go to a local receiver instead.
     flags = {
+        **module_db_flags,
         "clock": "manual",
         "clock_start": "2026-03-12T08:30:00Z",
         "callback_url": receiver.url + "/notify",

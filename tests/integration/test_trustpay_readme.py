@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from support.server import run_sandbox
 
+pytestmark = pytest.mark.postgres
+
 PAGE = (Path(__file__).parents[2] / "docs/gateways/trustpay.md").read_text(encoding="utf-8")
 SECTION = PAGE
 
@@ -23,10 +25,10 @@ def example(name: str) -> str:
 
 
 def test_python_example_creates_and_queries_a_cashier_payin(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, db_flags: dict[str, str]
 ) -> None:
     code = example("trustpay-python")
-    with run_sandbox({"clock": "manual"}) as running:
+    with run_sandbox({**db_flags, "clock": "manual"}) as running:
         monkeypatch.setenv("SANDBOX_URL", running.url)
         for _ in range(2):  # a fresh order number each run: the second run works too
             printed = io.StringIO()
@@ -39,12 +41,12 @@ def test_python_example_creates_and_queries_a_cashier_payin(
             assert page.status_code == 200 and "README-" in page.text
 
 
-def test_curl_example_answers_what_the_page_shows() -> None:
+def test_curl_example_answers_what_the_page_shows(db_flags: dict[str, str]) -> None:
     script = example("trustpay-curl")
     expected = next(line for line in script.splitlines() if line.startswith("# -> ")).removeprefix(
         "# -> "
     )
-    with run_sandbox({"clock": "manual"}) as running:
+    with run_sandbox({**db_flags, "clock": "manual"}) as running:
         result = subprocess.run(
             ["bash", "-e", "-c", script],
             env={**os.environ, "SANDBOX_URL": running.url},

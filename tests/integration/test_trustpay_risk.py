@@ -14,10 +14,12 @@ from sandbox.gateways.trustpay import risk
 from sandbox.gateways.trustpay.merchant import TrustPayMerchant
 from sandbox.gateways.trustpay.risk import RiskVerdict, risk_control_verdict
 
+pytestmark = pytest.mark.postgres
+
 
 @pytest.fixture(scope="module")
-def running() -> Iterator[RunningSandbox]:
-    with run_sandbox() as sandbox:
+def running(module_db_flags: dict[str, str]) -> Iterator[RunningSandbox]:
+    with run_sandbox(module_db_flags) as sandbox:
         yield sandbox
 
 
@@ -129,8 +131,11 @@ def test_one_client_is_reused(running: RunningSandbox, receiver: Receiver) -> No
     assert first is not None and risk.risk_client(running.sandbox).slots.session is first
 
 
-def test_callback_origin_applies_and_callback_url_does_not(receiver: Receiver) -> None:
+def test_callback_origin_applies_and_callback_url_does_not(
+    receiver: Receiver, db_flags: dict[str, str]
+) -> None:
     flags = {
+        **db_flags,
         "callback_origin": receiver.url,
         "callback_url": f"http://127.0.0.1:{refused_port()}/all-callbacks",
     }

@@ -21,7 +21,7 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield str(tmp_path / "sandbox.db")
         return
     cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
-    url = cluster.create_database()
+    url = cluster.create_database(empty=True)  # no migration applied yet
     yield url
     cluster.drop_database(url)
 
