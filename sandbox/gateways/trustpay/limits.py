@@ -281,7 +281,7 @@ def check_payin_rules(
     currency: str,
     card_number: str | None = None,
 ) -> tuple[int, str] | None:
-    """Rules 1-7 (and 8 for card pay-ins) in the documented order: the first broken (code, message)."""
+    """Rules 1-7 (and 8 for card pay-ins), in order: the first broken, as (code, message)."""
     merchant_id = str(merchant.merchant_id)
     if order_no_taken(sandbox.store, merchant_id, order_no):
         return DUPLICATE, MESSAGES[DUPLICATE]
