@@ -21,6 +21,7 @@ from typing import Any
 
 from sandbox.clock import Clock, Timer
 from sandbox.store import Store
+from sandbox.store.orders import OrderMovedOn
 from sandbox.store.shared import WORK_CHANNEL, announce
 from sandbox.store.timers import Due, delete_timers, insert_timer, next_due, take_timer, timers_for
 
@@ -171,6 +172,10 @@ class Timers:
         if action is None:
             log.warning("timer %s: no action %r served here; dropped", due.seq, due.action)
             return
-        result = action(self.context, due)
-        if inspect.isawaitable(result):
-            await result
+        try:
+            result = action(self.context, due)
+            if inspect.isawaitable(result):
+                await result
+        except OrderMovedOn as moved:
+            # Another request or replica moved the order first; the action's writes rolled back.
+            log.info("timer %s (%s): %s; nothing to do", due.seq, due.action, moved)

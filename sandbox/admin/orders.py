@@ -20,7 +20,7 @@ from sandbox.admin.errors import (
     read_json_object,
     require_merchant,
 )
-from sandbox.gateways.orders import Order, OrderFilter, list_orders
+from sandbox.gateways.orders import Order, OrderFilter, OrderMovedOn, get_order, list_orders
 from sandbox.gateways.plug import GatewayPlug, default_describe, find_gateway
 from sandbox.runtime import Sandbox
 
@@ -96,7 +96,16 @@ async def complete_order(sandbox: Sandbox, order: Order, body: dict[str, Any]) -
     if gateway is None or gateway.complete is None:
         raise AdminError(409, "not_supported", f"{order.gateway} orders cannot be completed here")
     hook_body = {k: v for k, v in body.items() if k not in ("gateway", "merchant")}
-    result: dict[str, Any] = await gateway.complete(sandbox, order, hook_body)
+    try:
+        result: dict[str, Any] = await gateway.complete(sandbox, order, hook_body)
+    except OrderMovedOn:
+        # Another request or replica moved the order after it was read here; nothing of this
+        # one was kept. Asked again on the order as it stands, the gateway answers as it does
+        # for an order no longer pending.
+        fresh = get_order(sandbox.store, order.gateway, order.platform_id)
+        if fresh is None:
+            raise AdminError(404, "not_found", f"no order {order.platform_id!r}") from None
+        result = await gateway.complete(sandbox, fresh, hook_body)
     return result
 
 

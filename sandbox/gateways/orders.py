@@ -2,6 +2,9 @@
 
 The SQL behind every one of these lives in `sandbox.store.orders`; gateways import them from
 here so the persistence seam stays one module. `new_order` is the one way to build a new order.
+`save_order` writes only while the order still has the status it was read with (else it raises
+`OrderMovedOn`), so a transition checked on a pending order happens once, whichever replica
+serves it.
 """
 
 from collections.abc import Callable, Iterator
@@ -16,6 +19,7 @@ from sandbox.store.orders import (
     Order,
     OrderFilter,
     OrderHead,
+    OrderMovedOn,
     child_orders,
     count_merchant_order_prefix,
     count_with_data,
@@ -39,6 +43,7 @@ __all__ = [
     "Order",
     "OrderFilter",
     "OrderHead",
+    "OrderMovedOn",
     "child_orders",
     "claim_value",
     "count_merchant_order_prefix",

@@ -66,6 +66,18 @@ class DuplicateOrder(Exception):
         self.order = order
 
 
+class OrderMovedOn(Exception):
+    """The order's stored status is no longer the one the caller read (another request, on
+    this process or another replica, changed it since): `save_order` wrote nothing. The caller
+    lets its store transaction roll back and answers as for an order in its new status."""
+
+    def __init__(self, order: Order) -> None:
+        super().__init__(
+            f"{order.gateway} order {order.platform_id} is no longer {order.stored_status!r}"
+        )
+        self.order = order
+
+
 @dataclass(frozen=True)
 class StatusChange:
     """One row of an order's state history."""
@@ -185,19 +197,28 @@ def status_history(store: Store, gateway: str, platform_id: str) -> list[StatusC
 
 def save_order(store: Store, order: Order, cause: str | None = None) -> None:
     """Write back the mutable parts: amount, status, updated_at and data; a status change is
-    added to the order's history (`cause`: what made it; by default `change_cause`)."""
-    store.execute(
+    added to the order's history (`cause`: what made it; by default `change_cause`).
+
+    The write lands only while the stored row still has the status it was read with, so the
+    check a caller made on that status and this write are one step: when another request or
+    replica moved the order since, nothing is written and `OrderMovedOn` is raised."""
+    sql = (
         "UPDATE orders SET amount = ?, status = ?, updated_at = ?, data = ? "
-        "WHERE gateway = ? AND platform_id = ?",
-        (
-            str(order.amount),
-            order.status,
-            format_instant(order.updated_at),
-            dump_json(order.data),
-            order.gateway,
-            order.platform_id,
-        ),
+        "WHERE gateway = ? AND platform_id = ?"
     )
+    params: list[Any] = [
+        str(order.amount),
+        order.status,
+        format_instant(order.updated_at),
+        dump_json(order.data),
+        order.gateway,
+        order.platform_id,
+    ]
+    if order.stored_status is not None:
+        sql += " AND status = ?"
+        params.append(order.stored_status)
+    if store.execute(sql, params) == 0 and order.stored_status is not None:
+        raise OrderMovedOn(order)
     if order.status != order.stored_status:
         before = order.stored_status
         _record_status(store, order, before, change_cause.get() if cause is None else cause)

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from sandbox.gateways.orders import Order, get_order, save_order
+from sandbox.gateways.orders import Order, OrderMovedOn, get_order, save_order
 from sandbox.gateways.trustpay.cardfields import valid_card_number
 from sandbox.gateways.trustpay.lifecycle import (
     FAILED,
@@ -162,6 +162,15 @@ async def submit(request: Request) -> Response:
         return _back(request, "unknown_action")
     if order.status != PENDING or order.data.get("card"):
         return _back(request, "not_pending")
+    try:
+        return await _act(sandbox, request, order, action, form)
+    except OrderMovedOn:  # another request or replica moved the order since it was read
+        return _back(request, "not_pending")
+
+
+async def _act(
+    sandbox: Sandbox, request: Request, order: Order, action: str, form: dict[str, str]
+) -> Response:
     if action == "decline":
         with sandbox.store.transaction():
             fail(sandbox, order, FAILED, "payment failed")
