@@ -3,10 +3,13 @@
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
+
 from sandbox.clock import format_instant
 from sandbox.gateways.orders import (
     Order,
     OrderFilter,
+    OrderMovedOn,
     child_orders,
     find_order,
     get_order,
@@ -15,6 +18,7 @@ from sandbox.gateways.orders import (
     save_order,
 )
 from sandbox.store import open_store
+from sandbox.store.orders import status_history
 
 NOW = datetime(2026, 3, 12, 8, 30, tzinfo=UTC)
 
@@ -57,6 +61,28 @@ def test_orders_round_trip_with_decimal_text_and_json_data() -> None:
     assert again is not None
     assert (again.status, str(again.amount), again.data["paid_amount"]) == ("5", "19.50", "19.50")
     assert again.updated_at == NOW + timedelta(seconds=3)
+
+
+def test_a_save_from_a_stale_read_writes_nothing_once_the_order_moved_on() -> None:
+    store = open_store()
+    insert_order(store, make("p1"))
+    first, second = get_order(store, "trustpay", "p1"), get_order(store, "trustpay", "p1")
+    assert first is not None and second is not None
+    first.status = "5"
+    save_order(store, first)
+    second.status = "3"
+    second.data["reason"] = "payment failed"
+    with pytest.raises(OrderMovedOn), store.transaction():
+        save_order(store, second)
+    stored = get_order(store, "trustpay", "p1")
+    assert stored is not None
+    assert (stored.status, "reason" in stored.data) == ("5", False)
+    assert [(c.from_status, c.to_status) for c in status_history(store, "trustpay", "p1")] == [
+        (None, "1"),
+        ("1", "5"),
+    ]
+    stored.data["notify_status"] = 1  # read as it stands, it saves as before
+    save_order(store, stored)
 
 
 def test_lookups_are_scoped_by_gateway_and_merchant() -> None:
