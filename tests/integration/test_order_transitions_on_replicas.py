@@ -2,12 +2,13 @@
 moment moves once: one request wins (one callback submitted, one row added to the order's
 history) and the other gets the answer one process gives for an order no longer pending, never
 a 5xx. Raced over real sockets, many rounds: the admin `complete` endpoint on a pay-in of each
-gateway (one replica completing it, the other failing it), and TrustPay's hosted page (one
-replica's page declining it, the other's cancelling it)."""
+gateway (one replica completing it, the other failing it), TrustPay's hosted page (one
+replica's page declining it, the other's cancelling it), and EzPay's and GoldenPay's hosted
+pages (Pay on one replica, Fail on the other)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from functools import partial
@@ -179,3 +180,75 @@ def test_the_trustpay_page_pressed_on_two_replicas_at_once_moves_the_payin_once(
             ]
             assert [NOT_PENDING in page for page in shown].count(True) == 1, platform_id
             check_moved_once(database, replicas, "trustpay", platform_id, before)
+
+
+def ezpay_page(clients: Clients, order_no: str) -> tuple[str, str]:
+    """An EzPay URL-channel payment; (its page's path, its platform id)."""
+    response = clients.ezpay.send(
+        "/open-api/philippines/payment/generate",
+        {
+            "mchOrderId": order_no,
+            "amount": 500,
+            "customerName": "Juan Dela Cruz",
+            "channelCode": "PH_GCASH_URL",
+            "notifyUrl": NOWHERE,
+            "redirectUrl": "https://merchant.example/return",
+            "email": "juan@example.com",
+            "mobile": "09171234567",
+        },
+    )
+    answer = parse_json(response.content)
+    assert int(answer["code"]) == 10000, response.text
+    data = answer["data"]
+    return urlsplit(str(data["payData"])).path, str(data["transactionId"])
+
+
+def goldenpay_page(clients: Clients, order_no: str) -> tuple[str, str]:
+    """A GoldenPay collect order; (its cashier page's path with the link key, its id)."""
+    goldenpay = clients.goldenpay
+    response = goldenpay.send(
+        "POST",
+        "/api/v1/mch/pmt-orders",
+        {
+            **goldenpay.common(),
+            "trans_id": order_no,
+            "channel": "mock",
+            "currency": "THB",
+            "amount": "100.00",
+            "callback_url": NOWHERE,
+        },
+    )
+    assert response.status_code == 200, response.text
+    [order] = admin_items(clients, "goldenpay", order_no)
+    url = urlsplit(str(order["data"]["url"]))
+    return f"{url.path}?{url.query}" if url.query else url.path, str(order["id"])
+
+
+def admin_items(clients: Clients, gateway: str, order_no: str) -> list[dict[str, Any]]:
+    listed = clients.admin.get("/_sandbox/orders", params={"gateway": gateway, "order": order_no})
+    assert listed.status_code == 200, listed.text
+    return list(listed.json()["items"])
+
+
+@pytest.mark.parametrize(
+    ("gateway", "make_page"), [("ezpay", ezpay_page), ("goldenpay", goldenpay_page)]
+)
+def test_a_hosted_page_pressed_on_two_replicas_at_once_moves_the_order_once(
+    database: str, gateway: str, make_page: Callable[[Clients, str], tuple[str, str]]
+) -> None:
+    with two_replicas(database) as replicas, ThreadPoolExecutor(2) as pool:
+        for round_no in range(ROUNDS):
+            path, platform_id = make_page(replicas[0], f"PAGE-{gateway}-{round_no:03d}")
+            before = callbacks_submitted(replicas[0], gateway, platform_id)
+            actions = ("pay", "fail") if round_no % 2 else ("fail", "pay")
+            requests = [
+                partial(press, clients, path, action)
+                for clients, action in zip(replicas, actions, strict=True)
+            ]
+            answers = send_at_once(pool, requests)
+            codes = [r.status_code for r in answers]
+            assert codes.count(409) == 1 and 500 not in codes, [r.text for r in answers]
+            # The loser's page is the one a second press on one process shows.
+            again = press(replicas[0], path, "fail")
+            assert again.status_code == 409, again.text
+            check_moved_once(database, replicas, gateway, platform_id, before)

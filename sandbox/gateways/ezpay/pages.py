@@ -15,7 +15,7 @@ from starlette.routing import Route
 from sandbox.gateways.ezpay.codes import DEFAULT_FAILED_CODE, ERRORS, FAILURES
 from sandbox.gateways.ezpay.lifecycle import ACTIVE, PENDING, Result, apply
 from sandbox.gateways.ezpay.money import to_major, to_minor
-from sandbox.gateways.orders import Order, get_order
+from sandbox.gateways.orders import Order, OrderMovedOn, get_order
 from sandbox.pages.layout import Button, Field, Image, Notice, Page, read_form, render_page
 from sandbox.pages.qr import qr_svg_response
 from sandbox.runtime import Sandbox
@@ -122,10 +122,13 @@ async def act(request: Request) -> Response:
     result = Result(
         "success" if action == "pay" else "failed", code if action == "fail" else None, None, paid
     )
-    with sandbox.store.transaction():
-        done = apply(sandbox, order, result)
+    try:
+        with sandbox.store.transaction():
+            done = apply(sandbox, order, result)
+    except OrderMovedOn:  # another request or replica moved it since it was read
+        done = False
     if not done:
-        return _page(request, order)
+        return _page(request, get_order(sandbox.store, "ezpay", order.platform_id) or order)
     fresh = get_order(sandbox.store, "ezpay", order.platform_id) or order
     redirect = order.data.get("redirectUrl")
     if action == "pay" and order.data.get("channelType") == "URL" and redirect:

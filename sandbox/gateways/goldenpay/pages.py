@@ -23,7 +23,7 @@ from sandbox.gateways.goldenpay.common import (
     amount_text,
 )
 from sandbox.gateways.goldenpay.lifecycle import TransitionError, finish_collect, merchant_of
-from sandbox.gateways.orders import Order, get_order
+from sandbox.gateways.orders import Order, OrderMovedOn, get_order
 from sandbox.pages.keys import key_accepted, with_key
 from sandbox.pages.layout import Button, Field, Notice, Page, read_form, render_page
 from sandbox.pages.qr import qr_svg_response
@@ -109,6 +109,8 @@ async def cashier(request: Request) -> Response:
         finish_collect(sandbox, order, SUCCESS if action == "pay" else FAILED, paid)
     except TransitionError:  # pragma: no cover - checked above, on the same event loop turn
         return render_page(_page(request, order), 409)
+    except OrderMovedOn:  # another request or replica moved it since it was read
+        return render_page(_page(request, _collect_order(request) or order), 409)
     return_url = order.data.get("return_url")
     if return_url:
         return RedirectResponse(return_url, status_code=303)
