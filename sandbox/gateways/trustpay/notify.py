@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sandbox.clock import format_instant
 from sandbox.delivery import Outcome
-from sandbox.gateways.orders import get_order, save_order
+from sandbox.gateways.orders import OrderMovedOn, get_order, save_order
 from sandbox.gateways.trustpay.callbacks import NOTIFY_FAILED, NOTIFY_SENT
 from sandbox.runtime import Sandbox
 
@@ -22,6 +22,13 @@ def record_outcome(sandbox: Sandbox, outcome: Outcome) -> None:
     platform_id, _, _status = outcome.message.tag.rpartition(":")
     if not platform_id:
         return
+    try:
+        _record(sandbox, platform_id, outcome)
+    except OrderMovedOn:  # another replica moved the order meanwhile: record it on the new read
+        _record(sandbox, platform_id, outcome)
+
+
+def _record(sandbox: Sandbox, platform_id: str, outcome: Outcome) -> None:
     with sandbox.store.transaction():
         order = get_order(sandbox.store, GATEWAY, platform_id)
         if order is None or order.kind not in _TRACKED_KINDS:
