@@ -326,6 +326,7 @@ class DeliveryEngine:
             redeliver_after=None,
             failures=0,
             attempts=0,
+            lease=None,
         )
         self.outbox.insert([again], announce=self.leased)
         self._live[again.id] = again

@@ -72,6 +72,9 @@ class Message:
     failures: int = 0  # failed scheduled attempts (a resend does not count)
     attempts: int = 0
     finished_at: datetime | None = None
+    # Replicas on one database: the lease this copy of the message was claimed under (None:
+    # not claimed); only while it holds may this copy's outcome change the stored state.
+    lease: str | None = None
 
     def sent_headers(self) -> dict[str, str]:
         return {**self.headers, "X-Sandbox-Callback-Id": self.id}
