@@ -18,6 +18,7 @@ others insert too).
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -25,7 +26,7 @@ from typing import Any
 
 from sandbox.clock import format_instant, parse_instant
 from sandbox.delivery.ack import AckRule
-from sandbox.delivery.model import Attempt, Message, message_id, message_number
+from sandbox.delivery.model import Attempt, Lease, Message, message_id, message_number
 from sandbox.delivery.policy import RetryPolicy
 from sandbox.store import leases, shared
 from sandbox.store import outbox as stored
@@ -95,14 +96,15 @@ class Outbox:
         if attempt is not None:
             self._attempts.append(self._attempt_row(seq, attempt))
         instant = self._instants.text
-        self._updates[message.id, message.lease] = (
+        lease = None if message.lease is None else message.lease.name
+        self._updates[message.id, lease] = (
             message.state,
             instant(message.due_at),
             instant(message.finished_at),
             message.failures,
             message.attempts,
             seq,
-            message.lease,
+            lease,
         )
         self._tick.request()
 
@@ -138,8 +140,8 @@ class Outbox:
         # Each claim is a lease of its own (`owner#n`): a copy of a message this replica still
         # runs under an older lease must not pass for the holder of the new one.
         self._claims += 1
-        lease = f"{owner}{LEASE_MARK}{self._claims}"
-        rows = leases.claim_messages(self.store, lease, format_instant(now), lease_s, limit)
+        lease = Lease(f"{owner}{LEASE_MARK}{self._claims}", time.monotonic() + lease_s)
+        rows = leases.claim_messages(self.store, lease.name, format_instant(now), lease_s, limit)
         claimed = []
         for row in rows:
             message = _message(row)
@@ -147,6 +149,14 @@ class Outbox:
             previous = row["previous_owner"]
             claimed.append((message, None if previous is None else previous.split(LEASE_MARK)[0]))
         return claimed
+
+    def holds(self, message: Message) -> bool:
+        """Whether the lease `message` was claimed under still holds it (or it has none)."""
+        lease = message.lease
+        if lease is None or time.monotonic() < lease.safe_until:
+            return True
+        seq = message_number(message.id)
+        return seq is not None and leases.holds_message(self.store, seq, lease.name)
 
     def announce(self) -> None:
         """Tell the other replicas (if any) that messages were stored."""

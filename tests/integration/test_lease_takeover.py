@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 from typing import Any
 
 import httpx
 import pytest
 from support.postgres import PostgresCluster
-from support.receiver import Receiver, run_receiver
+from support.receiver import Receiver, Reply, run_receiver
 
 from sandbox.client.trustpay import TrustPayClient, num
 from sandbox.store import open_store
@@ -78,10 +79,16 @@ def held_leases(database: str) -> int:
         store.close()
 
 
+@pytest.mark.parametrize(
+    ("late_reply", "late_acked"),
+    [(Reply(kind="ack"), True), (Reply(500, b"merchant error"), False)],
+    ids=["late-ack", "late-failure"],
+)
 def test_a_late_attempt_after_a_takeover_is_its_own_attempt(
-    database: str, receiver: Receiver
+    database: str, receiver: Receiver, late_reply: Reply, late_acked: bool
 ) -> None:
-    receiver.slow(SLOW_REPLY_S)  # the first post hangs; every later one is answered at once
+    # The first post hangs past the lease; every later one is acknowledged at once.
+    receiver.reply(replace(late_reply, delay=SLOW_REPLY_S))
     with two_replicas(database) as pair:
         pay_in(pair[0], receiver, "ORD-LEASE-1")
         # An advance returns once every attempt its replica has in flight has finished and
@@ -95,16 +102,17 @@ def test_a_late_attempt_after_a_takeover_is_its_own_attempt(
         message = pair[1].get(f"/_sandbox/callbacks/{listed[0]['id']}").json()
         attempts = message["attempts"]
         shown = [(a["number"], a["error"], a["status"], a["acked"]) for a in attempts]
-        # The taker's note on the attempt it could not see the end of, its own attempt, and
-        # the late attempt itself, each under a number of its own.
+        # The taker's note on the attempt it could not see the end of, then its own attempt
+        # and the late attempt itself, each under a number of its own.
         assert [a["number"] for a in attempts] == [1, 2, 3], shown
         assert attempts[0]["error"] == "abandoned", shown
-        made = attempts[1:]
-        assert [(a["error"], a["status"], a["acked"]) for a in made] == [(None, 200, True)] * 2
-        assert len(made) == len(posts)  # every post the merchant got is on record
-        taken, late = sorted(made, key=lambda a: a["latency_ms"])
+        taken, late = attempts[1:]
+        assert len(attempts[1:]) == len(posts)  # every post the merchant got is on record
+        assert (taken["error"], taken["status"], taken["acked"]) == (None, 200, True), shown
         assert late["latency_ms"] >= SLOW_REPLY_S * 1000, shown
-        assert late["number"] == 3 and taken["number"] == 2, shown
-        assert message["state"] == "acked"
-        assert message["attempt_count"] == 3
+        assert (late["status"], late["acked"]) == (late_reply.status, late_acked), shown
+        # The state is the holder's: acknowledged, no retry for the late failure.
+        assert (message["state"], message["attempt_count"]) == ("acked", 3)
         assert held_leases(database) == 0
+        pair[0].post("/_sandbox/clock/advance", json={"seconds": 3600})
+        assert len(receiver.requests) == 2
