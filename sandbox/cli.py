@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import os
 import signal
@@ -286,6 +287,9 @@ def _signature_arguments(parser: argparse.ArgumentParser, *, verifying: bool) ->
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    # Start-up makes few cycles but many objects: no collection until it is done, then one
+    # (`freeze_startup_heap`, which turns the collector back on).
+    gc.disable()
 
     from sandbox.app import create_app
     from sandbox.logs import configure_logging, log_banner
