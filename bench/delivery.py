@@ -3,7 +3,9 @@
 Throughput: the delivery engine (one process, its shared keep-alive client, the configured
 concurrency) delivers N callbacks to a bare uvicorn receiver in another process; the baseline is
 a plain `aiohttp.ClientSession` loop posting the same bodies to the same receiver with the same
-concurrency. Engine and baseline runs alternate; the medians are compared.
+concurrency. Engine and baseline runs alternate; the medians are compared. Each run's process
+CPU time per callback is measured too: the engine's minus the plain loop's is the engine's own
+cost per callback (its store rows, queue and bookkeeping), next to the HTTP client's.
 
 Retry timing: on the real clock, every callback's first attempt gets a 500 and the retry is due
 `delay` sandbox seconds later; the error is when the retry attempt started minus when it was due,
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import subprocess
 import sys
@@ -21,7 +24,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -34,6 +37,7 @@ from sandbox.runtime import Sandbox, open_sandbox
 from sandbox.settings import Settings
 
 THROUGHPUT_TARGET = 3000.0  # callbacks per second
+OWN_CPU_TARGET_US = 150.0  # the engine's own CPU per callback, over the plain loop's
 RETRY_P99_TARGET_MS = 50.0
 BODY = b'{"type":0,"merchant_id":8820250900009,"order_no":"ORDER-1","order_amount":100.00}'
 HEADERS = {"Content-Type": "application/json"}
@@ -98,27 +102,57 @@ async def _start_engine(
     return sandbox, request, settled
 
 
+@dataclass(frozen=True)
+class Run:
+    rate: float  # callbacks per second
+    cpu_us: float  # this process's CPU time per callback, microseconds
+
+
+class _Timing:
+    """Wall and process CPU time from `start()` to `stop(count)`."""
+
+    def __init__(self) -> None:
+        self._wall = self._cpu = 0.0
+
+    def start(self) -> None:
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+
+    def stop(self, count: int) -> Run:
+        wall, cpu = time.perf_counter() - self._wall, time.process_time() - self._cpu
+        return Run(count / wall, cpu / count * 1e6)
+
+
 async def engine_run(url: str, count: int, concurrency: int, db: str) -> float:
     """Callbacks per second through the engine, from the first submit to the last ack."""
+    return (await measured_engine_run(url, count, concurrency, db)).rate
+
+
+async def measured_engine_run(url: str, count: int, concurrency: int, db: str) -> Run:
     sandbox, request, done = await _start_engine(_settings(db, concurrency), url, count, 60)
+    timing = _Timing()
     try:
-        start = time.perf_counter()
+        timing.start()
         for n in range(count):
             sandbox.delivery.submit(replace(request, order_id=f"O{n}"))
             if n % 256 == 0:
                 await asyncio.sleep(0)  # a gateway submits from request handlers, not all at once
         await asyncio.wait_for(done.wait(), timeout=300)
-        return count / (time.perf_counter() - start)
+        return timing.stop(count)
     finally:
         await sandbox.stop()
 
 
 async def baseline_run(url: str, count: int, concurrency: int) -> float:
     """Callbacks per second through a plain aiohttp loop with the same concurrency."""
+    return (await measured_baseline_run(url, count, concurrency)).rate
+
+
+async def measured_baseline_run(url: str, count: int, concurrency: int) -> Run:
     import aiohttp
 
     slots = asyncio.Semaphore(concurrency)
     connector = aiohttp.TCPConnector(limit=concurrency)
+    timing = _Timing()
     async with aiohttp.ClientSession(connector=connector) as client:
 
         async def one(n: int) -> None:
@@ -126,9 +160,9 @@ async def baseline_run(url: str, count: int, concurrency: int) -> float:
                 await response.read()
                 response.raise_for_status()
 
-        start = time.perf_counter()
+        timing.start()
         await asyncio.gather(*(one(n) for n in range(count)))
-        return count / (time.perf_counter() - start)
+        return timing.stop(count)
 
 
 async def retry_errors(
@@ -154,6 +188,15 @@ async def retry_errors(
         await sandbox.stop()
 
 
+def _median(runs: list[Run], field: str) -> float:
+    return statistics.median(getattr(run, field) for run in runs)
+
+
+def _range(runs: list[Run], field: str) -> str:
+    values = [getattr(run, field) for run in runs]
+    return f"{min(values):,.0f}-{max(values):,.0f}"
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -171,33 +214,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--retries", type=int, default=1000, help="callbacks in the timing run")
     args = parser.parse_args(argv)
 
-    engine: list[float] = []
-    baseline: list[float] = []
+    engine: list[Run] = []
+    baseline: list[Run] = []
+    load_before = os.getloadavg()[0]
     with receiver() as url, tempfile.TemporaryDirectory() as folder:
         asyncio.run(baseline_run(url, 500, args.concurrency))  # warm the receiver up
         for n in range(1, args.runs + 1):
             db = str(Path(folder) / f"run{n}.db") if args.file_db else ":memory:"
-            engine.append(asyncio.run(engine_run(url, args.count, args.concurrency, db)))
-            baseline.append(asyncio.run(baseline_run(url, args.count, args.concurrency)))
+            engine.append(asyncio.run(measured_engine_run(url, args.count, args.concurrency, db)))
+            baseline.append(asyncio.run(measured_baseline_run(url, args.count, args.concurrency)))
             print(
-                f"delivery: run {n}/{args.runs} engine {engine[-1]:,.0f}/s  "
-                f"aiohttp loop {baseline[-1]:,.0f}/s",
+                f"delivery: run {n}/{args.runs} engine {engine[-1].rate:,.0f}/s "
+                f"({engine[-1].cpu_us:.0f} us CPU each)  aiohttp loop {baseline[-1].rate:,.0f}/s "
+                f"({baseline[-1].cpu_us:.0f} us)",
                 flush=True,
             )
     with receiver(fail_first=True) as url:
         errors = asyncio.run(retry_errors(url, args.retries, rate=200, delay=2.0, scale=4.0))
-    ours, theirs = statistics.median(engine), statistics.median(baseline)
+    ours, theirs = _median(engine, "rate"), _median(baseline, "rate")
+    ours_cpu, theirs_cpu = _median(engine, "cpu_us"), _median(baseline, "cpu_us")
+    own_cpu = ours_cpu - theirs_cpu
     p50, p99, worst = percentile(errors, 50), percentile(errors, 99), max(errors)
     store = "file DB" if args.file_db else "in-memory DB"
     rows = [
         ("metric", "sandbox", "baseline", "ratio", "target", "result"),
         (
-            f"callbacks/s ({store}, {args.concurrency} in flight, median of {args.runs})",
+            f"callbacks/s ({store}, {args.concurrency} in flight, median of {args.runs}; "
+            f"range {_range(engine, 'rate')} vs {_range(baseline, 'rate')})",
             f"{ours:,.0f}/s",
             f"{theirs:,.0f}/s",
             f"{ours / theirs:.2f}x",
             f">= {THROUGHPUT_TARGET:,.0f}/s",
             "PASS" if ours >= THROUGHPUT_TARGET else "FAIL",
+        ),
+        (
+            f"CPU per callback (engine's own: {own_cpu:.0f} us over the plain loop's; "
+            f"{1e6 / ours_cpu:,.0f} vs {1e6 / theirs_cpu:,.0f} callbacks per CPU-second)",
+            f"{ours_cpu:.0f} us",
+            f"{theirs_cpu:.0f} us",
+            f"{ours_cpu / theirs_cpu:.2f}x",
+            f"own <= {OWN_CPU_TARGET_US:g} us",
+            "PASS" if own_cpu <= OWN_CPU_TARGET_US else "FAIL",
         ),
         (
             f"retry timing error p99 ({len(errors)} retries; p50 {p50:.1f}, max {worst:.1f} ms)",
@@ -212,6 +269,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     print("\n".join(line.rstrip() for line in lines), flush=True)
+    load_after = os.getloadavg()[0]
+    print(f"load average (1 min): {load_before:.2f} before, {load_after:.2f} after", flush=True)
     return 0 if all(row[-1] == "PASS" for row in rows[1:]) else 1
 
 

@@ -28,6 +28,7 @@ from sandbox.store.journal import Journal
 from sandbox.store.merchants import register_merchants
 from sandbox.store.migrations import MERCHANT_TABLES
 from sandbox.store.orders import Order
+from sandbox.store.sequences import forget_counters, increment
 from sandbox.timers import Timers
 from sandbox.yamlsource import YamlError
 
@@ -133,6 +134,8 @@ class Sandbox:
             only = (scope.gateway, scope.merchant)
         with self.store.transaction():
             self.store.clear(MERCHANT_TABLES, only)
+            if self.store.shared:  # each id counter restarts from what the rows left give
+                forget_counters(self.store)
             seed_opening_balances(
                 self.store, self.merchants, self.clock.now(), overwrite=True, only=only
             )
@@ -228,11 +231,15 @@ def open_sandbox(settings: Settings, gateways: Sequence[GatewayPlug]) -> Sandbox
 def _seeded_rng(seed: int | None, store: Store) -> random.Random:
     """The sandbox's random source. Same seed on a fresh database, same ids; a file database
     counts its starts, so a restart with the same seed continues instead of replaying the ids
-    the store already holds."""
+    the store already holds. Replicas on one database count their starts in one statement, so
+    two started at once with one seed draw distinct streams (never the same ids)."""
     if seed is None or store.is_memory:
         return random.Random(seed)
-    starts = int(store.get_meta(SEED_STARTS_META_KEY) or "0")
-    store.set_meta(SEED_STARTS_META_KEY, str(starts + 1))
+    if store.shared:  # replicas starting together: each takes a start number of its own
+        starts = increment(store, SEED_STARTS_META_KEY, lambda: 1) - 1
+    else:
+        starts = int(store.get_meta(SEED_STARTS_META_KEY) or "0")
+        store.set_meta(SEED_STARTS_META_KEY, str(starts + 1))
     return random.Random(seed if starts == 0 else f"{seed}:{starts}")
 
 

@@ -1,9 +1,11 @@
 """The delivery engine: turns gateway callback requests into messages and delivers them.
 
-Every due time is on the sandbox clock (`clock.call_at`), so a manual-clock `advance` returns only
-after every attempt that fell due has run, and a 60 s retry takes 60/scale real seconds in real
-mode. At most `delivery_concurrency` attempts are in flight, over one keep-alive aiohttp session
-that is created once and reused (`transport.ClientSlots`).
+Every due time is on the sandbox clock: pending messages wait in one ordered queue with a single
+clock timer at its head (`workers.DueQueue`), so a manual-clock `advance` returns only after every
+attempt that fell due has run, and a 60 s retry takes 60/scale real seconds in real mode. One
+worker per concurrency slot runs the due attempts; at most `delivery_concurrency` attempts are in
+flight, over one keep-alive aiohttp session that is created once and reused
+(`transport.ClientSlots`).
 The engine and its store are touched only on the server's event-loop thread (`engine.loop`).
 """
 
@@ -17,10 +19,10 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sandbox import __version__
-from sandbox.clock import Clock, Timer, format_instant
+from sandbox.clock import Clock, format_instant
 from sandbox.delivery.ack import acknowledged
 from sandbox.delivery.allow import TargetRule
 from sandbox.delivery.model import Attempt, CallbackRequest, Message, MessageState, Outcome
@@ -28,6 +30,7 @@ from sandbox.delivery.notify import ChangeSignal
 from sandbox.delivery.outbox import Outbox
 from sandbox.delivery.targets import resolve_target
 from sandbox.delivery.transport import ClientSlots, post
+from sandbox.delivery.workers import DueQueue
 from sandbox.events import EventHub
 from sandbox.logs import callbacks_log, log_callback_attempt
 from sandbox.store import Store
@@ -35,6 +38,16 @@ from sandbox.store import Store
 OutcomeHandler = Callable[[Outcome], Awaitable[None] | None]
 
 log = logging.getLogger("sandbox.delivery")
+
+
+class ResetScope(Protocol):
+    """What a reset emptied: every merchant's rows, or (both set) one gateway's merchant's."""
+
+    @property
+    def gateway(self) -> str | None: ...
+
+    @property
+    def merchant(self) -> str | None: ...
 
 
 class NoTarget(ValueError):
@@ -68,7 +81,7 @@ class DeliveryEngine:
         self._handlers: dict[str, OutcomeHandler] = {}
         self._retry_handlers: set[str] = set()  # gateways told of failed attempts retried later
         self._live: dict[str, Message] = {}  # pending messages, by id
-        self._timers: dict[str, Timer] = {}
+        self._due = DueQueue(clock, concurrency, self._run_scheduled)
         self._resending: dict[str, Message] = {}  # finished messages with a resend in flight
         self._inflight: set[asyncio.Task[object]] = set()
         self._slots: ClientSlots | None = None
@@ -92,6 +105,7 @@ class DeliveryEngine:
         self._closing = False
         if self.leased:
             return
+        self._due.start()
         for message in self.outbox.pending():
             if message.id not in self._live:
                 self._live[message.id] = message
@@ -100,9 +114,7 @@ class DeliveryEngine:
     async def stop(self) -> None:
         """Cancel attempts in flight (their messages stay pending in the store) and close."""
         self._closing = True
-        for timer in self._timers.values():
-            timer.cancel()
-        self._timers.clear()
+        await self._due.stop()
         for task in list(self._inflight):
             task.cancel()
         await asyncio.gather(*self._inflight, return_exceptions=True)
@@ -163,11 +175,7 @@ class DeliveryEngine:
             )
             for index in range(request.copies)
         ]
-        with self.outbox.store.transaction():
-            for message in messages:
-                self.outbox.insert(message)
-            if self.leased:
-                self.outbox.announce()
+        self.outbox.insert(messages, announce=self.leased)
         for message in messages:
             self._live[message.id] = message
             self._schedule(message)
@@ -193,14 +201,12 @@ class DeliveryEngine:
             self._record(message, attempt)
         return message, attempt
 
-    def after_reset(self, _scope: object) -> None:
-        """Forget timers and state of the messages a reset deleted."""
+    def after_reset(self, scope: ResetScope) -> None:
+        """Forget the state of the messages a reset deleted (their queue entries are skipped)."""
+        self.outbox.drop_unwritten(scope.gateway, scope.merchant)
         survivors = self.outbox.pending_ids()
         for message_id in [m for m in self._live if m not in survivors]:
             del self._live[message_id]
-            timer = self._timers.pop(message_id, None)
-            if timer is not None:
-                timer.cancel()
         self._resending.clear()
         self.outbox.forget_counts()
         self.changes.changed()
@@ -227,14 +233,9 @@ class DeliveryEngine:
             self._live.pop(message_id, None)
             self.work_added()
             return
-
-        async def job() -> None:
-            await self._run_scheduled(message_id)
-
-        self._timers[message_id] = self.clock.call_at(message.due_at, job)
+        self._due.add(message.due_at, message_id)
 
     async def _run_scheduled(self, message_id: str) -> None:
-        self._timers.pop(message_id, None)
         message = self._live.get(message_id)
         if message is None or message.state != "pending" or self._closing:
             return
@@ -258,7 +259,8 @@ class DeliveryEngine:
             await self._notify_gateway(Outcome(message, "pending", attempt))
 
     async def _attempt(self, message: Message, *, resend: bool) -> Attempt:
-        assert self._slots is not None
+        slots = self._slots
+        assert slots is not None
         message.attempts += 1
         number = message.attempts
         due = None if resend else message.due_at
@@ -266,11 +268,11 @@ class DeliveryEngine:
         if task is not None:
             self._inflight.add(task)
         try:
-            async with self._slots.client() as client:
+            async with slots.free:
                 started = self.clock.now()
                 wall = time.perf_counter()
                 result = await post(
-                    client,
+                    slots.current(),
                     message.url,
                     message.body,
                     message.sent_headers(),
@@ -303,9 +305,6 @@ class DeliveryEngine:
         message.due_at = None
         message.finished_at = attempt.finished_at
         self._live.pop(message.id, None)
-        timer = self._timers.pop(message.id, None)
-        if timer is not None:
-            timer.cancel()
         self._record(message, attempt)
         if first_ack and message.redeliver_after is not None:
             self._redeliver(message, attempt.finished_at)
@@ -328,9 +327,7 @@ class DeliveryEngine:
             failures=0,
             attempts=0,
         )
-        self.outbox.insert(again)
-        if self.leased:
-            self.outbox.announce()
+        self.outbox.insert([again], announce=self.leased)
         self._live[again.id] = again
         self._schedule(again)
 

@@ -1,18 +1,26 @@
 """The delivery engine's view of stored callback messages and their attempts.
 
-A new message is written at once (inside the caller's transaction, if any), so a pending
-callback survives a restart. Attempt results are buffered and written together once per event-loop
-tick: at a few thousand callbacks a second that is one commit instead of thousands, and a crash in
-between only means an already-sent callback is sent again (the gateways' documented behaviour).
-Every read flushes first. Bounded by `limit` rows: the oldest finished messages are dropped
-first; pending messages are never dropped.
+A new message submitted inside the caller's transaction (a gateway's request) is written at once,
+in it, so it commits with the order it reports on. Outside one, on a database of its own (SQLite,
+one process), it gets its id here and is written with the next flush, several in one statement;
+on a database replicas share it is written at once, as the others claim work from the rows.
+Attempt results are buffered and written together once per event-loop tick: at a few thousand
+callbacks a second that is one commit instead of thousands, and a crash in between only means an
+already-sent callback is sent again (the gateways' documented behaviour). Every read flushes
+first; so does stopping, so pending callbacks survive a restart.
+
+Bounded by `limit` rows: the oldest finished messages are dropped first; pending messages are
+never dropped. The row count is kept here (inserts add, trimming subtracts what it deleted), so
+trimming does not count the table (on a database replicas share, it recounts after trimming: the
+others insert too).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sandbox.clock import format_instant, parse_instant
@@ -35,25 +43,57 @@ class Outbox:
         self._attempts: list[tuple[Any, ...]] = []
         self._updates: dict[str, tuple[Any, ...]] = {}
         self._tick = TickFlush(self.flush)
+        self._instants = InstantText()
         self._rows = self._count()
+        # Ids are handed out here when this process is the database's only writer.
+        self._numbered = store.dialect == "sqlite" and not store.shared
+        self._last_seq = stored.last_message_seq(store) if self._numbered else 0
+        self._inserts: list[tuple[Any, ...]] = []  # (seq, *message columns), not yet written
 
     # -- writing ---------------------------------------------------------------------------
 
-    def insert(self, message: Message) -> Message:
-        """Store a new message now; returns it with its id."""
-        message.id = message_id(stored.insert_message(self.store, _message_row(message)))
-        self._rows += 1
-        return message
+    def insert(self, messages: Sequence[Message], *, announce: bool = False) -> None:
+        """Store new messages (see above for when), giving each its id; with `announce`, tell
+        the other replicas too."""
+        self._rows += len(messages)
+        if self._numbered:
+            rows = []
+            for message in messages:
+                self._last_seq += 1
+                message.id = message_id(self._last_seq)
+                rows.append((self._last_seq, *self._message_row(message)))
+            if self.store.in_transaction:
+                stored.insert_numbered_messages(self.store, rows)
+            else:
+                self._inserts += rows
+                self._tick.request()
+            return
+        with self.store.transaction():
+            for message in messages:
+                seq = stored.insert_message(self.store, self._message_row(message))
+                message.id = message_id(seq)
+            if announce:
+                self.announce()
+
+    def drop_unwritten(self, gateway: str | None, merchant: str | None) -> None:
+        """Forget messages not written yet that a reset just emptied the table of: all of them,
+        or one gateway's merchant's."""
+        if gateway is None or merchant is None:
+            self._inserts.clear()
+        else:
+            # Row layout: seq, then CALLBACK_COLUMNS (gateway, merchant_id, ...).
+            self._inserts = [r for r in self._inserts if (r[1], r[2]) != (gateway, merchant)]
 
     def record(self, message: Message, attempt: Attempt | None = None) -> None:
         """Buffer an attempt and the message's new state; written on the next flush."""
         seq = message_number(message.id)
         if attempt is not None:
-            self._attempts.append(_attempt_row(seq, attempt))
+            self._attempts.append(self._attempt_row(seq, attempt))
+        instant = self._instants.text
         self._updates[message.id] = (
             message.state,
-            _instant(message.due_at),
-            _instant(message.finished_at),
+            instant(message.due_at),
+            instant(message.finished_at),
             message.failures,
             message.attempts,
             seq,
@@ -62,15 +102,18 @@ class Outbox:
 
     def record_attempt(self, message: Message, attempt: Attempt) -> None:
         """Buffer an attempt alone, leaving the message's row as it is."""
-        self._attempts.append(_attempt_row(message_number(message.id), attempt))
+        self._attempts.append(self._attempt_row(message_number(message.id), attempt))
         self._tick.request()
 
     def flush(self) -> None:
-        if not self._attempts and not self._updates:
+        if not self._attempts and not self._updates and not self._inserts:
             return
+        inserts, self._inserts = self._inserts, []
         attempts, self._attempts = self._attempts, []
         updates, self._updates = list(self._updates.values()), {}
         with self.store.transaction():
+            if inserts:
+                stored.insert_numbered_messages(self.store, inserts)
             # A message deleted meanwhile (reset, trimming) takes its late attempts with it.
             stored.write_attempts(self.store, attempts)
             stored.update_states(self.store, updates)
@@ -95,11 +138,18 @@ class Outbox:
         self._rows = self._count()
 
     def _trim(self) -> None:
-        stored.drop_oldest_finished(self.store, self._rows - self.limit)
-        self._rows = self._count()
+        self._rows -= stored.drop_oldest_finished(self.store, self._rows - self.limit)
+        if self.store.shared:
+            self._rows = self._count()  # other replicas insert too
 
     def _count(self) -> int:
         return stored.count_messages(self.store)
+
+    def _message_row(self, message: Message) -> Sequence[Any]:
+        return _message_row(message, self._instants)
+
+    def _attempt_row(self, seq: int | None, attempt: Attempt) -> tuple[Any, ...]:
+        return _attempt_row(seq, attempt, self._instants)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -133,15 +183,50 @@ class Outbox:
         ]
 
 
-def _instant(moment: datetime | None) -> str | None:
-    return None if moment is None else format_instant(moment)
+class InstantText:
+    """Stored text of sandbox instants, remembering the last two: a message's creation and
+    first due time, an attempt's end and the message's finish are usually the same instant."""
+
+    def __init__(self) -> None:
+        self._last: tuple[datetime | None, str | None] = (None, None)
+        self._before: tuple[datetime | None, str | None] = (None, None)
+
+    def text(self, moment: datetime | None) -> str | None:
+        if moment is None:
+            return None
+        if moment == self._last[0]:
+            return self._last[1]
+        if moment == self._before[0]:
+            return self._before[1]
+        if moment.tzinfo is UTC:  # the clock's own instants: no conversion needed
+            text = moment.isoformat(timespec="microseconds")[:-6] + "Z"
+        else:
+            text = format_instant(moment)
+        self._before, self._last = self._last, (moment, text)
+        return text
+
+
+@lru_cache(maxsize=256)
+def json_text(value: AckRule | RetryPolicy) -> str:
+    """The stored JSON of an ack rule or retry policy (a handful are shared by every message)."""
+    return json.dumps(value.to_json())
+
+
+@lru_cache(maxsize=256)
+def _ack_rule(text: str) -> AckRule:
+    return AckRule.from_json(json.loads(text))
+
+
+@lru_cache(maxsize=256)
+def _policy(text: str) -> RetryPolicy:
+    return RetryPolicy.from_json(json.loads(text))
 
 
 def _parsed(text: str | None) -> datetime | None:
     return None if text is None else parse_instant(text)
 
 
-def _message_row(m: Message) -> Sequence[Any]:
+def _message_row(m: Message, instant: InstantText) -> Sequence[Any]:
     return (
         m.gateway,
         m.merchant,
@@ -152,13 +237,13 @@ def _message_row(m: Message) -> Sequence[Any]:
         m.original_url,
         m.body,
         json.dumps(m.headers),
-        json.dumps(m.ack.to_json()),
-        json.dumps(m.policy.to_json()),
+        json_text(m.ack),
+        json_text(m.policy),
         m.tag,
         m.state,
-        format_instant(m.created_at),
-        _instant(m.due_at),
-        _instant(m.finished_at),
+        instant.text(m.created_at),
+        instant.text(m.due_at),
+        instant.text(m.finished_at),
         m.copy,
         m.copies,
         m.redelivery_of,
@@ -180,8 +265,8 @@ def _message(row: Row) -> Message:
         original_url=row["original_url"],
         body=bytes(row["body"]),
         headers=json.loads(row["headers"]),
-        ack=AckRule.from_json(json.loads(row["ack"])),
-        policy=RetryPolicy.from_json(json.loads(row["policy"])),
+        ack=_ack_rule(row["ack"]),
+        policy=_policy(row["policy"]),
         tag=row["tag"],
         state=row["state"],
         created_at=parse_instant(row["created_at"]),
@@ -198,13 +283,13 @@ def _message(row: Row) -> Message:
     )
 
 
-def _attempt_row(seq: int | None, a: Attempt) -> tuple[Any, ...]:
+def _attempt_row(seq: int | None, a: Attempt, instant: InstantText) -> tuple[Any, ...]:
     return (
         seq,
         a.number,
-        _instant(a.due_at),
-        format_instant(a.started_at),
-        format_instant(a.finished_at),
+        instant.text(a.due_at),
+        instant.text(a.started_at),
+        instant.text(a.finished_at),
         a.latency_ms,
         a.status,
         a.response,

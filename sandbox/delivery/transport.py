@@ -14,6 +14,7 @@ import socket
 import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from sandbox.delivery.allow import TargetRule
@@ -22,6 +23,7 @@ from sandbox.delivery.model import EXCERPT_LIMIT, ErrorKind, SendResult
 if TYPE_CHECKING:
     # aiohttp is imported on first delivery, not at start-up (it costs ~120 ms of start-up).
     import aiohttp
+    from yarl import URL
 
 
 class ClientSlots:
@@ -38,10 +40,19 @@ class ClientSlots:
         """The session once the first attempt made it; None before and after `close`."""
         return self._session
 
+    @property
+    def free(self) -> asyncio.Semaphore:
+        """One slot per attempt in flight; hold it around `current()`'s use."""
+        return self._free
+
+    def current(self) -> aiohttp.ClientSession:
+        """The session, made on first need."""
+        return self._session or self._new_session()
+
     @asynccontextmanager
     async def client(self) -> AsyncIterator[aiohttp.ClientSession]:
         async with self._free:
-            yield self._session or self._new_session()
+            yield self.current()
 
     def _new_session(self) -> aiohttp.ClientSession:
         import aiohttp
@@ -78,12 +89,11 @@ async def post(
     """Never raises for network trouble: the result carries a status or an error kind.
     With `allow`, a target outside it is not contacted at all."""
     import aiohttp
-    from yarl import URL
 
     if allow is not None and not await allow.allows(url):
         return SendResult(error="invalid-url", detail="not an allowed callback target")
     try:
-        target = URL(url, encoded=True)  # the URL exactly as the merchant gave it
+        target = _parsed_url(url)
         if target.scheme not in ("http", "https") or not target.host:
             return SendResult(error="invalid-url", detail=f"not an http(s) URL: {url[:200]}")
         # One overall limit: it also covers a reply that trickles in.
@@ -99,6 +109,14 @@ async def post(
         return SendResult(error=classify(exc), detail=f"{type(exc).__name__}: {exc}"[:500])
     except (OSError, ssl.SSLError) as exc:
         return SendResult(error=classify(exc), detail=f"{type(exc).__name__}: {exc}"[:500])
+
+
+@lru_cache(maxsize=1024)
+def _parsed_url(url: str) -> URL:
+    """The URL exactly as the merchant gave it (parsed once: most callbacks share a few URLs)."""
+    from yarl import URL
+
+    return URL(url, encoded=True)
 
 
 async def _read_capped(response: aiohttp.ClientResponse) -> tuple[bytes, bool]:

@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from sandbox.store.claims import claim_value
 from sandbox.store.orders import (
     DuplicateOrder,
     Order,
@@ -39,6 +40,7 @@ __all__ = [
     "OrderFilter",
     "OrderHead",
     "child_orders",
+    "claim_value",
     "count_merchant_order_prefix",
     "count_with_data",
     "data_taken",

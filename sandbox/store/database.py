@@ -62,6 +62,11 @@ class Store:
         return self.path == MEMORY
 
     @property
+    def in_transaction(self) -> bool:
+        """Whether a `transaction()` block is open (what is written now joins its commit)."""
+        return self._depth > 0
+
+    @property
     def schema_version(self) -> int:
         raise NotImplementedError
 

@@ -262,6 +262,50 @@ MIGRATIONS: list[tuple[int, str]] = [
         ) WHERE number_space IS NOT NULL;
         """,
     ),
+    (
+        14,
+        # State replicas on one database must share, kept exact by the database itself.
+        # `order_totals`: counted orders per merchant, kind, currency and period (a UTC day
+        # "2026-03-12" or month "2026-03" of the sandbox clock), changed in the transaction that
+        # stores or fails an order, under the row's lock (TrustPay's daily and monthly pay-in
+        # limits). Rows appear on first use, computed from the orders then; one process on
+        # SQLite keeps these totals in memory instead.
+        # `order_claims`: values an order holds that no other order of its merchant may hold in
+        # the same space (a physical card's number, an EzPay payout's idempotencyId), taken in
+        # the order's transaction, so two requests racing for one value store it once. Orders
+        # stored before this version claim their values here (older duplicates claim once).
+        """
+        CREATE TABLE order_totals (
+            gateway     TEXT NOT NULL,
+            merchant_id TEXT NOT NULL,
+            kind        TEXT NOT NULL,
+            currency    TEXT NOT NULL,
+            period      TEXT NOT NULL,
+            orders      INTEGER NOT NULL,
+            amount      TEXT NOT NULL,            -- Decimal text
+            PRIMARY KEY (gateway, merchant_id, kind, currency, period)
+        );
+        CREATE TABLE order_claims (
+            gateway     TEXT NOT NULL,
+            merchant_id TEXT NOT NULL,
+            space       TEXT NOT NULL,            -- what the value is: "pcard.card_number"
+            value       TEXT NOT NULL,
+            PRIMARY KEY (gateway, merchant_id, space, value)
+        );
+        INSERT INTO order_claims (gateway, merchant_id, space, value)
+        SELECT DISTINCT gateway, merchant_id, 'pcard.card_number',
+            json_extract(data, '$.card_number')
+        FROM orders
+        WHERE gateway = 'trustpay' AND kind = 'pcard'
+            AND json_extract(data, '$.card_number') IS NOT NULL;
+        INSERT INTO order_claims (gateway, merchant_id, space, value)
+        SELECT DISTINCT gateway, merchant_id, 'payout.idempotencyId',
+            json_extract(data, '$.idempotencyId')
+        FROM orders
+        WHERE gateway = 'ezpay' AND kind = 'payout'
+            AND json_extract(data, '$.idempotencyId') IS NOT NULL;
+        """,
+    ),
 ]
 
 # Tables emptied by POST /_sandbox/reset (balances are then re-seeded from the opening values).
@@ -274,6 +318,8 @@ MERCHANT_TABLES: list[str] = [
     "orders",
     "timers",
     "scenario_turns",
+    "order_totals",
+    "order_claims",
 ]
 
 # PostgreSQL text for versions the mechanical translation does not cover (none so far).

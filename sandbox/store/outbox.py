@@ -90,6 +90,20 @@ def insert_message(store: Store, values: Sequence[Any]) -> int:
     return store.insert(f"INSERT INTO callbacks ({_COLUMNS}) VALUES ({_MARKS})", values)
 
 
+def insert_numbered_messages(store: Store, rows: Sequence[Sequence[Any]]) -> None:
+    """Store messages whose `seq` the caller chose (each row: seq, then `CALLBACK_COLUMNS`)."""
+    store.executemany(f"INSERT INTO callbacks (seq, {_COLUMNS}) VALUES (?, {_MARKS})", rows)
+
+
+def last_message_seq(store: Store) -> int:
+    """The highest `seq` ever given to a message (SQLite; deleted ones count: never reused)."""
+    row = store.fetchone(
+        "SELECT MAX(COALESCE((SELECT MAX(seq) FROM callbacks), 0), "
+        "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'callbacks'), 0)) AS n"
+    )
+    return int(row["n"]) if row else 0
+
+
 # PostgreSQL types of the attempt columns: values in a SELECT list need them spelled out.
 _ATTEMPT_TYPES = (
     "BIGINT",
@@ -138,9 +152,10 @@ def update_states(store: Store, rows: Sequence[Sequence[Any]]) -> None:
     )
 
 
-def drop_oldest_finished(store: Store, count: int) -> None:
-    """Delete the `count` oldest messages that are no longer pending (attempts go by cascade)."""
-    store.execute(
+def drop_oldest_finished(store: Store, count: int) -> int:
+    """Delete the `count` oldest messages that are no longer pending (attempts go by cascade);
+    how many were deleted."""
+    return store.execute(
         "DELETE FROM callbacks WHERE seq IN (SELECT seq FROM callbacks "
         "WHERE state != 'pending' ORDER BY seq LIMIT ?)",
         (count,),

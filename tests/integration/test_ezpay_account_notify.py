@@ -1,4 +1,4 @@
-"""EzPay balances and the report, the.3 request vectors sent live with their
+"""EzPay balances and the report, the documented request vectors sent live with their
 pinned signatures, notification retries on a non-10000 reply (manual clock), scenario callback
 directives, and a merchant with its own key pairs running the whole flow."""
 

@@ -9,41 +9,30 @@ money, the balance moved for the stored orders only: a refused request holds not
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import httpx
 import pytest
 from support.postgres import PostgresCluster
+from support.races import MANUAL, NOWHERE, Clients, merchant_clients, send_at_once
 from support.server import run_sandbox
 
-from sandbox.client import EzPayClient, GoldenPayClient, TrustPayClient, num
+from sandbox.client import num
 from sandbox.client.ezpay import DEMO_APP_ID
 from sandbox.signing.values import parse_json
 from sandbox.testing.process import run_sandbox_process
 
-MANUAL = ("--clock", "manual", "--clock-start", "2026-03-12T08:30:00Z")
 ROUNDS = 15  # numbers per case
 SENDERS = 4  # identical requests per number, released at once
-NOWHERE = "http://127.0.0.1:9/notify"  # never called: the clock is manual and nothing is paid
 
 Send = Callable[[str], httpx.Response]  # the request for one order number
-
-
-@dataclass
-class Clients:
-    """One replica's merchant clients."""
-
-    trustpay: TrustPayClient
-    ezpay: EzPayClient
-    goldenpay: GoldenPayClient
-    admin: httpx.Client
 
 
 def trustpay_payin(clients: Clients, _sender: int) -> Send:
@@ -380,20 +369,6 @@ CASES = {
 }
 
 
-@contextmanager
-def merchant_clients(urls: Sequence[str]) -> Iterator[list[Clients]]:
-    with ExitStack() as stack:
-        yield [
-            Clients(
-                stack.enter_context(TrustPayClient(url)),
-                stack.enter_context(EzPayClient(url)),
-                stack.enter_context(GoldenPayClient(url)),
-                stack.enter_context(httpx.Client(base_url=url, timeout=30)),
-            )
-            for url in urls
-        ]
-
-
 def race(case: Case, replicas: Sequence[Clients], prefix: str) -> Counter[str]:
     """Send each of ROUNDS numbers SENDERS times at once, spread over the replicas; what the
     answers were ("accepted", "refused"), checking each is one of those two."""
@@ -407,13 +382,7 @@ def race(case: Case, replicas: Sequence[Clients], prefix: str) -> Counter[str]:
             number = f"{prefix}-{round_no:03d}"
             if case.prepare is not None:
                 case.prepare(replicas[0], number)
-            start = threading.Barrier(SENDERS)
-
-            def send(request: Send, number: str = number, start: threading.Barrier = start) -> Any:
-                start.wait(30)
-                return request(number)
-
-            answers = list(pool.map(send, senders))
+            answers = send_at_once(pool, [partial(send, number) for send in senders])
             round_outcomes = []
             for response in answers:
                 answer = parse_json(response.content)

@@ -25,6 +25,7 @@ from sandbox.gateways.ezpay.pipeline import Call, success
 from sandbox.gateways.ezpay.rules import check_amount, check_daily_limits, not_found
 from sandbox.gateways.orders import (
     Order,
+    claim_value,
     data_taken,
     find_order,
     insert_order,
@@ -36,6 +37,7 @@ from sandbox.gateways.outcomes import Outcome, planned_after
 DUPLICATE_ORDER = 21007
 BALANCE_INSUFFICIENT = 21014
 DUPLICATE_IDEMPOTENCY = 21015
+IDEMPOTENCY = "payout.idempotencyId"  # the claim space of a payout's idempotencyId
 BANK_CODE_ERROR = 21012
 WALLET_CODE_ERROR = 21013
 TRANSFER_CODE_ERROR = 21018
@@ -198,6 +200,9 @@ async def create(call: Call) -> Response:
             plan=plan.to_json(),
             number_space="payout",
         )
+        # Another request with this idempotencyId may have passed the look-up above at once.
+        if not claim_value(store, "ezpay", call.merchant_id, IDEMPOTENCY, fields["idempotencyId"]):
+            raise EzPayError(DUPLICATE_IDEMPOTENCY)
         insert_order(store, order)
         move(store, call.merchant_id, currency, -(amount + fee), now)
         result = Outcome.planned(plan)

@@ -49,6 +49,7 @@ from sandbox.scenarios.engine import Plan
 from sandbox.signing.values import JsonNumber
 from sandbox.store import Store
 from sandbox.store.balances import adjust_balance, get_balance
+from sandbox.store.sequences import take_next
 
 if TYPE_CHECKING:
     from faker import Faker
@@ -72,6 +73,7 @@ ACCOUNT = "card"
 FROZEN_ACCOUNT = "card-frozen"
 CARD_CURRENCY = "USD"
 PHYSICAL_BIN = "453201"
+VCARD_IDS = "trustpay.vcard"  # the shared counter of virtual card ids
 
 
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
@@ -118,7 +120,7 @@ def card_fee(amount: Decimal, card_type: CardType) -> Decimal:
 
 
 def card_route(path: str, operation: str, handler: Handler) -> Route:
-    """A card endpoint: `/v3/…` paths through the.0 pipeline."""
+    """A card endpoint: `/v3/…` paths through the v3 pipeline."""
     return trustpay_route(path, operation, "v3", handler)
 
 
@@ -256,7 +258,11 @@ def listing(items: list[dict[str, Any]], page: int, size: int, total: int) -> di
 
 
 def next_card_id(store: Store) -> int:
-    """Virtual card ids count from 1 across the gateway, so an admin `{card_id}` is unambiguous."""
+    """Virtual card ids count from 1 across the gateway, so an admin `{card_id}` is unambiguous.
+    Replicas on one database take them from one shared counter (forgotten on reset), so two
+    cards opened at once on two replicas never get the same id."""
+    if store.shared:
+        return take_next(store, VCARD_IDS, lambda: highest_numeric_id(store, GATEWAY, VCARD) + 1)
     return highest_numeric_id(store, GATEWAY, VCARD) + 1
 
 

@@ -27,8 +27,9 @@ from sandbox.gateways.outcomes import Outcome, outcome_action, run_outcome
 from sandbox.gateways.trustpay.balances import credit
 from sandbox.gateways.trustpay.callbacks import NOTIFY_PENDING, notify_order
 from sandbox.gateways.trustpay.cardprivacy import card_fingerprint, mask_pan
+from sandbox.gateways.trustpay.codes import TrustPayError
 from sandbox.gateways.trustpay.fees import payin_fee
-from sandbox.gateways.trustpay.limits import payin_totals
+from sandbox.gateways.trustpay.limits import EffectiveLimits, payin_totals
 from sandbox.gateways.trustpay.merchant import TrustPayMerchant
 from sandbox.gateways.trustpay.ordering import PAYIN_PAYOUT_NUMBERS, new_platform_order_no
 from sandbox.runtime import Sandbox
@@ -91,8 +92,11 @@ def new_payin(
     method: str,
     plan: Plan | None,
     card: Card | None = None,
+    limits: EffectiveLimits | None = None,
 ) -> Order:
-    """Store a new pay-in in status 1 (the caller then resolves it)."""
+    """Store a new pay-in in status 1 (the caller then resolves it), counted in the daily and
+    monthly totals; with `limits`, refused (`TrustPayError`) when counting it breaks one, so
+    the caller's transaction rolls back (an admin trigger passes none: counted, never refused)."""
     now = sandbox.clock.now()
     data: dict[str, Any] = {
         "api": api,
@@ -125,7 +129,9 @@ def new_payin(
         number_space=PAYIN_PAYOUT_NUMBERS,
     )
     insert_order(sandbox.store, order)
-    payin_totals(sandbox).added(order)
+    broken = payin_totals(sandbox).count(order, limits)
+    if broken is not None:  # a pay-in counted since the caller's check took the room left
+        raise TrustPayError(*broken)
     return order
 
 

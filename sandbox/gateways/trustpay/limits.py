@@ -2,9 +2,14 @@
 
 Rules 5-7 count this merchant's pay-ins in the currency created in the current UTC day / month
 of the sandbox clock, statuses 3 and 4 excluded. Summing those on every request would scan
-the day's orders, so `PayinTotals` keeps the sums in memory: computed from the store the first
-time a day or month is asked for, then kept up to date as orders are added and fail. The store
-stays the truth: a restart or a reset simply recomputes.
+the day's orders, so the sums are kept: computed from the store the first time a day or month
+is asked for, then kept up to date as orders are added and fail. A new pay-in is checked
+before it is stored and again when it is counted, inside the transaction that stores it, so
+a pay-in stored meanwhile (while risk control answered, or on another replica) counts too.
+
+One process on its own store keeps the sums in memory (`PayinTotals`; the store stays the
+truth: a restart or a reset simply recomputes). Replicas sharing a database keep them as rows
+every replica adds to under the row's lock (`SharedPayinTotals`, `store/totals.py`).
 """
 
 from __future__ import annotations
@@ -12,12 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING
 
-from sandbox.gateways.orders import count_with_data, heads_created_between
+from sandbox.gateways.orders import claim_value, count_with_data, heads_created_between
 from sandbox.gateways.trustpay.cardprivacy import card_fingerprint
 from sandbox.gateways.trustpay.merchant import TrustPayMerchant
 from sandbox.gateways.trustpay.ordering import limit_for, order_no_taken
+from sandbox.store.totals import TotalKey, add_to_total, read_totals
 
 if TYPE_CHECKING:
     from sandbox.gateways.orders import Order
@@ -102,61 +109,144 @@ def _next_month(start: datetime) -> datetime:
 
 
 Bucket = tuple[str, str, str, datetime]  # merchant, currency, "D" | "M", period start
+Total = tuple[int, Decimal]  # counted pay-ins, their amount
+UNCOUNTED = "payin.uncounted"  # claimed by a counted pay-in's platform id when it fails
+
+
+def _buckets(merchant: str, currency: str, created: datetime) -> tuple[Bucket, Bucket]:
+    return (
+        (merchant, currency, "D", day_start(created)),
+        (merchant, currency, "M", month_start(created)),
+    )
+
+
+def _stored_total(sandbox: Sandbox, bucket: Bucket) -> Total:
+    """The bucket's total as the stored orders give it (one look-up over the period's pay-ins)."""
+    merchant, currency, period, start = bucket
+    end = start + timedelta(days=1) if period == "D" else _next_month(start)
+    heads = heads_created_between(
+        sandbox.store, GATEWAY, merchant, ("payin",), start, end, currency=currency
+    )
+    counted = [h.amount for h in heads if h.status not in _NOT_COUNTED]
+    return len(counted), sum(counted, Decimal("0.00"))
+
+
+def _first_broken(limits: EffectiveLimits, day: Total, month: Total) -> tuple[int, str] | None:
+    """Rules 5-7 on the totals with the new pay-in counted: the first broken (code, message)."""
+    if day[1] > limits.daily_amount:
+        return DAILY_AMOUNT, MESSAGES[DAILY_AMOUNT]
+    if day[0] > limits.daily_count:
+        return DAILY_COUNT, MESSAGES[DAILY_COUNT]
+    if month[1] > limits.monthly_amount:
+        return ACCOUNT_LIMIT, MESSAGES[ACCOUNT_LIMIT]
+    return None
 
 
 class PayinTotals:
-    """Counted pay-ins (count, amount) per merchant, currency and UTC day / month."""
+    """Counted pay-ins (count, amount) per merchant, currency and UTC day / month, kept in this
+    process's memory (one process on its own store)."""
 
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
-        self._totals: dict[Bucket, tuple[int, Decimal]] = {}
+        self._totals: dict[Bucket, Total] = {}
 
-    def _buckets(self, merchant: str, currency: str, created: datetime) -> tuple[Bucket, Bucket]:
-        return (
-            (merchant, currency, "D", day_start(created)),
-            (merchant, currency, "M", month_start(created)),
-        )
-
-    def _load(self, bucket: Bucket) -> tuple[int, Decimal]:
+    def _load(self, bucket: Bucket) -> Total:
         found = self._totals.get(bucket)
-        if found is not None:
-            return found
-        merchant, currency, period, start = bucket
-        end = start + timedelta(days=1) if period == "D" else _next_month(start)
-        heads = heads_created_between(
-            self.sandbox.store, GATEWAY, merchant, ("payin",), start, end, currency=currency
-        )
-        counted = [h.amount for h in heads if h.status not in _NOT_COUNTED]
-        total = (len(counted), sum(counted, Decimal("0.00")))
-        self._totals[bucket] = total
-        return total
+        if found is None:
+            found = self._totals[bucket] = _stored_total(self.sandbox, bucket)
+        return found
 
-    def day(self, merchant: str, currency: str, now: datetime) -> tuple[int, Decimal]:
-        return self._load(self._buckets(merchant, currency, now)[0])
+    def day_and_month(self, merchant: str, currency: str, now: datetime) -> tuple[Total, Total]:
+        day, month = _buckets(merchant, currency, now)
+        return self._load(day), self._load(month)
 
-    def month(self, merchant: str, currency: str, now: datetime) -> tuple[int, Decimal]:
-        return self._load(self._buckets(merchant, currency, now)[1])
-
-    def added(self, order: Order) -> None:
-        """A new counted pay-in (call inside the transaction that stores it)."""
-        for bucket in self._buckets(order.merchant, order.currency, order.created_at):
-            if bucket in self._totals:
-                count, amount = self._totals[bucket]
-                self._totals[bucket] = (count + 1, amount + order.amount)
+    def count(self, order: Order, limits: EffectiveLimits | None) -> tuple[int, str] | None:
+        """Count a pay-in just stored (inside its transaction); with `limits`, the first limit
+        the totals then break (the caller refuses the pay-in and rolls back: nothing counted)."""
+        totals = []
+        for bucket in _buckets(order.merchant, order.currency, order.created_at):
+            found = self._totals.get(bucket)
+            # A bucket read from the store now already holds the order.
+            totals.append(
+                _stored_total(self.sandbox, bucket)
+                if found is None
+                else (found[0] + 1, found[1] + order.amount)
+            )
+        broken = None if limits is None else _first_broken(limits, totals[0], totals[1])
+        if broken is None:
+            buckets = _buckets(order.merchant, order.currency, order.created_at)
+            for bucket, total in zip(buckets, totals, strict=True):
+                self._totals[bucket] = total
+        return broken
 
     def forget(self, order: Order) -> None:
         """The order's buckets are recomputed on next use (it failed or timed out)."""
-        for bucket in self._buckets(order.merchant, order.currency, order.created_at):
+        for bucket in _buckets(order.merchant, order.currency, order.created_at):
             self._totals.pop(bucket, None)
 
     def clear(self, _scope: ResetScope | None = None) -> None:
         self._totals.clear()
 
 
-def payin_totals(sandbox: Sandbox) -> PayinTotals:
-    """This sandbox's totals (cleared on reset and whenever a transaction rolls back)."""
+class SharedPayinTotals:
+    """The same totals as rows every replica on the database adds to (`store/totals.py`): a
+    pay-in is counted and checked against the limits in one statement per period, inside the
+    transaction that stores it, so replicas taking pay-ins at once never pass a limit."""
 
-    def make() -> PayinTotals:
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+
+    def _key(self, bucket: Bucket) -> TotalKey:
+        merchant, currency, period, start = bucket
+        text = start.strftime("%Y-%m-%d" if period == "D" else "%Y-%m")
+        return TotalKey(GATEWAY, merchant, "payin", currency, text)
+
+    def day_and_month(self, merchant: str, currency: str, now: datetime) -> tuple[Total, Total]:
+        """Both totals in one read (a period without a row yet: from the stored orders)."""
+        buckets = _buckets(merchant, currency, now)
+        keys = [self._key(bucket) for bucket in buckets]
+        found = read_totals(
+            self.sandbox.store, GATEWAY, merchant, "payin", currency, [k.period for k in keys]
+        )
+        day, month = (
+            found.get(key.period) or _stored_total(self.sandbox, bucket)
+            for key, bucket in zip(keys, buckets, strict=True)
+        )
+        return day, month
+
+    def _add(self, order: Order, sign: int) -> list[Total]:
+        return [
+            add_to_total(
+                self.sandbox.store,
+                self._key(bucket),
+                sign,
+                sign * order.amount,
+                partial(_stored_total, self.sandbox, bucket),
+            )
+            for bucket in _buckets(order.merchant, order.currency, order.created_at)
+        ]
+
+    def count(self, order: Order, limits: EffectiveLimits | None) -> tuple[int, str] | None:
+        """As `PayinTotals.count`; the rows stay locked until the transaction ends."""
+        day, month = self._add(order, 1)
+        return None if limits is None else _first_broken(limits, day, month)
+
+    def forget(self, order: Order) -> None:
+        """The failed order no longer counts; taken away once however many replicas fail it."""
+        if claim_value(self.sandbox.store, GATEWAY, order.merchant, UNCOUNTED, order.platform_id):
+            self._add(order, -1)
+
+    def clear(self, _scope: ResetScope | None = None) -> None:
+        """Nothing to forget: a reset empties the rows with the orders."""
+
+
+def payin_totals(sandbox: Sandbox) -> PayinTotals | SharedPayinTotals:
+    """This sandbox's totals: in memory on a store of its own (cleared on reset and whenever a
+    transaction rolls back), rows of the database when replicas share it."""
+
+    def make() -> PayinTotals | SharedPayinTotals:
+        if sandbox.store.shared:
+            return SharedPayinTotals(sandbox)
         totals = PayinTotals(sandbox)
         sandbox.reset_hooks.append(totals.clear)
         return totals
@@ -191,7 +281,7 @@ def check_payin_rules(
     currency: str,
     card_number: str | None = None,
 ) -> tuple[int, str] | None:
-    """Rules 1-7 (and 8 for card pay-ins) in the.1 order: the first broken (code, message)."""
+    """Rules 1-7 (and 8 for card pay-ins), in order: the first broken, as (code, message)."""
     merchant_id = str(merchant.merchant_id)
     if order_no_taken(sandbox.store, merchant_id, order_no):
         return DUPLICATE, MESSAGES[DUPLICATE]
@@ -204,14 +294,14 @@ def check_payin_rules(
         return TRANSACTION_LIMIT, MESSAGES[TRANSACTION_LIMIT]
     now = sandbox.clock.now()
     totals = payin_totals(sandbox)
-    day_count, day_amount = totals.day(merchant_id, currency, now)
-    if day_amount + amount > limits.daily_amount:
-        return DAILY_AMOUNT, MESSAGES[DAILY_AMOUNT]
-    if day_count + 1 > limits.daily_count:
-        return DAILY_COUNT, MESSAGES[DAILY_COUNT]
-    _, month_amount = totals.month(merchant_id, currency, now)
-    if month_amount + amount > limits.monthly_amount:
-        return ACCOUNT_LIMIT, MESSAGES[ACCOUNT_LIMIT]
+    (day_count, day_amount), (month_count, month_amount) = totals.day_and_month(
+        merchant_id, currency, now
+    )
+    broken = _first_broken(
+        limits, (day_count + 1, day_amount + amount), (month_count + 1, month_amount + amount)
+    )
+    if broken is not None:
+        return broken
     if card_number is not None:
         failures = card_failures(sandbox, merchant_id, card_number, now)
         if failures >= limits.card_failures_24h:

@@ -98,7 +98,7 @@ def _common_fields(call: Call) -> PayinRequest:
 
 
 def _card_fields(call: Call) -> CardRequest:
-    """Card and billing fields in the.1 table order (v3:.8 names); billing is optional."""
+    """Card and billing fields in the documented table order (v3 names); billing is optional."""
     f = call.fields
     v3 = call.api == "v3"
     number = f.text("card_number")
@@ -320,6 +320,7 @@ async def card_payin(call: Call) -> Response:
             method="card",
             plan=plan,
             card=held,
+            limits=limits_for(call.sandbox, call.merchant, payin.currency),
         )
         min_after = V3_ASYNC_MIN_DELAY if call.operation == "v3.payin.card.async" else ZERO_DELAY
         charge_card(call.sandbox, order, plan, min_after=min_after, callbacks=plan)
@@ -353,6 +354,7 @@ async def cashier_payin(call: Call) -> Response:
             api=call.api,
             method="cashier",
             plan=plan,
+            limits=limits_for(call.sandbox, call.merchant, payin.currency),
         )
         outcome = Outcome.planned(plan)
         if outcome is None:

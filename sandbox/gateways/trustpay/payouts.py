@@ -140,7 +140,7 @@ def flat_response(fields: dict[str, Any]) -> Response:
 def _check_rules(
     call: Call, merchant: TrustPayMerchant, order_no: str, amount: Decimal, currency: str
 ) -> None:
-    """Business rules in the.7 order."""
+    """Business rules in the documented order."""
     store = call.sandbox.store
     if order_no_taken(store, call.merchant_id, order_no):
         raise _error(880012, "order_already_exists")

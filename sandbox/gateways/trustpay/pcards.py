@@ -16,7 +16,13 @@ from sandbox.gateways.directives import (
     kept_plan,
     plan_blocks,
 )
-from sandbox.gateways.orders import Order, data_taken, refusing_duplicates, save_order
+from sandbox.gateways.orders import (
+    Order,
+    claim_value,
+    data_taken,
+    refusing_duplicates,
+    save_order,
+)
 from sandbox.gateways.trustpay import cardorders, cards
 from sandbox.gateways.trustpay.callbacks import send_kyc_callback
 from sandbox.gateways.trustpay.cards import card_route, fields, not_found
@@ -32,6 +38,7 @@ KYC_AFTER = timedelta(seconds=3)
 KYC_REJECTED = "KYC rejected"
 KYC_REASONS = {"failed": KYC_REJECTED, "expired": "expired", "canceled": "canceled"}
 APPROVED, REJECTED, KYC_PENDING = "APPROVED", "REJECTED", "PENDING"
+CARD_NUMBERS = "pcard.card_number"  # the claim space of a physical card's number
 
 
 def holder_item(holder: Order) -> dict[str, Any]:
@@ -208,6 +215,9 @@ async def assign(call: Call) -> Response:
     with store.transaction():
         if card_number is None:
             card_number, _cvv = cardorders.unique_pan(sandbox, cards.PHYSICAL_BIN, cards.PCARD)
+        # Another request assigning this number may have passed the look-up above at once.
+        if not claim_value(store, GATEWAY, call.merchant_id, CARD_NUMBERS, card_number):
+            raise TrustPayError(880012, "order_already_exists")
         card = cards.new_object(
             sandbox,
             call.merchant_id,

@@ -93,10 +93,14 @@ async def create_refund(call: Call) -> Response:
 def _check_rules(
     call: Call, order_no: str, refund_no: str, amount: Decimal
 ) -> tuple[Order, Decimal]:
-    """Business rules in the.5 order; the pay-in and the refund fee when all pass."""
+    """Business rules in the documented order; the pay-in and the refund fee when all pass."""
     store = call.sandbox.store
-    taken = find_order(store, GATEWAY, call.merchant_id, merchant_order_id=refund_no, kind=KIND)
-    if taken is not None:
+
+    def refund_no_taken() -> bool:
+        found = find_order(store, GATEWAY, call.merchant_id, merchant_order_id=refund_no, kind=KIND)
+        return found is not None
+
+    if refund_no_taken():
         raise order_exists()
     payin = lookup(call.sandbox, call.merchant_id, order_no)  # as Order Query
     if payin is None:
@@ -104,7 +108,13 @@ def _check_rules(
     if payin.kind != "payin":
         raise TrustPayError(880006, "invalid_transaction_type")
     if payin.status not in REFUNDABLE:
-        raise TrustPayError(880008, "order_processing_failed")
+        # On a shared database a refund with this very number may have committed (moving the
+        # pay-in to refunding) since the look-up above: that request is a duplicate.
+        raise (
+            order_exists()
+            if refund_no_taken()
+            else TrustPayError(880008, "order_processing_failed")
+        )
     paid = Decimal(str(payin.data.get("paid_amount") or "0"))
     refunded, _ = refund_totals(store, payin)
     if amount <= 0 or amount > paid - refunded:
