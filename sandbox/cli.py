@@ -288,8 +288,15 @@ def _signature_arguments(parser: argparse.ArgumentParser, *, verifying: bool) ->
 
 def run_serve(args: argparse.Namespace) -> int:
     # Start-up makes few cycles but many objects: no collection until it is done, then one
-    # (`freeze_startup_heap`, which turns the collector back on).
+    # (`freeze_startup_heap`, which turns the collector back on; so does any early return).
     gc.disable()
+    try:
+        return _serve(args)
+    finally:
+        gc.enable()
+
+
+def _serve(args: argparse.Namespace) -> int:
 
     from sandbox.app import create_app
     from sandbox.logs import configure_logging, log_banner
