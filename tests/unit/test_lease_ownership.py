@@ -6,29 +6,15 @@ the replica that lost the lease is the one that took it back."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
-from support.postgres import PostgresCluster
 
 from sandbox.delivery import Attempt, Message, RetryPolicy, any_2xx, seconds
 from sandbox.delivery.outbox import Outbox
-from sandbox.store import Store, open_store
+from sandbox.store import Store
 
 NOW = datetime(2026, 3, 12, 8, 30, tzinfo=UTC)
 EXPIRED = -1.0  # a lease length that has run out by the time anyone looks
 HELD = 30.0
-
-
-@pytest.fixture
-def stores(postgres_cluster: PostgresCluster) -> Iterator[list[Store]]:
-    url = postgres_cluster.create_database()
-    opened = [open_store(url), open_store(url)]
-    yield opened
-    for store in opened:
-        store.close()
-    postgres_cluster.drop_database(url)
 
 
 def stored_message(outbox: Outbox) -> str:
