@@ -11,8 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from support.postgres import PostgresCluster
-from support.receiver import Receiver, Reply, run_receiver
+from support.receiver import Receiver, Reply
 
 from sandbox.client.trustpay import TrustPayClient, num
 from sandbox.store import open_store
@@ -22,19 +21,6 @@ LEASE_S = 3.0
 # The first attempt's merchant answers this late: well past the lease and the second replica's
 # once-a-second look for expired leases, still inside TrustPay's 10 s callback timeout.
 SLOW_REPLY_S = 8.0
-
-
-@pytest.fixture
-def database(postgres_cluster: PostgresCluster) -> Iterator[str]:
-    url = postgres_cluster.create_database()
-    yield url
-    postgres_cluster.drop_database(url)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with run_receiver() as running:
-        yield running
 
 
 @contextmanager
