@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import os
 import signal
@@ -18,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sandbox import __version__
-from sandbox.check.cli import add_check_command
 from sandbox.merchants import MerchantBook
 from sandbox.scenarios.cli import (
     SCENARIO_BANNER_HINT,
@@ -26,13 +26,13 @@ from sandbox.scenarios.cli import (
     add_scenario_commands,
 )
 from sandbox.settings import OPTIONS, Settings, SettingsError, resolve_settings
-from sandbox.tail_cli import add_tail_command
-from sandbox.trigger_cli import add_trigger_command
 
 if TYPE_CHECKING:
+    from sandbox.gateways.plug import GatewayPlug
     from sandbox.scenarios.vocabulary import Vocabularies
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+COMMANDS = ("serve", "trigger", "tail", "check", "sign", "verify", "keys", "scenarios")
 
 
 class UsageError(Exception):
@@ -40,7 +40,10 @@ class UsageError(Exception):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    given = sys.argv[1:] if argv is None else argv
+    # Only the chosen command's parser is built, so `serve` never imports `check`'s modules.
+    chosen = next((item for item in given if not item.startswith("-")), None)
+    parser = build_parser(chosen if chosen in COMMANDS else None)
     args, extra = parser.parse_known_args(argv)
     # `key=value` fields may come before or after the options of sign/verify.
     if extra and hasattr(args, "fields") and not any(item.startswith("-") for item in extra):
@@ -53,8 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from sandbox.gateways.installed import GatewayListError, installed_gateways
 
     try:
-        # The one gateway list, built here and handed to the command (nothing registers it).
-        args.installed = installed_gateways()
+        # The one gateway list, built here and handed to the command (nothing registers it);
+        # `serve` looks up only what it serves.
+        if args.handler is not run_serve:
+            args.installed = installed_gateways()
         code: int = args.handler(args)
         return code
     except (SettingsError, UsageError, GatewayListError) as exc:
@@ -75,7 +80,8 @@ def _scenario_sources(args: argparse.Namespace) -> tuple[Vocabularies, tuple[str
     return scenario_terms(selected), plug_scenario_paths(selected)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or (`command`) the top level with only that command."""
     parser = argparse.ArgumentParser(
         prog="sandbox",
         description=(
@@ -86,7 +92,37 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"sandbox {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    if command in (None, "serve"):
+        _add_serve_command(commands)
+    if command in (None, "trigger"):
+        from sandbox.trigger_cli import add_trigger_command
 
+        add_trigger_command(commands)
+    if command in (None, "tail"):
+        from sandbox.tail_cli import add_tail_command
+
+        add_tail_command(commands)
+    if command in (None, "check"):
+        from sandbox.check.cli import add_check_command
+
+        add_check_command(commands)
+    if command in (None, "sign"):
+        _add_sign_command(commands)
+    if command in (None, "verify"):
+        _add_verify_command(commands)
+    if command in (None, "keys", "scenarios"):
+        # `keys` came first in the listing, its sub-commands after `scenarios`.
+        keys = commands.add_parser(
+            "keys",
+            help="show or generate EzPay RSA keys",
+            description="EzPay RSA key pairs: the shipped TEST-ONLY demo keys, or fresh ones.",
+        )
+        add_scenario_commands(commands, _scenario_sources)
+        _add_key_commands(keys)
+    return parser
+
+
+def _add_serve_command(commands: Any) -> None:
     serve = commands.add_parser(
         "serve",
         help="run the sandbox HTTP server",
@@ -117,10 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
         help='once ready, write {"url", "port", "pid"} as JSON to this file (removed on exit)',
     )
     serve.set_defaults(handler=run_serve)
-    add_trigger_command(commands)
-    add_tail_command(commands)
-    add_check_command(commands)
 
+
+def _add_sign_command(commands: Any) -> None:
     sign = commands.add_parser(
         "sign",
         help="compute a signature exactly as the gateway would",
@@ -141,6 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
     _signature_arguments(sign, verifying=False)
     sign.set_defaults(handler=run_sign)
 
+
+def _add_verify_command(commands: Any) -> None:
     verify = commands.add_parser(
         "verify",
         help="check a signature exactly as the gateway would",
@@ -160,12 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     _signature_arguments(verify, verifying=True)
     verify.set_defaults(handler=run_verify)
 
-    keys = commands.add_parser(
-        "keys",
-        help="show or generate EzPay RSA keys",
-        description="EzPay RSA key pairs: the shipped TEST-ONLY demo keys, or fresh ones.",
-    )
-    add_scenario_commands(commands, _scenario_sources)
+
+def _add_key_commands(keys: argparse.ArgumentParser) -> None:
     key_commands = keys.add_subparsers(title="commands", metavar="COMMAND")
     show = key_commands.add_parser(
         "show",
@@ -186,7 +219,6 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--out", metavar="DIR", help="also write the four PEM files here")
     generate.set_defaults(handler=run_keys_generate)
     keys.set_defaults(handler=lambda args: _help_of(keys))
-    return parser
 
 
 def _help_of(parser: argparse.ArgumentParser) -> int:
@@ -255,9 +287,18 @@ def _signature_arguments(parser: argparse.ArgumentParser, *, verifying: bool) ->
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    # Start-up makes few cycles but many objects: no collection until it is done, then one
+    # (`freeze_startup_heap`, which turns the collector back on; so does any early return).
+    gc.disable()
+    try:
+        return _serve(args)
+    finally:
+        gc.enable()
+
+
+def _serve(args: argparse.Namespace) -> int:
 
     from sandbox.app import create_app
-    from sandbox.gateways.installed import GatewayListError, select_gateways
     from sandbox.logs import configure_logging, log_banner
     from sandbox.readiness import AnnouncingServer
     from sandbox.runtime import open_sandbox
@@ -267,13 +308,8 @@ def run_serve(args: argparse.Namespace) -> int:
 
     flags = {option.name: getattr(args, option.name) for option in OPTIONS}
     flags["config"] = args.config
-    try:
-        installed = args.installed
-        kinds = [plug.merchants for plug in installed]
-        settings, token_generated = with_generated_token(resolve_settings(flags, os.environ, kinds))
-        gateways = select_gateways(installed, settings.gateways)
-    except GatewayListError as exc:
-        raise SettingsError(str(exc)) from None
+    settings, gateways = _served_settings(flags)
+    settings, token_generated = with_generated_token(settings)
     configure_logging(settings.log_format, settings.log_level)
     try:
         sandbox = open_sandbox(settings, gateways)
@@ -304,6 +340,30 @@ def run_serve(args: argparse.Namespace) -> int:
         url = base_url(settings.host, port)
         AnnouncingServer(config, url, port, ready_file).run(sockets=[listener])
     return EXIT_OK
+
+
+def _served_settings(flags: dict[str, Any]) -> tuple[Settings, tuple[GatewayPlug, ...]]:
+    """The settings and the gateways they select. Settings that select built-in gateways only
+    and name no other in the config file need no plug package: the entry points are looked up
+    (and every plug loaded) only otherwise."""
+    from sandbox.gateways.installed import (
+        BUILTIN,
+        GatewayListError,
+        installed_gateways,
+        only_builtin,
+        select_gateways,
+    )
+
+    try:
+        with contextlib.suppress(SettingsError):  # e.g. merchants of a plug's gateway
+            settings = resolve_settings(flags, os.environ, [plug.merchants for plug in BUILTIN])
+            if only_builtin(settings.gateways):
+                return settings, select_gateways(BUILTIN, settings.gateways)
+        installed = installed_gateways()
+        settings = resolve_settings(flags, os.environ, [plug.merchants for plug in installed])
+        return settings, select_gateways(installed, settings.gateways)
+    except GatewayListError as exc:
+        raise SettingsError(str(exc)) from None
 
 
 class _StopRequested(Exception):

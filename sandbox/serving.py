@@ -118,3 +118,4 @@ def freeze_startup_heap() -> None:
     none of it is kept for ever); objects made later are collected as usual."""
     gc.collect()
     gc.freeze()
+    gc.enable()  # `sandbox serve` turns the collector off while it starts up

@@ -8,7 +8,6 @@ The suggestion travels in the `X-Sandbox-Did-You-Mean` header and in the journal
 from __future__ import annotations
 
 import contextlib
-import difflib
 from collections.abc import Iterable, Iterator, Sequence
 
 from starlette.requests import Request
@@ -44,6 +43,8 @@ def nearest_paths(
         for known_path in known
         if fault_envelopes_for(served, known_path) is faults
     }
+    import difflib  # on the first unknown path, not at start-up
+
     return difflib.get_close_matches(path, sorted(candidates), n=MAX_SUGGESTIONS, cutoff=CUTOFF)
 
 

@@ -32,6 +32,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from support.postgres import PostgresCluster, find_binaries, missing_driver
+from support.receiver import Receiver, run_receiver
 from support.server import RunningSandbox, run_sandbox
 
 from sandbox.testing.plugin import SandboxServer, server_flags
@@ -56,6 +57,22 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
     cluster = PostgresCluster(bin_dir).start()
     yield cluster
     cluster.stop()
+
+
+@pytest.fixture
+def database(postgres_cluster: PostgresCluster) -> Iterator[str]:
+    """The URL of a new database on the session's PostgreSQL server (dropped afterwards)."""
+    url = postgres_cluster.create_database()
+    yield url
+    postgres_cluster.drop_database(url)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A merchant's callback endpoint on a free loopback port, answering 200 with its default
+    body; modules that need another answer define their own `receiver`."""
+    with run_receiver() as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

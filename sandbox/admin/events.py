@@ -14,14 +14,16 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sse_starlette.sse import EventSourceResponse
 from starlette.requests import Request
 from starlette.routing import Route
 
 from sandbox.admin.errors import AdminError, gateway_query, query_int
 from sandbox.events import KINDS, EventHub
+
+if TYPE_CHECKING:
+    from sse_starlette.sse import EventSourceResponse
 
 PING_S = 15
 MAX_TIMEOUT_S = 86_400
@@ -77,6 +79,8 @@ async def stream_events(request: Request) -> EventSourceResponse:
                 }
         finally:
             hub.unsubscribe(subscription)
+
+    from sse_starlette.sse import EventSourceResponse  # on the first stream, not at start-up
 
     return EventSourceResponse(events(), ping=PING_S)
 

@@ -240,6 +240,14 @@ class DeliveryEngine:
         if message is None or message.state != "pending" or self._closing:
             return
         attempt = await self._attempt(message, resend=False)
+        if not self.outbox.holds(message):
+            # Another replica took this message over while the attempt ran: the attempt is
+            # recorded as one more of its own, and the outcome (state, retry, the gateway's
+            # handler) is the holder's to decide.
+            self._record(message, attempt)
+            if self._live.get(message_id) is message:
+                del self._live[message_id]
+            return
         if message.state != "pending" or message_id not in self._live:
             self._record(message, attempt)  # a resend settled it meanwhile, or a reset
             return
@@ -326,6 +334,7 @@ class DeliveryEngine:
             redeliver_after=None,
             failures=0,
             attempts=0,
+            lease=None,
         )
         self.outbox.insert([again], announce=self.leased)
         self._live[again.id] = again

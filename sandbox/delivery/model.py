@@ -45,6 +45,15 @@ class CallbackRequest:
     redeliver_after: timedelta | None = None
 
 
+@dataclass(frozen=True)
+class Lease:
+    """A claim on a message by one replica: `name` is what the store's row holds, `safe_until`
+    the `time.monotonic()` before which it certainly has not expired (taken before the claim)."""
+
+    name: str
+    safe_until: float
+
+
 @dataclass
 class Message:
     """One callback message; retries are attempts of it, copies are separate messages."""
@@ -72,6 +81,9 @@ class Message:
     failures: int = 0  # failed scheduled attempts (a resend does not count)
     attempts: int = 0
     finished_at: datetime | None = None
+    # Replicas on one database: the lease this copy of the message was claimed under (None:
+    # not claimed); only while it holds may this copy's outcome change the stored state.
+    lease: Lease | None = None
 
     def sent_headers(self) -> dict[str, str]:
         return {**self.headers, "X-Sandbox-Callback-Id": self.id}

@@ -18,6 +18,7 @@ others insert too).
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -25,7 +26,7 @@ from typing import Any
 
 from sandbox.clock import format_instant, parse_instant
 from sandbox.delivery.ack import AckRule
-from sandbox.delivery.model import Attempt, Message, message_id, message_number
+from sandbox.delivery.model import Attempt, Lease, Message, message_id, message_number
 from sandbox.delivery.policy import RetryPolicy
 from sandbox.store import leases, shared
 from sandbox.store import outbox as stored
@@ -35,13 +36,17 @@ from sandbox.store.outbox import MessageFilter
 
 __all__ = ["MessageFilter", "Outbox"]
 
+LEASE_MARK = "#"  # between a replica's id and the number of its claim in a lease's name
+
 
 class Outbox:
     def __init__(self, store: Store, limit: int) -> None:
         self.store = store
         self.limit = limit
         self._attempts: list[tuple[Any, ...]] = []
-        self._updates: dict[str, tuple[Any, ...]] = {}
+        # Keyed by message id and lease: two copies of one message, claimed under two leases
+        # (this replica took its own expired lease over), are two updates, not one.
+        self._updates: dict[tuple[str, str | None], tuple[Any, ...]] = {}
         self._tick = TickFlush(self.flush)
         self._instants = InstantText()
         self._rows = self._count()
@@ -49,6 +54,7 @@ class Outbox:
         self._numbered = store.dialect == "sqlite" and not store.shared
         self._last_seq = stored.last_message_seq(store) if self._numbered else 0
         self._inserts: list[tuple[Any, ...]] = []  # (seq, *message columns), not yet written
+        self._claims = 0  # leases taken by this process, each named apart
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -90,13 +96,15 @@ class Outbox:
         if attempt is not None:
             self._attempts.append(self._attempt_row(seq, attempt))
         instant = self._instants.text
-        self._updates[message.id] = (
+        lease = None if message.lease is None else message.lease.name
+        self._updates[message.id, lease] = (
             message.state,
             instant(message.due_at),
             instant(message.finished_at),
             message.failures,
             message.attempts,
             seq,
+            lease,
         )
         self._tick.request()
 
@@ -115,8 +123,11 @@ class Outbox:
             if inserts:
                 stored.insert_numbered_messages(self.store, inserts)
             # A message deleted meanwhile (reset, trimming) takes its late attempts with it.
-            stored.write_attempts(self.store, attempts)
-            stored.update_states(self.store, updates)
+            if self.store.shared:
+                stored.write_shared(self.store, attempts, updates)
+            else:
+                stored.write_attempts(self.store, attempts)
+                stored.update_states(self.store, [update[:6] for update in updates])
             shared.announce(self.store, shared.CHANGES_CHANNEL)
             if self._rows > self.limit:
                 self._trim()
@@ -126,8 +137,26 @@ class Outbox:
     ) -> list[tuple[Message, str | None]]:
         """Lease due messages for this replica: each with the replica whose lease on it expired
         (an attempt of it may have been made, its outcome unknown), or None."""
-        rows = leases.claim_messages(self.store, owner, format_instant(now), lease_s, limit)
-        return [(_message(row), row["previous_owner"]) for row in rows]
+        # Each claim is a lease of its own (`owner#n`): a copy of a message this replica still
+        # runs under an older lease must not pass for the holder of the new one.
+        self._claims += 1
+        lease = Lease(f"{owner}{LEASE_MARK}{self._claims}", time.monotonic() + lease_s)
+        rows = leases.claim_messages(self.store, lease.name, format_instant(now), lease_s, limit)
+        claimed = []
+        for row in rows:
+            message = _message(row)
+            message.lease = lease
+            previous = row["previous_owner"]
+            claimed.append((message, None if previous is None else previous.split(LEASE_MARK)[0]))
+        return claimed
+
+    def holds(self, message: Message) -> bool:
+        """Whether the lease `message` was claimed under still holds it (or it has none)."""
+        lease = message.lease
+        if lease is None or time.monotonic() < lease.safe_until:
+            return True
+        seq = message_number(message.id)
+        return seq is not None and leases.holds_message(self.store, seq, lease.name)
 
     def announce(self) -> None:
         """Tell the other replicas (if any) that messages were stored."""

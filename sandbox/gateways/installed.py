@@ -2,7 +2,9 @@
 
 A package adds a gateway by registering its plug under the entry-point group `sandbox.gateways`
 (`name = "package.module:PLUG"`). `installed_gateways()` lists them (loading the entry points
-once); `select_gateways` picks the served subset (`--gateways`). Nothing is registered anywhere:
+once); `select_gateways` picks the served subset (`--gateways`). `importlib.metadata` is
+imported only when the entry points are looked up: `sandbox serve --gateways` naming built-in
+gateways only never looks them up, so no plug package is imported. Nothing is registered anywhere:
 `create_app` and `open_sandbox` are handed the selection, and everything that needs to know the
 gateways (scenario checks, the merchant config, `delivery.profile`) is given what it needs from
 that list.
@@ -12,7 +14,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
-from importlib.metadata import entry_points
 
 from sandbox.gateways.ezpay.plug import PLUG as EZPAY
 from sandbox.gateways.goldenpay.plug import PLUG as GOLDENPAY
@@ -21,6 +22,7 @@ from sandbox.gateways.trustpay.plug import PLUG as TRUSTPAY
 
 ENTRY_POINT_GROUP = "sandbox.gateways"
 BUILTIN: tuple[GatewayPlug, ...] = (TRUSTPAY, EZPAY, GOLDENPAY)
+BUILTIN_NAMES = frozenset(plug.name for plug in BUILTIN)
 
 
 class GatewayListError(ValueError):
@@ -58,7 +60,16 @@ def plug_scenario_paths(plugs: Sequence[GatewayPlug]) -> tuple[str, ...]:
     return tuple(str(plug.scenarios) for plug in plugs if plug.scenarios is not None)
 
 
+def only_builtin(names: Iterable[str]) -> bool:
+    """Whether `names` selects some gateways, all of them built in (no entry point needed)."""
+    wanted = [name.strip() for name in names if name.strip()]
+    return bool(wanted) and all(name in BUILTIN_NAMES for name in wanted)
+
+
 def _entry_point_plugs() -> list[GatewayPlug]:
+    # Imported here: importlib.metadata brings email, zipfile and csv (a tenth of start-up).
+    from importlib.metadata import entry_points
+
     found: list[GatewayPlug] = []
     for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
         try:

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -143,7 +144,8 @@ def exchange_of(request: Request, response: Response) -> Callable[[], str]:
                 **_body(response_body),
             },
         }
-        return json.dumps(exchange, ensure_ascii=False)
+        # orjson: compact, the same JSON value as json.dumps in a fraction of the work.
+        return orjson.dumps(exchange).decode("utf-8")
 
     return render
 

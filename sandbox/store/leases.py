@@ -3,9 +3,10 @@
 A replica claims due rows with `FOR UPDATE SKIP LOCKED` (two replicas never claim the same row,
 and neither waits for the other) and stamps them with its owner id and a lease expiry in database
 time, so every replica reads one clock for leases whatever its own wall clock says. A finished
-attempt clears the lease (`outbox.update_states`); a finished timer deletes its row. A replica
-that dies keeps its leases until they expire, then any replica takes the work over: delivery is
-at least once, never lost.
+attempt clears the lease (`outbox.write_shared`), and only while that lease still holds the row:
+a replica whose lease expired mid-attempt records its attempt but no longer sets the state. A
+finished timer deletes its row. A replica that dies keeps its leases until they expire, then
+any replica takes the work over: delivery is at least once, never lost.
 
 SQLite has the same statements without the row locks (one process there never needs them).
 """
@@ -46,6 +47,14 @@ def claim_messages(store: Store, owner: str, now: str, lease_s: float, limit: in
         "due.previous_owner",
         (owner, lease_s, now, limit),
     )
+
+
+def holds_message(store: Store, seq: int, lease: str) -> bool:
+    """Whether the message `seq` is still held under the lease named `lease`."""
+    row = store.fetchone(
+        "SELECT 1 AS held FROM callbacks WHERE seq = ? AND lease_owner = ?", (seq, lease)
+    )
+    return row is not None
 
 
 def claim_timers(store: Store, owner: str, now: str, lease_s: float, limit: int) -> list[Row]:

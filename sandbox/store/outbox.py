@@ -120,35 +120,68 @@ _ATTEMPT_TYPES = (
     "BIGINT",
     "BIGINT",
 )
-_SQLITE_WRITE_ATTEMPTS = (
+_WRITE_ATTEMPTS = (
     f"INSERT OR REPLACE INTO callback_attempts ({', '.join(ATTEMPT_COLUMNS)}) "
     f"SELECT {', '.join('?' for _ in ATTEMPT_COLUMNS)} "
     "WHERE EXISTS (SELECT 1 FROM callbacks WHERE seq = ?)"
 )
-_POSTGRES_WRITE_ATTEMPTS = (
-    f"INSERT INTO callback_attempts ({', '.join(ATTEMPT_COLUMNS)}) "
-    f"SELECT {', '.join(f'CAST(? AS {kind})' for kind in _ATTEMPT_TYPES)} "
-    "WHERE EXISTS (SELECT 1 FROM callbacks WHERE seq = ?) "
-    "ON CONFLICT (seq, number) DO UPDATE SET "
-    + ", ".join(f"{column} = excluded.{column}" for column in ATTEMPT_COLUMNS[2:])
-)
 
 
 def write_attempts(store: Store, rows: Sequence[Sequence[Any]]) -> None:
-    """Store attempts (values in `ATTEMPT_COLUMNS` order); an attempt whose message is gone
-    (reset, trimming) is dropped with it."""
-    store.executemany(
-        _POSTGRES_WRITE_ATTEMPTS if store.dialect == "postgresql" else _SQLITE_WRITE_ATTEMPTS,
-        [(*row, row[0]) for row in rows],
-    )
+    """Store attempts (values in `ATTEMPT_COLUMNS` order) on a database of one process (replicas
+    use `write_shared`); an attempt whose message is gone (reset, trimming) is dropped with it."""
+    store.executemany(_WRITE_ATTEMPTS, [(*row, row[0]) for row in rows])
 
 
 def update_states(store: Store, rows: Sequence[Sequence[Any]]) -> None:
-    """(state, due_at, finished_at, failures, attempts, seq) per message; its lease ends."""
+    """(state, due_at, finished_at, failures, attempts, seq) per message, on a database of one
+    process (replicas use `write_shared`)."""
     store.executemany(
         "UPDATE callbacks SET state = ?, due_at = ?, finished_at = ?, failures = ?, "
         "attempts = ?, lease_owner = NULL, lease_until = NULL WHERE seq = ?",
         rows,
+    )
+
+
+# Replicas on one database (PostgreSQL only): an attempt takes the next free number of its
+# message, so a late attempt of a replica whose lease expired lands beside the taker's attempts
+# rather than over one of them.
+_APPEND_ATTEMPT = (
+    f"INSERT INTO callback_attempts ({', '.join(ATTEMPT_COLUMNS)}) "
+    "SELECT CAST(? AS BIGINT), COALESCE(MAX(number), 0) + 1, "
+    + ", ".join(f"CAST(? AS {kind})" for kind in _ATTEMPT_TYPES[2:])
+    + " FROM callback_attempts WHERE seq = ? "
+    "HAVING EXISTS (SELECT 1 FROM callbacks WHERE seq = ?)"
+)
+# The state changes only while the lease it was attempted under (None: no lease) still holds.
+_UPDATE_HELD_STATE = (
+    "UPDATE callbacks SET state = ?, due_at = ?, finished_at = ?, failures = ?, "
+    "lease_owner = NULL, lease_until = NULL "
+    "WHERE seq = ? AND lease_owner IS NOT DISTINCT FROM CAST(? AS TEXT)"
+)
+
+
+def write_shared(
+    store: Store, attempts: Sequence[Sequence[Any]], updates: Sequence[Sequence[Any]]
+) -> None:
+    """On a database replicas share, in the caller's transaction: attempts (`ATTEMPT_COLUMNS`
+    order; the number is replaced by the message's next free one) and message states
+    (state, due_at, finished_at, failures, attempts, seq, lease) where `lease` still holds the
+    message; a state whose lease was lost is dropped. Each message's `attempts` becomes the
+    count of its stored attempts."""
+    seqs = sorted({row[0] for row in attempts} | {row[5] for row in updates})
+    if not seqs:
+        return
+    # Row locks first, in one order: the next free number is read after any other writer of
+    # the same message committed.
+    store.fetchall("SELECT seq FROM callbacks WHERE seq = ANY(?) ORDER BY seq FOR UPDATE", (seqs,))
+    store.executemany(_APPEND_ATTEMPT, [(row[0], *row[2:], row[0], row[0]) for row in attempts])
+    store.executemany(_UPDATE_HELD_STATE, [(*row[:4], row[5], row[6]) for row in updates])
+    store.execute(
+        "UPDATE callbacks SET attempts = (SELECT COALESCE(MAX(number), 0) "
+        "FROM callback_attempts WHERE callback_attempts.seq = callbacks.seq) "
+        "WHERE seq = ANY(?)",
+        (seqs,),
     )
 
 

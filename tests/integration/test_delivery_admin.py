@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -11,7 +10,7 @@ import httpx
 import pytest
 from support.callbacks import on_loop, request, submit
 from support.gateways import profile
-from support.receiver import Receiver, Reply, run_receiver
+from support.receiver import Receiver, Reply
 from support.server import RunningSandbox, run_sandbox
 
 from sandbox.delivery import body_equals_text
@@ -20,12 +19,6 @@ from sandbox.store.journal import JournalEntry
 pytestmark = pytest.mark.postgres
 
 MANUAL = {"clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with run_receiver() as running:
-        yield running
 
 
 def test_list_filters_newest_first_and_pages(

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from support.callbacks import FAST, request, submit
 from support.gateways import profile
-from support.receiver import Receiver, Reply, refused_port, run_receiver
+from support.receiver import Receiver, Reply, refused_port
 from support.server import RunningSandbox
 
 from sandbox.delivery import body_equals_text, json_field_equals
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with run_receiver() as running:
-        yield running
 
 
 def detail(server: RunningSandbox, message_id: str) -> dict[str, Any]:

@@ -3,13 +3,12 @@ written when a reset or a restart comes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from support.callbacks import on_loop, request, submit
-from support.receiver import Receiver, run_receiver
+from support.receiver import Receiver
 from support.server import run_sandbox
 
 from sandbox.runtime import ResetScope
@@ -17,12 +16,6 @@ from sandbox.runtime import ResetScope
 pytestmark = pytest.mark.postgres
 
 MANUAL = {"clock": "manual", "clock_start": "2026-03-12T08:30:00Z"}
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with run_receiver() as running:
-        yield running
 
 
 def body(order: str) -> bytes:

@@ -10,7 +10,7 @@ money, the balance moved for the stored orders only: a refused request holds not
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -20,7 +20,6 @@ from typing import Any
 
 import httpx
 import pytest
-from support.postgres import PostgresCluster
 from support.races import MANUAL, NOWHERE, Clients, merchant_clients, send_at_once
 from support.server import run_sandbox
 
@@ -431,13 +430,6 @@ def race_and_check(
         balance, moved = case.money
         for clients in replicas:
             assert before - balance(clients) == sum(moved(item) for item in stored)
-
-
-@pytest.fixture
-def database(postgres_cluster: PostgresCluster) -> Iterator[str]:
-    url = postgres_cluster.create_database()
-    yield url
-    postgres_cluster.drop_database(url)
 
 
 @pytest.mark.parametrize("name", list(CASES))

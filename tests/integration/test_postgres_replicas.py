@@ -17,9 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
-import pytest
-from support.postgres import PostgresCluster
-from support.receiver import Receiver, Reply, run_receiver
+from support.receiver import Receiver, Reply
 
 from sandbox.client.trustpay import TrustPayClient, num
 from sandbox.signing.values import parse_json
@@ -46,19 +44,6 @@ class Replica:
         assert response.status_code == 200, response.text
         clock: dict[str, Any] = response.json()
         return clock
-
-
-@pytest.fixture
-def database(postgres_cluster: PostgresCluster) -> Iterator[str]:
-    url = postgres_cluster.create_database()
-    yield url
-    postgres_cluster.drop_database(url)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with run_receiver() as running:
-        yield running
 
 
 @contextmanager

@@ -18,7 +18,6 @@ from typing import Any
 
 import httpx
 import pytest
-from support.postgres import PostgresCluster
 from support.races import MANUAL, NOWHERE, Clients, merchant_clients, send_at_once
 
 from sandbox.client import TrustPayClient, num
@@ -38,13 +37,6 @@ CONFIG = (
     "      limits: {daily_amount: '100.00'}\n"
 )
 AT_ONCE = 24  # requests released together, spread over the replicas
-
-
-@pytest.fixture
-def database(postgres_cluster: PostgresCluster) -> Iterator[str]:
-    url = postgres_cluster.create_database()
-    yield url
-    postgres_cluster.drop_database(url)
 
 
 @contextmanager

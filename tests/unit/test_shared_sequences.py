@@ -4,26 +4,12 @@ holds for a raw `meta` count (the replicas' starts), which forgetting the counte
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-from support.postgres import PostgresCluster
-
-from sandbox.store import Store, open_store
+from sandbox.store import Store
 from sandbox.store.sequences import forget_counters, increment, take_next
 
 TAKES = 200
-
-
-@pytest.fixture
-def stores(postgres_cluster: PostgresCluster) -> Iterator[list[Store]]:
-    url = postgres_cluster.create_database()
-    opened = [open_store(url), open_store(url)]
-    yield opened
-    for store in opened:
-        store.close()
-    postgres_cluster.drop_database(url)
 
 
 def test_two_connections_taking_at_once_get_distinct_consecutive_values(

@@ -4,14 +4,12 @@ one total at once add up exactly (Decimal amounts, no float), a missing row star
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
-from support.postgres import PostgresCluster
 
-from sandbox.store import Store, open_store
+from sandbox.store import Store
 from sandbox.store.totals import Total, TotalKey, add_to_total, read_totals
 
 ADDS = 150
@@ -20,16 +18,6 @@ DAY = TotalKey("trustpay", "m1", "payin", "USD", "2026-03-12")
 
 def _never() -> Total:
     pytest.fail("the row exists: first() is not asked")
-
-
-@pytest.fixture
-def stores(postgres_cluster: PostgresCluster) -> Iterator[list[Store]]:
-    url = postgres_cluster.create_database()
-    opened = [open_store(url), open_store(url)]
-    yield opened
-    for store in opened:
-        store.close()
-    postgres_cluster.drop_database(url)
 
 
 def test_two_connections_adding_at_once_add_up_exactly(stores: list[Store]) -> None:
