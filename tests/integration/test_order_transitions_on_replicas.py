@@ -17,7 +17,6 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 import pytest
-from support.postgres import PostgresCluster
 from support.races import MANUAL, NOWHERE, Clients, merchant_clients, send_at_once
 
 from sandbox.client import num
@@ -34,13 +33,6 @@ PENDING_PAYINS = {  # gateway: (merchant, amount, currency) of a pending pay-in 
     "goldenpay": (10001, "50.00", "THB"),
 }
 NOT_PENDING = "This order is no longer pending: nothing was changed."
-
-
-@pytest.fixture
-def database(postgres_cluster: PostgresCluster) -> Iterator[str]:
-    url = postgres_cluster.create_database()
-    yield url
-    postgres_cluster.drop_database(url)
 
 
 @contextmanager
