@@ -1,7 +1,7 @@
 """`examples/scale-out/`: PostgreSQL, three sandbox replicas and nginx, checked without a Docker
 engine: the compose file's services, dependencies and health checks, the nginx configuration
-(through `nginx -t` where nginx is installed), and the replicas' health check run for real
-against a sandbox on PostgreSQL."""
+(`nginx -t`, then nginx run for real in front of three replicas on one PostgreSQL database), and
+the replicas' health check run for real against a sandbox on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,13 +10,18 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 from support.postgres import PostgresCluster
+from support.server import free_socket
 
+from sandbox.client.trustpay import TrustPayClient, num
 from sandbox.testing.process import run_sandbox_process
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,3 +105,65 @@ def test_the_replica_health_check_passes_on_a_sandbox_on_postgres(
             assert ok.returncode == 0
     finally:
         postgres_cluster.drop_database(url)
+
+
+def test_nginx_in_front_of_three_replicas_serves_one_sandbox(
+    postgres_cluster: PostgresCluster, tmp_path: Path
+) -> None:
+    """The example's nginx configuration run for real in front of three replicas on one
+    PostgreSQL database: pay-ins made through it are spread over the replicas and are one
+    sandbox whichever replica answers, and with a replica stopped the others answer."""
+    nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
+    if nginx is None:
+        pytest.skip("nginx is not installed (Debian: apt-get install nginx)")
+    url = postgres_cluster.create_database()
+    try:
+        with ExitStack() as stack:
+            served = [stack.enter_context(run_sandbox_process(["--db", url])) for _ in REPLICAS]
+            config = (EXAMPLE / "nginx.conf").read_text()
+            for name, replica in zip(REPLICAS, served, strict=True):
+                config = config.replace(f"{name}:8080", f"127.0.0.1:{replica.port}")
+            with free_socket() as probe:
+                port = probe.getsockname()[1]
+            config = config.replace("listen 8080;", f"listen 127.0.0.1:{port};")
+            (tmp_path / "logs").mkdir()
+            (tmp_path / "nginx.conf").write_text(config)
+            command = [nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")]
+            foreground = ["-g", "daemon off; pid nginx.pid;"]
+            balancer = subprocess.Popen([*command, *foreground], stderr=subprocess.PIPE)
+            stack.callback(balancer.wait, 10)
+            stack.callback(balancer.terminate)
+            http = stack.enter_context(httpx.Client(base_url=f"http://127.0.0.1:{port}"))
+            wait_until_answering(http, balancer)
+            trustpay = TrustPayClient(f"http://127.0.0.1:{port}", http=http)
+            numbers = [f"LB-{n}" for n in range(12)]
+            for number in numbers:
+                made = trustpay.cashier_payin(
+                    order_no=number, order_amount=num("5.00"), currency="USD",
+                    notify_url="http://127.0.0.1:9/notify",
+                )  # fmt: skip
+                assert str(made["code"]) == "880001", made
+            made_by = [
+                replica.log.read_text().count("/v4/payin/create/order") for replica in served
+            ]
+            assert sum(made_by) == len(numbers) and all(made_by), made_by  # round robin
+            for number in numbers:  # each order is found whichever replica answers
+                assert trustpay.query(number)["data"]["order_no"] == number
+            served[0].process.terminate()
+            served[0].process.wait(10)
+            for number in numbers:  # one replica stopped: the others answer
+                assert trustpay.query(number)["data"]["order_no"] == number
+    finally:
+        postgres_cluster.drop_database(url)
+
+
+def wait_until_answering(http: httpx.Client, balancer: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        assert balancer.poll() is None, balancer.stderr.read() if balancer.stderr else b""
+        try:
+            if http.get("/_sandbox/health").status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise AssertionError("nginx did not answer within 10 s")
