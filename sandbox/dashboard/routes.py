@@ -34,72 +34,36 @@ def _lazy(module: str, name: str) -> Endpoint:
     return endpoint
 
 
+def _page(path: str, module: str, name: str, method: str = "GET") -> Route:
+    """A dashboard page or form post, its module imported lazily, left out of the OpenAPI."""
+    return Route(path, _lazy(module, name), methods=[method], include_in_schema=False)
+
+
 ui_routes: list[BaseRoute] = [
-    Route("/login", _lazy("login", "login_form"), methods=["GET"], include_in_schema=False),
-    Route("/login", _lazy("login", "login"), methods=["POST"], include_in_schema=False),
-    Route("/logout", _lazy("login", "logout"), methods=["POST"], include_in_schema=False),
-    Route("/events", _lazy("stream", "events"), methods=["GET"], include_in_schema=False),
-    Route("/orders", _lazy("views", "orders_page"), methods=["GET"], include_in_schema=False),
-    Route(
-        "/orders/{gateway}/{order_id}",
-        _lazy("views", "order_page"),
-        methods=["GET"],
-        include_in_schema=False,
-    ),
-    Route(
-        "/orders/{gateway}/{order_id}/complete",
-        _lazy("views", "complete_action"),
-        methods=["POST"],
-        include_in_schema=False,
-    ),
-    Route("/trigger", _lazy("views", "trigger_action"), methods=["POST"], include_in_schema=False),
-    Route("/callbacks", _lazy("views", "callbacks_page"), methods=["GET"], include_in_schema=False),
-    Route(
-        "/callbacks/resend-failed",
-        _lazy("views", "resend_failed_action"),
-        methods=["POST"],
-        include_in_schema=False,
-    ),
-    Route(
-        "/callbacks/{id}", _lazy("views", "callback_page"), methods=["GET"], include_in_schema=False
-    ),
-    Route(
-        "/callbacks/{id}/resend",
-        _lazy("views", "resend_action"),
-        methods=["POST"],
-        include_in_schema=False,
-    ),
-    Route("/requests", _lazy("views", "requests_page"), methods=["GET"], include_in_schema=False),
-    Route(
-        "/requests/{id}", _lazy("views", "request_page"), methods=["GET"], include_in_schema=False
-    ),
-    Route("/scenarios", _lazy("views", "scenarios_page"), methods=["GET"], include_in_schema=False),
-    Route(
-        "/scenarios/activate",
-        _lazy("views", "activate_action"),
-        methods=["POST"],
-        include_in_schema=False,
-    ),
-    Route(
-        "/scenarios/upload",
-        _lazy("views", "upload_action"),
-        methods=["POST"],
-        include_in_schema=False,
-    ),
-    Route("/clock", _lazy("views", "clock_page"), methods=["GET"], include_in_schema=False),
-    Route(
-        "/clock/advance",
-        _lazy("views", "advance_action"),
-        methods=["POST"],
-        include_in_schema=False,
-    ),
-    Route(
-        "/clock/set", _lazy("views", "set_clock_action"), methods=["POST"], include_in_schema=False
-    ),
+    _page("/login", "login", "login_form"),
+    _page("/login", "login", "login", "POST"),
+    _page("/logout", "login", "logout", "POST"),
+    _page("/events", "stream", "events"),
+    _page("/orders", "views", "orders_page"),
+    _page("/orders/{gateway}/{order_id}", "views", "order_page"),
+    _page("/orders/{gateway}/{order_id}/complete", "views", "complete_action", "POST"),
+    _page("/trigger", "views", "trigger_action", "POST"),
+    _page("/callbacks", "views", "callbacks_page"),
+    _page("/callbacks/resend-failed", "views", "resend_failed_action", "POST"),
+    _page("/callbacks/{id}", "views", "callback_page"),
+    _page("/callbacks/{id}/resend", "views", "resend_action", "POST"),
+    _page("/requests", "views", "requests_page"),
+    _page("/requests/{id}", "views", "request_page"),
+    _page("/scenarios", "views", "scenarios_page"),
+    _page("/scenarios/activate", "views", "activate_action", "POST"),
+    _page("/scenarios/upload", "views", "upload_action", "POST"),
+    _page("/clock", "views", "clock_page"),
+    _page("/clock/advance", "views", "advance_action", "POST"),
+    _page("/clock/set", "views", "set_clock_action", "POST"),
     Mount("/static", app=StaticFiles(directory=HERE / "static"), name="dashboard-static"),
 ]
 
 routes: list[BaseRoute] = [
-    Route("/", _lazy("views", "overview_page"), methods=["GET"], include_in_schema=False),
+    _page("/", "views", "overview_page"),
     Mount("/ui", routes=ui_routes),
 ]
