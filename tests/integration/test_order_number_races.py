@@ -20,7 +20,15 @@ from typing import Any
 
 import httpx
 import pytest
-from support.races import MANUAL, NOWHERE, Clients, merchant_clients, send_at_once
+from support.races import (
+    MANUAL,
+    NOWHERE,
+    Clients,
+    card_order_fields,
+    merchant_clients,
+    pending_payin_trigger,
+    send_at_once,
+)
 from support.server import run_sandbox
 
 from sandbox.client import num
@@ -101,15 +109,7 @@ def trustpay_refund(clients: Clients, _sender: int) -> Send:
 def trustpay_card_order(clients: Clients, _sender: int) -> Send:
     return lambda number: clients.trustpay.send(
         "/v3/vcard/open",
-        {
-            "card_type_id": "23",
-            "amount": num("30.00"),
-            "first_name": "Alex",
-            "last_name": "Chen",
-            "email": "alex@example.com",
-            "notify_url": NOWHERE,
-            "order_no": number,
-        },
+        card_order_fields(number),
     )
 
 
@@ -201,19 +201,10 @@ def admin_trigger(gateway: str, merchant: str | int, amount: Any, currency: str)
     """`POST /_sandbox/trigger`: a pending pay-in made by the admin API, with the number given."""
 
     def request(clients: Clients, _sender: int) -> Send:
-        return lambda number: clients.admin.post(
-            "/_sandbox/trigger",
-            json={
-                "gateway": gateway,
-                "merchant": merchant,
-                "kind": "payin",
-                "status": "pending",
-                "amount": amount,
-                "currency": currency,
-                "notify_url": NOWHERE,
-                "order_no": number,
-            },
-        )
+        def body(number: str) -> dict[str, Any]:
+            return pending_payin_trigger(gateway, merchant, amount, currency, number)
+
+        return lambda number: clients.admin.post("/_sandbox/trigger", json=body(number))
 
     return request
 

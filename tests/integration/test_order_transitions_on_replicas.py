@@ -17,7 +17,14 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 import pytest
-from support.races import MANUAL, NOWHERE, Clients, merchant_clients, send_at_once
+from support.races import (
+    MANUAL,
+    NOWHERE,
+    Clients,
+    merchant_clients,
+    pending_payin_trigger,
+    send_at_once,
+)
 
 from sandbox.client import num
 from sandbox.client.ezpay import DEMO_APP_ID
@@ -47,19 +54,8 @@ def two_replicas(database: str) -> Iterator[list[Clients]]:
 def triggered_payin(clients: Clients, gateway: str, order_no: str) -> str:
     """A pending pay-in made through the admin API; its platform id."""
     merchant, amount, currency = PENDING_PAYINS[gateway]
-    created = clients.admin.post(
-        "/_sandbox/trigger",
-        json={
-            "gateway": gateway,
-            "merchant": merchant,
-            "kind": "payin",
-            "status": "pending",
-            "amount": amount,
-            "currency": currency,
-            "notify_url": NOWHERE,
-            "order_no": order_no,
-        },
-    )
+    body = pending_payin_trigger(gateway, merchant, amount, currency, order_no)
+    created = clients.admin.post("/_sandbox/trigger", json=body)
     assert created.status_code == 201, created.text
     return str(created.json()["id"])
 

@@ -18,7 +18,14 @@ from typing import Any
 
 import httpx
 import pytest
-from support.races import MANUAL, NOWHERE, Clients, merchant_clients, send_at_once
+from support.races import (
+    MANUAL,
+    NOWHERE,
+    Clients,
+    card_order_fields,
+    merchant_clients,
+    send_at_once,
+)
 
 from sandbox.client import TrustPayClient, num
 from sandbox.signing.values import parse_json
@@ -284,15 +291,7 @@ def test_virtual_cards_opened_on_two_replicas_at_once_get_distinct_ids(
             accepted = answer(
                 merchant.send(
                     "/v3/vcard/open",
-                    {
-                        "card_type_id": "23",
-                        "amount": num("30.00"),
-                        "first_name": "Alex",
-                        "last_name": "Chen",
-                        "email": "alex@example.com",
-                        "notify_url": NOWHERE,
-                        "order_no": f"VCARD-{n:02d}",
-                    },
+                    card_order_fields(f"VCARD-{n:02d}"),
                 )
             )
             assert int(accepted["code"]) == 880001, accepted

@@ -8,10 +8,12 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
 from sandbox.client import EzPayClient, GoldenPayClient, TrustPayClient
+from sandbox.client.trustpay import num
 
 MANUAL = ("--clock", "manual", "--clock-start", "2026-03-12T08:30:00Z")
 NOWHERE = "http://127.0.0.1:9/notify"  # never called: the clock is manual and nothing is paid
@@ -53,3 +55,32 @@ def send_at_once(
         return request()
 
     return list(pool.map(send, requests))
+
+
+def pending_payin_trigger(
+    gateway: str, merchant: str | int, amount: Any, currency: str, order_no: str
+) -> dict[str, Any]:
+    """The body of `POST /_sandbox/trigger` for a pending pay-in with the number given."""
+    return {
+        "gateway": gateway,
+        "merchant": merchant,
+        "kind": "payin",
+        "status": "pending",
+        "amount": amount,
+        "currency": currency,
+        "notify_url": NOWHERE,
+        "order_no": order_no,
+    }
+
+
+def card_order_fields(order_no: str) -> dict[str, Any]:
+    """The fields of a TrustPay `POST /v3/vcard/open` for one card of the demo card type."""
+    return {
+        "card_type_id": "23",
+        "amount": num("30.00"),
+        "first_name": "Alex",
+        "last_name": "Chen",
+        "email": "alex@example.com",
+        "notify_url": NOWHERE,
+        "order_no": order_no,
+    }
