@@ -214,12 +214,7 @@ def sandbox_process(
             tail = (folder / "server.log").read_text(errors="replace")[-2000:]
             raise RuntimeError(f"{checkout.label}: {exc}\n{tail}") from exc
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=120)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            startup.stop_process(process, timeout=120)
 
 
 def count_instructions(

@@ -31,7 +31,13 @@ from itertools import count, cycle
 from pathlib import Path
 from typing import Any, Protocol
 
-from bench.startup import baseline_command, free_port, health_status, sandbox_command
+from bench.startup import (
+    baseline_command,
+    free_port,
+    health_status,
+    sandbox_command,
+    stop_process,
+)
 
 CONNECTIONS = (8, 32)
 RATIO_TARGETS = (0.3, 0.5)
@@ -119,12 +125,7 @@ def serve(command: list[str], port: int, env: dict[str, str] | None = None) -> I
                 time.sleep(0.01)
             yield process.pid
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
 
 
 async def exchange(

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from bench.goldenpay import load
 from bench.results import record
-from bench.startup import free_port, health_status, sandbox_command
+from bench.startup import free_port, health_status, sandbox_command, stop_process
 from sandbox.signing.md5 import goldenpay_sign, trustpay_sign
 from sandbox.signing.values import JsonNumber, compact_json
 
@@ -187,12 +187,7 @@ def run(
                 raise RuntimeError(f"{pending} callbacks still pending after the last advance")
         finally:
             for process in (server, merchant):
-                process.terminate()
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+                stop_process(process, timeout=15)
     return windows
 
 

@@ -93,13 +93,18 @@ def measure_once(command: Command, settle: float = 0.5, timeout: float = 30.0) -
             time.sleep(settle)
             rss = rss_bytes(process.pid)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
     return Sample(startup_s=elapsed, rss_bytes=rss)
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
+    """SIGTERM, then SIGKILL if the process has not ended within `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def compare(runs: int, settle: float = 0.5) -> tuple[list[Sample], list[Sample]]:
