@@ -11,9 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
+from support.races import paid_card_payin
 from support.receiver import Receiver, Reply
 
-from sandbox.client.trustpay import TrustPayClient, num
+from sandbox.client.trustpay import TrustPayClient
 from sandbox.store import open_store
 from sandbox.testing.process import run_sandbox_process
 
@@ -37,16 +38,7 @@ def two_replicas(database: str) -> Iterator[list[httpx.Client]]:
 
 def pay_in(client: httpx.Client, receiver: Receiver, order_no: str) -> None:
     answer: Any = TrustPayClient(str(client.base_url), http=client).card_payin(
-        order_no=order_no,
-        order_amount=num("20.00"),
-        currency="USD",
-        notify_url=receiver.url + "/trustpay/notify",
-        card_number="4111111111111111",
-        card_expiry="2030-09",
-        card_cvv="123",
-        card_holder_first_name="Test",
-        card_holder_last_name="User",
-        billing_country="GB",
+        **paid_card_payin(order_no, receiver.url + "/trustpay/notify")
     )
     assert int(answer["code"]) == 880001, answer
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+from support.races import paid_card_payin
 from support.receiver import Receiver, Reply
 
 from sandbox.client.trustpay import TrustPayClient, num
@@ -62,16 +63,7 @@ def replicas(url: str, count: int, args: Sequence[str] = MANUAL) -> Iterator[lis
 
 def payin(replica: Replica, receiver: Receiver, order_no: str, amount: str = "20.00") -> Any:
     return replica.trustpay.card_payin(
-        order_no=order_no,
-        order_amount=num(amount),
-        currency="USD",
-        notify_url=receiver.url + "/trustpay/notify",
-        card_number="4111111111111111",
-        card_expiry="2030-09",
-        card_cvv="123",
-        card_holder_first_name="Test",
-        card_holder_last_name="User",
-        billing_country="GB",
+        **paid_card_payin(order_no, receiver.url + "/trustpay/notify", amount)
     )
 
 

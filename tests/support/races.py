@@ -84,3 +84,19 @@ def card_order_fields(order_no: str) -> dict[str, Any]:
         "notify_url": NOWHERE,
         "order_no": order_no,
     }
+
+
+def paid_card_payin(order_no: str, notify_url: str, amount: str = "20.00") -> dict[str, Any]:
+    """The fields of a TrustPay card pay-in with the test card answered "paid" at once."""
+    return {
+        "order_no": order_no,
+        "order_amount": num(amount),
+        "currency": "USD",
+        "notify_url": notify_url,
+        "card_number": "4111111111111111",
+        "card_expiry": "2030-09",
+        "card_cvv": "123",
+        "card_holder_first_name": "Test",
+        "card_holder_last_name": "User",
+        "billing_country": "GB",
+    }
